@@ -1,0 +1,5 @@
+import sys
+
+from losslint.cli import main
+
+sys.exit(main())

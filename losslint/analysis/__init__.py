@@ -1,0 +1,35 @@
+"""The static analyzer: sources -> per-file facts -> project -> (activation, loss) pairs.
+
+    extract.py   one file -> FileFacts (libcst; no other file is looked at)
+    project.py   all FileFacts, and how imports between them resolve
+    evaluate.py  what an expression holds, across functions and files
+    pairs.py     every loss call and what its input holds
+
+Nothing in this package imports torch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from losslint.analysis.evaluate import Evaluator, TensorV
+from losslint.analysis.extract import extract
+from losslint.analysis.facts import FileFacts
+from losslint.analysis.pairs import Pair, find_pairs, find_unstable_logs
+from losslint.analysis.project import Project, module_name
+
+
+def file_facts(path: str, source: str) -> FileFacts:
+    """Facts of one file; `path` need not exist (stdin, tests)."""
+    candidate = Path(path)
+    if candidate.is_file():
+        module, root, is_package = module_name(candidate)
+    else:
+        module, root, is_package = candidate.stem, str(candidate.parent), candidate.stem == "__init__"
+    return extract(path, source, module, root, is_package)
+
+
+def analyze(facts: list[FileFacts]) -> tuple[list[Pair], list[TensorV]]:
+    project = Project([f for f in facts if f.syntax_error is None])
+    evaluator = Evaluator(project)
+    return find_pairs(project, evaluator), find_unstable_logs(project, evaluator)

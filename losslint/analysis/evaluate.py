@@ -1,0 +1,760 @@
+"""Interpret IR across functions and files: what does this expression hold at run time?
+
+`Evaluator.values(node, frame)` returns the possible values of an IR node as a tuple of
+alternatives. Alternatives come only from calling contexts (a `train(model, criterion)`
+called from two places); inside one function, an if/else whose branches disagree gives
+UNKNOWN, so a finding is never a guess. Everything is memoized per (node, frame).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from losslint.analysis import ir, torch_api
+from losslint.analysis.facts import FunctionFacts
+from losslint.analysis.project import Project
+from losslint.findings import Site
+
+MAX_DEPTH = 12  # nested calls followed
+MAX_ALTERNATIVES = 8
+MAX_CALLERS = 16
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+class Value:
+    __slots__ = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Opaque(Value):
+    pass
+
+
+UNKNOWN = Opaque()
+
+
+@dataclass(frozen=True)
+class ConstV(Value):
+    value: object
+
+
+@dataclass(frozen=True)
+class TensorV(Value):
+    """A tensor whose last operation is known: an activation or raw logits."""
+
+    kind: str  # "logits" or an activation name ("softmax", "log_softmax", ...)
+    site: Site  # the activation (layer construction or call), or the last logit layer
+    form: str  # "layer" | "function" | "method" | "log" (torch.log of an activation)
+    applied: Site | None = None  # where a layer stored on self is called: self.act(x)
+    unstable: bool = False  # torch.log(softmax(x)) rather than log_softmax(x)
+    inner: "TensorV | None" = None  # for form "log": the activation inside the log
+
+
+@dataclass(frozen=True)
+class ExternalV(Value):
+    name: str  # dotted name outside the linted project, e.g. "torch.nn.Softmax"
+
+
+@dataclass(frozen=True)
+class ModuleV(Value):
+    path: str
+
+
+@dataclass(frozen=True)
+class ClassV(Value):
+    key: str
+
+
+@dataclass(frozen=True, eq=False)
+class FuncV(Value):
+    key: str
+    bound: Value | None = None  # the instance of a bound method
+
+
+@dataclass(frozen=True, eq=False)
+class InstanceV(Value):
+    cls: str
+    ctor: ir.Call | None  # the construction call, when known
+    frame: "Frame | None"  # where the construction call is evaluated
+
+
+@dataclass(frozen=True, eq=False)
+class LayerV(Value):
+    name: str  # "torch.nn.Softmax"
+    site: Site
+    call: ir.Call
+    frame: "Frame"
+
+
+@dataclass(frozen=True, eq=False)
+class CriterionV(Value):
+    loss: str  # "CrossEntropyLoss"
+    site: Site  # construction
+    call: ir.Call
+    frame: "Frame"
+
+
+@dataclass(frozen=True, eq=False)
+class LossFnV(Value):
+    loss: str
+    name: str  # "torch.nn.functional.cross_entropy"
+
+
+@dataclass(frozen=True, eq=False)
+class SeqV(Value):
+    items: tuple[Value, ...]
+    callable: bool  # nn.Sequential (callable) vs a list / ModuleList
+
+
+@dataclass(frozen=True, eq=False)
+class TupleV(Value):
+    items: tuple[Value, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class DictV(Value):
+    items: tuple[tuple[object, Value], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class MethodV(Value):
+    obj: Value
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class SuperV(Value):
+    cls: str
+    self_value: Value | None
+
+
+# --- frames -----------------------------------------------------------------------------------
+
+
+class _Opaque:
+    """Frame.args for a call whose arguments are unknown (a layer inside nn.Sequential)."""
+
+
+OPAQUE_ARGS = _Opaque()
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    func: str  # function key, or a module body key
+    args: object  # ir.Call (bound), None (unbound: look at callers), or OPAQUE_ARGS
+    caller: "Frame | None"
+    self_value: Value | None
+    offset: int  # 1 when `self` is bound implicitly, so args[0] is params[1]
+    depth: int
+
+
+def _normalize(name: str) -> str:
+    # torch.nn.modules.activation.Softmax -> torch.nn.Softmax
+    if name.startswith("torch.nn.modules."):
+        return "torch.nn." + name.rsplit(".", 1)[-1]
+    return name
+
+
+_BUILTINS = frozenset({"list", "tuple", "enumerate", "reversed"})
+
+
+class Evaluator:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._memo: dict[tuple[int, int], tuple[Value, ...]] = {}
+        self._active: set[tuple[int, int]] = set()
+        self._frames: dict[tuple, Frame] = {}
+        self._instances: dict[tuple, InstanceV] = {}
+        self._callers: dict[str, list[Frame]] = {}
+        self._mro: dict[str, list[str]] = {}
+        self._subclasses: dict[str, list[str]] | None = None
+
+    # --- frames -----------------------------------------------------------------------------
+
+    def frame(self, func: str, args: object = None, caller: Frame | None = None,
+              self_value: Value | None = None, offset: int = 0) -> Frame:
+        key = (func, id(args), id(caller), id(self_value), offset)
+        frame = self._frames.get(key)
+        if frame is None:
+            depth = caller.depth + 1 if caller is not None else 0
+            frame = Frame(func, args, caller, self_value, offset, depth)
+            self._frames[key] = frame
+        return frame
+
+    def module_frame(self, path: str) -> Frame:
+        return self.frame(self.project.module_body_key(path))
+
+    def unbound_frame(self, func: str) -> Frame:
+        facts = self.project.functions.get(func)
+        self_value = self.generic_instance(facts.cls) if facts is not None and facts.cls else None
+        return self.frame(func, None, None, self_value, 1 if self_value is not None else 0)
+
+    def generic_instance(self, cls: str) -> InstanceV:
+        return self.instance(cls, None, None)
+
+    def instance(self, cls: str, ctor: ir.Call | None, frame: Frame | None) -> InstanceV:
+        key = (cls, id(ctor), id(frame))
+        value = self._instances.get(key)
+        if value is None:
+            value = self._instances[key] = InstanceV(cls, ctor, frame)
+        return value
+
+    def contexts(self, func: str) -> list[Frame]:
+        """Frames to evaluate a call site inside `func` in: one per caller, or unbound."""
+        facts = self.project.functions.get(func)
+        if facts is None:
+            return [self.unbound_frame(func)]
+        frames = self.callers(func)
+        if frames:
+            return frames
+        if facts.cls is not None and facts.name != "__init__":
+            # A method nobody in the project calls (a Lightning training_step, a
+            # trainer's fit): evaluate it once per construction of its class.
+            instances = self.constructions(facts.cls)
+            if instances:
+                return [self.frame(func, None, None, inst, 1) for inst in instances]
+        return [self.unbound_frame(func)]
+
+    def callers(self, func: str) -> list[Frame]:
+        if func in self._callers:
+            return self._callers[func]
+        self._callers[func] = []  # recursion guard
+        facts = self.project.functions[func]
+        frames: list[Frame] = []
+        if facts.name == "__init__" and facts.cls is not None:
+            for inst in self.constructions(facts.cls):
+                if inst.ctor is not None:
+                    frames.append(self.init_frame(inst, facts.cls))
+        else:
+            for call_fact in self.project.calls_by_callee.get(facts.name, ()):
+                caller = self.unbound_frame(call_fact.func)
+                for callee in self.values(call_fact.call.func, caller):
+                    if isinstance(callee, FuncV) and callee.key == func:
+                        offset = 1 if callee.bound is not None else 0
+                        if "classmethod" in facts.decorators:
+                            offset = 1
+                        frames.append(self.frame(func, call_fact.call, caller, callee.bound, offset))
+                if len(frames) >= MAX_CALLERS:
+                    break
+        self._callers[func] = frames[:MAX_CALLERS]
+        return self._callers[func]
+
+    def constructions(self, cls: str) -> list[InstanceV]:
+        """Instances of `cls` or its project subclasses, one per construction call."""
+        found: list[InstanceV] = []
+        for klass in [cls, *self.all_subclasses(cls)]:
+            name = self.project.classes[klass].name
+            for call_fact in self.project.calls_by_callee.get(name, ()):
+                caller = self.unbound_frame(call_fact.func)
+                for callee in self.values(call_fact.call.func, caller):
+                    if isinstance(callee, ClassV) and callee.key == klass:
+                        found.append(self.instance(klass, call_fact.call, caller))
+                if len(found) >= MAX_CALLERS:
+                    return found
+        return found
+
+    # --- classes ------------------------------------------------------------------------------
+
+    def mro(self, cls: str) -> list[str]:
+        """Project classes in method resolution order (depth-first; enough for models)."""
+        if cls in self._mro:
+            return self._mro[cls]
+        self._mro[cls] = [cls]
+        order = [cls]
+        module = self.module_frame(self.project.file_of(cls).path)
+        for base in self.project.classes[cls].bases:
+            for value in self.values(base, module):
+                if isinstance(value, ClassV) and value.key in self.project.classes:
+                    order += [c for c in self.mro(value.key) if c not in order]
+        self._mro[cls] = order
+        return order
+
+    def all_subclasses(self, cls: str) -> list[str]:
+        if self._subclasses is None:
+            table: dict[str, list[str]] = defaultdict(list)
+            for key in self.project.classes:
+                for parent in self.mro(key)[1:]:
+                    table[parent].append(key)
+            self._subclasses = table
+        return self._subclasses.get(cls, [])
+
+    def is_model_class(self, cls: str) -> bool:
+        module = self.module_frame(self.project.file_of(cls).path)
+        for klass in self.mro(cls):
+            for base in self.project.classes[klass].bases:
+                for value in self.values(base, module):
+                    if isinstance(value, ExternalV) and value.name in torch_api.MODULE_BASES:
+                        return True
+        return False
+
+    def init_owner(self, cls: str) -> str | None:
+        for klass in self.mro(cls):
+            if "__init__" in self.project.classes[klass].methods:
+                return klass
+        return None
+
+    def init_frame(self, inst: InstanceV, owner: str) -> Frame:
+        """The frame in which `owner.__init__` ran while constructing `inst`."""
+        init = self.project.classes[owner].methods["__init__"]
+        if inst.ctor is None:
+            return self.frame(init, None, None, inst, 1)
+        nearest = self.init_owner(inst.cls)
+        if nearest == owner:
+            return self.frame(init, inst.ctor, inst.frame, inst, 1)
+        # owner's __init__ ran through super().__init__(...) in a subclass's __init__.
+        chain = self.mro(inst.cls)
+        for klass in chain[: chain.index(owner)] if owner in chain else ():
+            sub_init = self.project.classes[klass].methods.get("__init__")
+            if sub_init is None:
+                continue
+            for call_fact in self.project.calls_by_callee.get("__init__", ()):
+                func = call_fact.call.func
+                if call_fact.func == sub_init and isinstance(func, ir.Attr) and isinstance(func.obj, ir.SuperRef):
+                    return self.frame(init, call_fact.call, self.init_frame(inst, klass), inst, 1)
+        return self.frame(init, OPAQUE_ARGS, None, inst, 1)
+
+    def instance_attr(self, inst: InstanceV, name: str) -> tuple[Value, ...]:
+        for klass in self.mro(inst.cls):
+            facts = self.project.classes[klass]
+            init_key = facts.methods.get("__init__")
+            if init_key is not None and name in self.project.functions[init_key].self_attrs:
+                node = self.project.functions[init_key].self_attrs[name]
+                return self.values(node, self.init_frame(inst, klass))
+            if name in facts.methods:
+                method = self.project.functions[facts.methods[name]]
+                if "property" in method.decorators:
+                    return self.values(method.returns, self.frame(method.key, OPAQUE_ARGS, None, inst, 1))
+                if "staticmethod" in method.decorators:
+                    return (FuncV(method.key),)
+                return (FuncV(method.key, inst),)
+            setters = [
+                self.project.functions[key]
+                for key in facts.methods.values()
+                if key != init_key and name in self.project.functions[key].self_attrs
+            ]
+            if len(setters) == 1:  # e.g. Lightning's setup() or a build() method
+                method = setters[0]
+                return self.values(method.self_attrs[name], self.frame(method.key, OPAQUE_ARGS, None, inst, 1))
+            if setters:
+                return (UNKNOWN,)
+            if name in facts.class_attrs:
+                return self.values(facts.class_attrs[name], self.module_frame(self.project.file_of(klass).path))
+        return (UNKNOWN,)
+
+    # --- evaluation ---------------------------------------------------------------------------
+
+    def value(self, node: ir.IR, frame: Frame) -> Value:
+        """The single value of `node`, or UNKNOWN when it has several."""
+        values = self.values(node, frame)
+        return values[0] if len(values) == 1 else UNKNOWN
+
+    def values(self, node: ir.IR, frame: Frame) -> tuple[Value, ...]:
+        key = (id(node), id(frame))
+        cached = self._memo.get(key)
+        if cached is not None:
+            return cached
+        if key in self._active or frame.depth > MAX_DEPTH:
+            return (UNKNOWN,)
+        self._active.add(key)
+        try:
+            result = self._eval(node, frame)
+        finally:
+            self._active.discard(key)
+        result = _dedupe(result)[:MAX_ALTERNATIVES] or (UNKNOWN,)
+        self._memo[key] = result
+        return result
+
+    def _eval(self, node: ir.IR, frame: Frame) -> tuple[Value, ...]:
+        method = getattr(self, "_eval_" + type(node).__name__, None)
+        if method is None:
+            return (UNKNOWN,)
+        return method(node, frame)
+
+    def _eval_Const(self, node: ir.Const, frame: Frame):
+        return (ConstV(node.value),)
+
+    def _eval_Global(self, node: ir.Global, frame: Frame):
+        path, attrs, dotted = self.project.resolve_global(node)
+        if path is None:
+            return (ExternalV(_normalize(dotted)),) if dotted else (UNKNOWN,)
+        values: tuple[Value, ...] = (ModuleV(path),)
+        for attr in attrs:
+            values = tuple(v for value in values for v in self.attribute(value, attr))
+        return values
+
+    def _eval_ModuleName(self, node: ir.ModuleName, frame: Frame):
+        facts = self.project.files.get(node.path)
+        if facts is not None and node.name in facts.globals:
+            return self.values(facts.globals[node.name], self.module_frame(node.path))
+        if node.name in _BUILTINS:
+            return (ExternalV("builtins." + node.name),)
+        return (UNKNOWN,)
+
+    def _eval_ClassRef(self, node: ir.ClassRef, frame: Frame):
+        return (ClassV(node.key),)
+
+    def _eval_FunctionRef(self, node: ir.FunctionRef, frame: Frame):
+        return (FuncV(node.key),)
+
+    def _eval_SelfRef(self, node: ir.SelfRef, frame: Frame):
+        if frame.self_value is not None:
+            return (frame.self_value,)
+        return (self.generic_instance(node.cls),)
+
+    def _eval_SuperRef(self, node: ir.SuperRef, frame: Frame):
+        return (SuperV(node.cls, frame.self_value),)
+
+    def _eval_Training(self, node, frame):
+        return (ConstV(True),)
+
+    def _eval_Param(self, node: ir.Param, frame: Frame):
+        # Find the frame of the function that owns the parameter (closures look outward).
+        owner = frame
+        while owner is not None and owner.func != node.func:
+            owner = owner.caller
+        facts = self.project.functions.get(node.func)
+        if facts is None:
+            return (UNKNOWN,)
+        if owner is None or owner.args is None:
+            frames = self.callers(node.func)
+            result: list[Value] = []
+            for bound in frames:
+                result.extend(self._bound_param(facts, node.name, bound))
+            return tuple(result) or (UNKNOWN,)
+        if owner.args is OPAQUE_ARGS:
+            return (UNKNOWN,)
+        return self._bound_param(facts, node.name, owner)
+
+    def _bound_param(self, facts: FunctionFacts, name: str, frame: Frame) -> tuple[Value, ...]:
+        call: ir.Call = frame.args
+        for keyword, value in call.kwargs:
+            if keyword == name:
+                return self.values(value, frame.caller)
+        try:
+            position = facts.params.index(name) - frame.offset
+        except ValueError:
+            return (UNKNOWN,)
+        for index, arg in enumerate(call.args):
+            if isinstance(arg, ir.Starred):
+                return (UNKNOWN,)
+            if index == position:
+                return self.values(arg, frame.caller)
+        if any(keyword == "**" for keyword, _ in call.kwargs):
+            return (UNKNOWN,)
+        default = facts.defaults.get(name)
+        if default is None:
+            return (UNKNOWN,)
+        return self.values(default, self.module_frame(self.project.file_of(facts.key).path))
+
+    def _eval_Attr(self, node: ir.Attr, frame: Frame):
+        return tuple(v for obj in self.values(node.obj, frame) for v in self.attribute(obj, node.name))
+
+    def attribute(self, obj: Value, name: str) -> tuple[Value, ...]:
+        if isinstance(obj, InstanceV):
+            return self.instance_attr(obj, name)
+        if isinstance(obj, ModuleV):
+            facts = self.project.files[obj.path]
+            if name in facts.globals:
+                return self.values(facts.globals[name], self.module_frame(obj.path))
+            submodule = self.project.resolve_module(f"{facts.module}.{name}", obj.path) if facts.module else None
+            return (ModuleV(submodule),) if submodule else (UNKNOWN,)
+        if isinstance(obj, ExternalV):
+            if obj.name in torch_api.MODEL_WRAPPERS and name == "module":
+                return (UNKNOWN,)
+            return (ExternalV(_normalize(f"{obj.name}.{name}")),)
+        if isinstance(obj, ClassV):
+            facts = self.project.classes[obj.key]
+            for klass in self.mro(obj.key):
+                method_key = self.project.classes[klass].methods.get(name)
+                if method_key is not None:
+                    method = self.project.functions[method_key]
+                    bound = obj if "classmethod" in method.decorators else None
+                    return (FuncV(method_key, bound),)
+            if name in facts.class_attrs:
+                return self.values(facts.class_attrs[name], self.module_frame(self.project.file_of(obj.key).path))
+            return (UNKNOWN,)
+        if isinstance(obj, SuperV):
+            mro = self.mro(obj.self_value.cls) if isinstance(obj.self_value, InstanceV) else self.mro(obj.cls)
+            start = mro.index(obj.cls) + 1 if obj.cls in mro else len(mro)
+            for klass in mro[start:]:
+                method_key = self.project.classes[klass].methods.get(name)
+                if method_key is not None:
+                    return (FuncV(method_key, obj.self_value),)
+            return (UNKNOWN,)
+        if isinstance(obj, TensorV) and name in torch_api.SHAPE_ATTRIBUTES:
+            return (obj,)
+        if isinstance(obj, (TensorV, SeqV, LayerV, Opaque)):
+            # Methods: tensor.softmax(1), model.to(device), seq.forward(x).
+            return (MethodV(obj, name),)
+        return (UNKNOWN,)
+
+    def _eval_Item(self, node: ir.Item, frame: Frame):
+        index = self.value(node.index, frame)
+        result: list[Value] = []
+        for obj in self.values(node.obj, frame):
+            if isinstance(obj, TensorV):
+                result.append(obj)  # indexing keeps what the values are
+            elif isinstance(obj, (TupleV, SeqV)) and isinstance(index, ConstV) and isinstance(index.value, int):
+                try:
+                    result.append(obj.items[index.value])
+                except IndexError:
+                    result.append(UNKNOWN)
+            elif isinstance(obj, DictV) and isinstance(index, ConstV):
+                matches = [v for k, v in obj.items if k == index.value]
+                result.append(matches[-1] if matches else UNKNOWN)
+            else:
+                result.append(UNKNOWN)
+        return tuple(result)
+
+    def _eval_LastOf(self, node: ir.LastOf, frame: Frame):
+        result: list[Value] = []
+        for obj in self.values(node.iterable, frame):
+            if isinstance(obj, (SeqV, TupleV)) and obj.items:
+                result.append(obj.items[-1])
+            elif isinstance(obj, DictV) and obj.items:
+                result.append(ConstV(obj.items[-1][0]))
+            else:
+                result.append(UNKNOWN)
+        return tuple(result)
+
+    def _eval_TupleOf(self, node: ir.TupleOf, frame: Frame):
+        items = self._items(node.items, frame)
+        return (TupleV(items),) if items is not None else (UNKNOWN,)
+
+    def _eval_ListOf(self, node: ir.ListOf, frame: Frame):
+        items = self._items(node.items, frame)
+        return (SeqV(items, callable=False),) if items is not None else (UNKNOWN,)
+
+    def _eval_DictOf(self, node: ir.DictOf, frame: Frame):
+        items = []
+        for key, value in node.items:
+            k = self.value(key, frame)
+            if not isinstance(k, ConstV):
+                return (UNKNOWN,)
+            items.append((k.value, self.value(value, frame)))
+        return (DictV(tuple(items)),)
+
+    def _eval_Appended(self, node: ir.Appended, frame: Frame):
+        base = self.value(node.base, frame)
+        extra = self._items(node.items, frame)
+        if extra is None:
+            return (UNKNOWN,)
+        if isinstance(base, SeqV):
+            return (SeqV(base.items + extra, base.callable),)
+        if isinstance(base, TupleV):
+            return (TupleV(base.items + extra),)
+        return (UNKNOWN,)
+
+    def _items(self, nodes: tuple[ir.IR, ...], frame: Frame) -> tuple[Value, ...] | None:
+        """Evaluate list items, splicing *starred ones; None when a splice is unknown."""
+        items: list[Value] = []
+        for item in nodes:
+            if isinstance(item, ir.Starred):
+                inner = self.value(item.value, frame)
+                if not isinstance(inner, (SeqV, TupleV)):
+                    return None
+                items.extend(inner.items)
+            else:
+                items.append(self.value(item, frame))
+        return tuple(items)
+
+    def _eval_Cond(self, node: ir.Cond, frame: Frame):
+        truth = self.truth(node.test, frame)
+        if truth is True or node.orelse is ir.UNDEFINED:
+            return self.values(node.then, frame)
+        if truth is False or node.then is ir.UNDEFINED:
+            return self.values(node.orelse, frame)
+        then = self.values(node.then, frame)
+        orelse = self.values(node.orelse, frame)
+        return (_agree(then + orelse),)
+
+    def truth(self, node: ir.IR, frame: Frame) -> bool | None:
+        if isinstance(node, ir.Not):
+            inner = self.truth(node.operand, frame)
+            return None if inner is None else not inner
+        if isinstance(node, ir.AllOf):
+            results = [self.truth(test, frame) for test in node.tests]
+            if False in results:
+                return False
+            return True if all(r is True for r in results) else None
+        if isinstance(node, ir.IsNone):
+            value = self.value(node.operand, frame)
+            if isinstance(value, ConstV):
+                return (value.value is None) != node.negated
+            if value is UNKNOWN:
+                return None
+            return node.negated  # a known object is not None
+        value = self.value(node, frame)
+        if isinstance(value, ConstV):
+            return bool(value.value)
+        return None
+
+    def _eval_Call(self, node: ir.Call, frame: Frame):
+        result: list[Value] = []
+        for func in self.values(node.func, frame):
+            result.extend(self.call(func, node, frame))
+        return tuple(result)
+
+    # --- calls --------------------------------------------------------------------------------
+
+    def call(self, func: Value, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
+        if isinstance(func, ExternalV):
+            return self.call_external(func.name, node, frame)
+        if isinstance(func, ClassV):
+            return (self.instance(func.key, node, frame),)
+        if isinstance(func, FuncV):
+            facts = self.project.functions.get(func.key)
+            if facts is None:
+                return (UNKNOWN,)
+            offset = 1 if func.bound is not None else 0
+            callee = self.frame(func.key, node, frame, func.bound, offset)
+            return self.values(facts.returns, callee)
+        if isinstance(func, InstanceV):
+            forward = self.instance_attr(func, "forward")
+            return tuple(v for f in forward if isinstance(f, FuncV) for v in self.call(f, node, frame)) or (UNKNOWN,)
+        if isinstance(func, (LayerV, SeqV)):
+            first = node.arg(0, "input")
+            inputs = self.values(first, frame) if first is not None else (UNKNOWN,)
+            return tuple(self.apply(func, x, node.site) for x in inputs)
+        if isinstance(func, MethodV):
+            return self.call_method(func, node, frame)
+        return (UNKNOWN,)
+
+    def call_external(self, name: str, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
+        site = node.site
+        if name in torch_api.ACTIVATION_FUNCTIONS:
+            return (TensorV(torch_api.ACTIVATION_FUNCTIONS[name], site, "function"),)
+        if name in torch_api.LOG_FUNCTIONS:
+            return tuple(self.log_of(x, site) for x in self.first_arg(node, frame))
+        if name in torch_api.LOGIT_FUNCTIONS:
+            return (TensorV("logits", site, "function"),)
+        if name in torch_api.SHAPE_FUNCTIONS or name in torch_api.MODEL_WRAPPERS:
+            return self.first_arg(node, frame)
+        if name in ("builtins.list", "builtins.tuple"):
+            return self.first_arg(node, frame)
+        if name == "builtins.enumerate":
+            return tuple(
+                SeqV(tuple(TupleV((UNKNOWN, item)) for item in seq.items), False) if isinstance(seq, SeqV) else UNKNOWN
+                for seq in self.first_arg(node, frame)
+            )
+        if name == "functools.partial":
+            return tuple(v if isinstance(v, LossFnV) else UNKNOWN for v in self.first_arg(node, frame))
+        loss = torch_api.loss_class(name)
+        if loss is not None:
+            return (CriterionV(loss, site, node, frame),)
+        loss = torch_api.loss_function(name)
+        if loss is not None:
+            return (UNKNOWN,)  # a loss value; the call itself is judged by pairs.py
+        if name == torch_api.SEQUENTIAL:
+            return (self.sequential(node, frame, callable=True),)
+        if name == torch_api.MODULE_LIST:
+            return tuple(
+                SeqV(v.items, False) if isinstance(v, (SeqV, TupleV)) else UNKNOWN for v in self.first_arg(node, frame)
+            ) if node.args else (SeqV((), False),)
+        if name in torch_api.ORDERED_DICT or name == torch_api.MODULE_DICT:
+            return (self.ordered_dict(node, frame),)
+        if name.startswith("torch.nn.") and name[9:10].isupper():
+            return (LayerV(name, site, node, frame),)
+        return (UNKNOWN,)
+
+    def first_arg(self, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
+        first = node.arg(0, "input")
+        return self.values(first, frame) if first is not None else (UNKNOWN,)
+
+    def log_of(self, value: Value, site: Site) -> Value:
+        if isinstance(value, TensorV) and value.kind in torch_api.LOG_OF and not value.unstable:
+            return TensorV(torch_api.LOG_OF[value.kind], site, "log", unstable=True, inner=value)
+        return UNKNOWN
+
+    def sequential(self, node: ir.Call, frame: Frame, callable: bool) -> Value:
+        if len(node.args) == 1 and not isinstance(node.args[0], ir.Starred):
+            only = self.value(node.args[0], frame)
+            if isinstance(only, DictV):  # nn.Sequential(OrderedDict([...]))
+                return SeqV(tuple(v for _, v in only.items), callable)
+        items = self._items(node.args, frame)
+        return SeqV(items, callable) if items is not None else UNKNOWN
+
+    def ordered_dict(self, node: ir.Call, frame: Frame) -> Value:
+        items: list[tuple[object, Value]] = []
+        if node.args:
+            source = self.value(node.args[0], frame)
+            if isinstance(source, DictV):
+                items.extend(source.items)
+            elif isinstance(source, (SeqV, TupleV)):
+                for pair in source.items:
+                    if not (isinstance(pair, TupleV) and len(pair.items) == 2 and isinstance(pair.items[0], ConstV)):
+                        return UNKNOWN
+                    items.append((pair.items[0].value, pair.items[1]))
+            else:
+                return UNKNOWN
+        for keyword, value in node.kwargs:
+            if keyword == "**":
+                return UNKNOWN
+            items.append((keyword, self.value(value, frame)))
+        return DictV(tuple(items))
+
+    def call_method(self, method: MethodV, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
+        obj, name = method.obj, method.name
+        if name in torch_api.ACTIVATION_METHODS:
+            return (TensorV(torch_api.ACTIVATION_METHODS[name], node.site, "method"),)
+        if isinstance(obj, TensorV):
+            if name in torch_api.LOG_METHODS:
+                return (self.log_of(obj, node.site),)
+            if name in torch_api.SHAPE_METHODS:
+                return (obj,)
+            return (UNKNOWN,)
+        if isinstance(obj, (SeqV, LayerV)):
+            if name in torch_api.MODEL_SELF_METHODS:
+                return (obj,)
+            if name == "forward":
+                return self.call(obj, node, frame)
+        return (UNKNOWN,)
+
+    def apply(self, layer: Value, x: Value, applied: Site | None) -> Value:
+        """The output of calling `layer` on a tensor whose value is `x`."""
+        if isinstance(layer, LayerV):
+            kind = torch_api.ACTIVATION_LAYERS.get(layer.name)
+            if kind is not None:
+                return TensorV(kind, layer.site, "layer", applied=applied)
+            if layer.name in torch_api.LOGIT_LAYERS:
+                return TensorV("logits", layer.site, "layer")
+            if layer.name in torch_api.PASSTHROUGH_LAYERS:
+                return x
+            return UNKNOWN
+        if isinstance(layer, SeqV) and layer.callable:
+            for item in layer.items:
+                x = self.apply(item, x, None)
+            return x
+        if isinstance(layer, InstanceV):
+            forward = self.instance_attr(layer, "forward")
+            if len(forward) == 1 and isinstance(forward[0], FuncV):
+                facts = self.project.functions[forward[0].key]
+                return self.value(facts.returns, self.frame(facts.key, OPAQUE_ARGS, None, layer, 1))
+        return UNKNOWN
+
+
+def _dedupe(values: tuple[Value, ...]) -> tuple[Value, ...]:
+    seen: list[Value] = []
+    for value in values:
+        if not any(value is s or (isinstance(value, (ConstV, TensorV, ExternalV, ModuleV, ClassV)) and value == s) for s in seen):
+            seen.append(value)
+    return tuple(seen)
+
+
+def _agree(values: tuple[Value, ...]) -> Value:
+    """The one value all branches agree on, else UNKNOWN (precision first)."""
+    first = values[0]
+    if all(v is first for v in values):
+        return first
+    if all(isinstance(v, TensorV) for v in values):
+        if len({(v.kind, v.unstable) for v in values}) == 1:
+            return first
+        return UNKNOWN
+    if all(isinstance(v, CriterionV) for v in values) and len({v.loss for v in values}) == 1:
+        return first
+    if all(type(v) is type(first) and v == first for v in values) and isinstance(first, (ConstV, ExternalV, ModuleV, ClassV)):
+        return first
+    return UNKNOWN

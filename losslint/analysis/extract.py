@@ -1,0 +1,575 @@
+"""One file's source -> FileFacts.
+
+A small abstract interpreter over libcst: it walks each function's statements in order,
+keeps an environment of local names (and `self.X` attributes) bound to IR trees, joins
+if/else branches into `Cond`, treats a loop body as run at least once, and records every
+call with its arguments already substituted. Nothing here looks at other files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from losslint.analysis import ir
+from losslint.analysis.facts import (
+    MODULE_BODY,
+    CallFact,
+    ClassFacts,
+    FileFacts,
+    FunctionFacts,
+    SyntaxErrorFact,
+    key_of,
+)
+from losslint.findings import Position, Site
+
+# Calls that mutate the list/container they are called on.
+_APPEND = frozenset({"append", "add_module", "register_module"})
+_EXTEND = frozenset({"extend"})
+_CLOBBER = frozenset({"insert", "pop", "remove", "clear", "reverse", "sort", "update", "popitem"})
+
+
+@dataclass
+class _Flow:
+    """One path through a function body."""
+
+    env: dict[str, ir.IR]
+    path: tuple[ir.IR, ...] = ()  # the if-tests that hold on this path
+    live: bool = True  # False once the path returned or raised
+
+
+@dataclass
+class _Scope:
+    key: str  # function key
+    qualname: str
+    cls: str | None  # class key, for self/super
+    self_name: str | None
+    returns: list[tuple[tuple[ir.IR, ...], ir.IR]] = field(default_factory=list)
+
+
+def extract(path: str, source: str, module: str = "", root: str = "", is_package: bool = False) -> FileFacts:
+    facts = FileFacts(path=path, module=module, root=root, is_package=is_package)
+    try:
+        tree = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid syntax"
+        facts.syntax_error = SyntaxErrorFact(f"SyntaxError: {message}", exc.raw_line, exc.raw_column + 1)
+        return facts
+    except RecursionError:
+        facts.syntax_error = SyntaxErrorFact("SyntaxError: too deeply nested to parse", 1, 1)
+        return facts
+    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+    _Extractor(facts, wrapper.resolve(PositionProvider)).run(tree)
+    return facts
+
+
+class _Extractor:
+    def __init__(self, facts: FileFacts, positions) -> None:
+        self.facts = facts
+        self.path = facts.path
+        self.positions = positions
+        self.scope: _Scope | None = None
+
+    # --- entry points -----------------------------------------------------------------
+
+    def run(self, tree: cst.Module) -> None:
+        key = key_of(self.path, MODULE_BODY)
+        self.scope = _Scope(key=key, qualname="", cls=None, self_name=None)
+        flow = self.block(tree.body, _Flow(env={}))
+        self.facts.globals = flow.env
+
+    def site(self, node: cst.CSTNode) -> Site:
+        code_range = self.positions[node]
+        return Site(
+            self.path,
+            Position(code_range.start.line, code_range.start.column + 1),
+            Position(code_range.end.line, code_range.end.column + 1),
+        )
+
+    # --- statements ---------------------------------------------------------------------
+
+    def block(self, statements: Sequence[cst.CSTNode], flow: _Flow) -> _Flow:
+        for statement in statements:
+            if not flow.live:
+                break
+            flow = self.statement(statement, flow)
+        return flow
+
+    def statement(self, node: cst.CSTNode, flow: _Flow) -> _Flow:
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                if not flow.live:
+                    break
+                self.small_statement(small, flow)
+            return flow
+        if isinstance(node, cst.If):
+            return self.if_statement(node, flow)
+        if isinstance(node, (cst.For, cst.While)):
+            return self.loop(node, flow)
+        if isinstance(node, cst.With):
+            for item in node.items:
+                value = self.expr(item.item, flow.env)
+                if item.asname is not None:
+                    self.assign(item.asname.name, value, flow)
+            return self.block(node.body.body, flow)
+        if isinstance(node, cst.Try):
+            flow = self.block(node.body.body, flow)
+            for handler in node.handlers:
+                # Handlers run on some other path; keep only their calls.
+                self.block(handler.body.body, _Flow(dict(flow.env), flow.path + (ir.UNKNOWN,)))
+            if node.orelse is not None:
+                flow = self.block(node.orelse.body.body, flow)
+            if node.finalbody is not None:
+                flow.live = True
+                flow = self.block(node.finalbody.body.body, flow)
+            return flow
+        if isinstance(node, cst.FunctionDef):
+            flow.env[node.name.value] = self.function(node, flow.env)
+            return flow
+        if isinstance(node, cst.ClassDef):
+            flow.env[node.name.value] = self.class_def(node, flow.env)
+            return flow
+        # match statements and the like: keep the calls, forget nothing else.
+        self.walk_for_calls(node, flow.env)
+        return flow
+
+    def small_statement(self, node: cst.BaseSmallStatement, flow: _Flow) -> None:
+        env = flow.env
+        if isinstance(node, cst.Assign):
+            value = self.expr(node.value, env)
+            for target in node.targets:
+                self.assign(target.target, value, flow)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.assign(node.target, self.expr(node.value, env), flow)
+        elif isinstance(node, cst.AugAssign):
+            value = self.expr(node.value, env)
+            name = self.target_name(node.target)
+            if name is not None:
+                current = self.lookup_target(name, env)
+                if isinstance(node.operator, cst.AddAssign) and isinstance(value, (ir.ListOf, ir.TupleOf)):
+                    env[name] = ir.Appended(current, (ir.Starred(value),))
+                else:
+                    env[name] = ir.UNKNOWN
+        elif isinstance(node, cst.Expr):
+            self.expression_statement(node.value, flow)
+        elif isinstance(node, cst.Return):
+            value = self.expr(node.value, env) if node.value is not None else ir.Const(None)
+            self.scope.returns.append((flow.path, value))
+            flow.live = False
+        elif isinstance(node, cst.Raise):
+            if node.exc is not None:
+                self.expr(node.exc, env)
+            flow.live = False
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            self.import_statement(node, env)
+        elif isinstance(node, (cst.Break, cst.Continue)):
+            flow.live = False
+        elif isinstance(node, (cst.Assert, cst.Del)):
+            self.walk_for_calls(node, env)
+
+    def expression_statement(self, node: cst.BaseExpression, flow: _Flow) -> None:
+        value = self.expr(node, flow.env)
+        # In-place mutation of a list or container: layers.append(nn.Softmax()).
+        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)):
+            return
+        method = node.func.attr.value
+        name = self.target_name(node.func.value)
+        if name is None or not isinstance(value, ir.Call):
+            return
+        current = self.lookup_target(name, flow.env)
+        if method in _APPEND and value.args:
+            flow.env[name] = ir.Appended(current, (value.args[-1],))
+        elif method in _EXTEND and value.args:
+            flow.env[name] = ir.Appended(current, (ir.Starred(value.args[0]),))
+        elif method in _CLOBBER:
+            flow.env[name] = ir.UNKNOWN
+
+    def if_statement(self, node: cst.If, flow: _Flow) -> _Flow:
+        test = self.condition(node.test, flow.env)
+        if isinstance(test, ir.Const) and isinstance(test.value, bool):
+            branch = node.body.body if test.value else _else_body(node.orelse)
+            return self.block(branch, flow)
+        then = self.block(node.body.body, _Flow(dict(flow.env), flow.path + (test,)))
+        orelse = self.block(_else_body(node.orelse), _Flow(dict(flow.env), flow.path + (ir.Not(test),)))
+        if then.live and orelse.live:
+            return _Flow(_merge(test, then.env, orelse.env), flow.path)
+        if then.live:
+            return _Flow(then.env, flow.path + (test,))
+        if orelse.live:
+            return _Flow(orelse.env, flow.path + (ir.Not(test),))
+        return _Flow(then.env, flow.path, live=False)
+
+    def loop(self, node: cst.For | cst.While, flow: _Flow) -> _Flow:
+        env = dict(flow.env)
+        if isinstance(node, cst.For):
+            iterable = self.expr(node.iter, flow.env)
+            inner = _Flow(env, flow.path + (ir.UNKNOWN,))
+            self.assign(node.target, ir.LastOf(iterable), inner)
+        else:
+            self.condition(node.test, flow.env)
+            inner = _Flow(env, flow.path + (ir.UNKNOWN,))
+        # The body runs at least once (the usual case for model and training code).
+        body = self.block(node.body.body, inner)
+        after = _Flow(body.env if body.live else flow.env, flow.path)
+        if node.orelse is not None:
+            after = self.block(node.orelse.body.body, after)
+        return after
+
+    # --- definitions --------------------------------------------------------------------
+
+    def function(self, node: cst.FunctionDef, outer_env: dict[str, ir.IR], cls: str | None = None) -> ir.IR:
+        parent = self.scope
+        qualname = f"{parent.qualname}.{node.name.value}" if parent.qualname else node.name.value
+        key = key_of(self.path, qualname)
+        decorators = tuple(_decorator_name(d.decorator) for d in node.decorators)
+        params = [p for p in (*node.params.posonly_params, *node.params.params)]
+        names = [p.name.value for p in params]
+        names += [p.name.value for p in node.params.kwonly_params]
+        defaults: dict[str, ir.IR] = {}
+        for p in (*params, *node.params.kwonly_params):
+            if p.default is not None:
+                defaults[p.name.value] = self.expr(p.default, outer_env)
+        # Module-level functions and methods look names up late (ModuleName); a nested
+        # function sees its enclosing function's locals as they are where it is defined.
+        nested = cls is None and parent.qualname != "" and parent.key not in self.facts.classes
+        env = dict(outer_env) if nested else {}
+        self_name = None
+        for name in names:
+            env[name] = ir.Param(key, name)
+        if cls is not None and names and "staticmethod" not in decorators:
+            if "classmethod" in decorators:
+                env[names[0]] = ir.ClassRef(cls)
+            else:
+                self_name = names[0]
+                env[self_name] = ir.SelfRef(cls)
+        for star in (node.params.star_arg, node.params.star_kwarg):
+            if isinstance(star, cst.Param):
+                env[star.name.value] = ir.UNKNOWN
+        self.scope = _Scope(key=key, qualname=qualname, cls=cls, self_name=self_name)
+        try:
+            flow = self.block(node.body.body, _Flow(env))
+            if flow.live:
+                self.scope.returns.append((flow.path, ir.Const(None)))
+            returns = _returns(self.scope.returns)
+        finally:
+            scope, self.scope = self.scope, parent
+        self_attrs = {name[5:]: value for name, value in flow.env.items() if name.startswith("self.")}
+        self.facts.functions[key] = FunctionFacts(
+            key=key,
+            name=node.name.value,
+            cls=cls,
+            params=tuple(names),
+            defaults=defaults,
+            returns=returns,
+            decorators=decorators,
+            self_attrs=self_attrs,
+            site=self.site(node.name),
+        )
+        del scope
+        return ir.FunctionRef(key)
+
+    def class_def(self, node: cst.ClassDef, outer_env: dict[str, ir.IR]) -> ir.IR:
+        parent = self.scope
+        qualname = f"{parent.qualname}.{node.name.value}" if parent.qualname else node.name.value
+        key = key_of(self.path, qualname)
+        bases = tuple(self.expr(arg.value, outer_env) for arg in node.bases if arg.keyword is None)
+        facts = ClassFacts(key=key, name=node.name.value, bases=bases, methods={}, class_attrs={}, site=self.site(node.name))
+        self.facts.classes[key] = facts
+        self.scope = _Scope(key=key, qualname=qualname, cls=None, self_name=None)
+        try:
+            body_env: dict[str, ir.IR] = dict(outer_env)
+            for statement in node.body.body:
+                if isinstance(statement, cst.FunctionDef):
+                    ref = self.function(statement, outer_env, cls=key)
+                    facts.methods[statement.name.value] = ref.key
+                elif isinstance(statement, cst.SimpleStatementLine):
+                    flow = _Flow(body_env)
+                    for small in statement.body:
+                        self.small_statement(small, flow)
+                else:
+                    self.statement(statement, _Flow(body_env))
+        finally:
+            self.scope = parent
+        for name, value in body_env.items():
+            if outer_env.get(name) is not value and not name.startswith("self."):
+                facts.class_attrs[name] = value
+        return ir.ClassRef(key)
+
+    def import_statement(self, node: cst.Import | cst.ImportFrom, env: dict[str, ir.IR]) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                dotted = _dotted(alias.name)
+                if alias.asname is not None:
+                    env[_asname(alias)] = ir.Global(dotted, "", origin=self.path)
+                else:
+                    top = dotted.split(".")[0]
+                    env[top] = ir.Global(top, "", origin=self.path)
+            return
+        module = _dotted(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            name = _dotted(alias.name)
+            local = _asname(alias) if alias.asname is not None else name
+            env[local] = ir.Global(module, name, level=level, origin=self.path)
+
+    # --- assignment -----------------------------------------------------------------------
+
+    def target_name(self, node: cst.BaseExpression) -> str | None:
+        """The env name of an assignable target: `x` or `self.x`."""
+        if isinstance(node, cst.Name):
+            return node.value
+        if (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and self.scope.self_name is not None
+            and node.value.value == self.scope.self_name
+        ):
+            return f"self.{node.attr.value}"
+        return None
+
+    def lookup_target(self, name: str, env: dict[str, ir.IR]) -> ir.IR:
+        if name in env:
+            return env[name]
+        if name.startswith("self.") and self.scope.cls is not None:
+            return ir.Attr(ir.SelfRef(self.scope.cls), name[5:])
+        return self.name(name, env)
+
+    def assign(self, target: cst.BaseExpression, value: ir.IR, flow: _Flow) -> None:
+        name = self.target_name(target)
+        if name is not None:
+            flow.env[name] = value
+            return
+        if isinstance(target, (cst.Tuple, cst.List)):
+            starred = any(isinstance(e, cst.StarredElement) for e in target.elements)
+            for index, element in enumerate(target.elements):
+                if starred:
+                    item = ir.UNKNOWN
+                elif isinstance(value, (ir.TupleOf, ir.ListOf)) and index < len(value.items):
+                    item = value.items[index]
+                else:
+                    item = ir.Item(value, ir.Const(index))
+                self.assign(element.value, item, flow)
+            return
+        if isinstance(target, cst.Subscript):
+            # layers["fc"] = nn.Linear(...) on an OrderedDict being built.
+            container = self.target_name(target.value)
+            self.walk_for_calls(target, flow.env)
+            if container is not None and len(target.slice) == 1:
+                current = self.lookup_target(container, flow.env)
+                key = self.expr(target.slice[0].slice.value, flow.env) if isinstance(target.slice[0].slice, cst.Index) else ir.UNKNOWN
+                if isinstance(current, ir.DictOf):
+                    flow.env[container] = ir.DictOf(current.items + ((key, value),))
+                else:
+                    flow.env[container] = ir.UNKNOWN
+            return
+        if isinstance(target, cst.Attribute):
+            self.walk_for_calls(target.value, flow.env)
+
+    # --- expressions ------------------------------------------------------------------------
+
+    def name(self, name: str, env: dict[str, ir.IR]) -> ir.IR:
+        if name in env:
+            return env[name]
+        if name in ("True", "False", "None"):
+            return ir.Const({"True": True, "False": False, "None": None}[name])
+        return ir.ModuleName(self.path, name)
+
+    def condition(self, node: cst.BaseExpression, env: dict[str, ir.IR]) -> ir.IR:
+        return self.expr(node, env)
+
+    def expr(self, node: cst.BaseExpression, env: dict[str, ir.IR]) -> ir.IR:
+        if isinstance(node, cst.Name):
+            return self.name(node.value, env)
+        if isinstance(node, cst.Attribute):
+            return self.attribute(node, env)
+        if isinstance(node, cst.Call):
+            return self.call(node, env)
+        if isinstance(node, cst.Subscript):
+            return self.subscript(node, env)
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return ir.Const(node.evaluated_value)
+        if isinstance(node, cst.SimpleString):
+            try:
+                return ir.Const(node.evaluated_value)
+            except Exception:  # noqa: BLE001 - odd string prefixes
+                return ir.UNKNOWN
+        if isinstance(node, cst.Tuple):
+            return self.sequence(node, env, ir.TupleOf)
+        if isinstance(node, cst.List):
+            return self.sequence(node, env, ir.ListOf)
+        if isinstance(node, cst.Dict):
+            items = []
+            for element in node.elements:
+                if not isinstance(element, cst.DictElement):
+                    self.walk_for_calls(element, env)
+                    return ir.UNKNOWN
+                items.append((self.expr(element.key, env), self.expr(element.value, env)))
+            return ir.DictOf(tuple(items))
+        if isinstance(node, cst.IfExp):
+            return ir.Cond(self.expr(node.test, env), self.expr(node.body, env), self.expr(node.orelse, env))
+        if isinstance(node, cst.UnaryOperation):
+            operand = self.expr(node.expression, env)
+            if isinstance(node.operator, cst.Not):
+                return ir.Not(operand)
+            if isinstance(node.operator, cst.Minus) and isinstance(operand, ir.Const) and isinstance(operand.value, (int, float)):
+                return ir.Const(-operand.value)
+            return ir.UNKNOWN
+        if isinstance(node, cst.Comparison):
+            return self.comparison(node, env)
+        if isinstance(node, cst.NamedExpr):
+            value = self.expr(node.value, env)
+            if isinstance(node.target, cst.Name):
+                env[node.target.value] = value
+            return value
+        if isinstance(node, cst.Await):
+            return self.expr(node.expression, env)
+        if isinstance(node, cst.Lambda):
+            return ir.UNKNOWN  # its body runs later with unknown arguments
+        self.walk_for_calls(node, env)
+        return ir.UNKNOWN
+
+    def walk_for_calls(self, node: cst.CSTNode, env: dict[str, ir.IR]) -> None:
+        """Record the calls inside an expression the analyzer does not otherwise model."""
+        for child in node.children:
+            if isinstance(child, cst.Lambda):
+                continue
+            if isinstance(child, cst.BaseExpression) and not isinstance(child, (cst.Name, cst.SimpleString, cst.Integer)):
+                self.expr(child, env)
+            elif not isinstance(child, cst.BaseExpression):
+                self.walk_for_calls(child, env)
+
+    def attribute(self, node: cst.Attribute, env: dict[str, ir.IR]) -> ir.IR:
+        attr = node.attr.value
+        if isinstance(node.value, cst.Name) and self.scope.self_name == node.value.value:
+            if attr == "training":
+                return ir.TRAINING
+            if f"self.{attr}" in env:
+                return env[f"self.{attr}"]
+        obj = self.expr(node.value, env)
+        if isinstance(obj, ir.Global):
+            return ir.Global(obj.module, f"{obj.name}.{attr}" if obj.name else attr, obj.level, obj.origin)
+        return ir.Attr(obj, attr)
+
+    def call(self, node: cst.Call, env: dict[str, ir.IR]) -> ir.IR:
+        func_node = node.func
+        if isinstance(func_node, cst.Name) and func_node.value == "super" and self.scope.cls is not None:
+            func: ir.IR = ir.SuperRef(self.scope.cls)
+        else:
+            func = self.expr(func_node, env)
+        args: list[ir.IR] = []
+        kwargs: list[tuple[str, ir.IR]] = []
+        for arg in node.args:
+            value = self.expr(arg.value, env)
+            if arg.keyword is not None:
+                kwargs.append((arg.keyword.value, value))
+            elif arg.star == "*":
+                args.append(ir.Starred(value))
+            elif arg.star == "**":
+                kwargs.append(("**", value))
+            else:
+                args.append(value)
+        call = ir.Call(func, tuple(args), tuple(kwargs), self.site(node))
+        callee = _callee_name(func_node)
+        if callee is not None:
+            self.facts.calls.append(CallFact(call, self.scope.key, callee))
+        return call
+
+    def subscript(self, node: cst.Subscript, env: dict[str, ir.IR]) -> ir.IR:
+        obj = self.expr(node.value, env)
+        index: ir.IR = ir.UNKNOWN
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            index = self.expr(node.slice[0].slice.value, env)
+        else:
+            for element in node.slice:
+                self.walk_for_calls(element, env)
+        return ir.Item(obj, index)
+
+    def sequence(self, node: cst.Tuple | cst.List, env, kind) -> ir.IR:
+        items: list[ir.IR] = []
+        for element in node.elements:
+            value = self.expr(element.value, env)
+            items.append(ir.Starred(value) if isinstance(element, cst.StarredElement) else value)
+        return kind(tuple(items))
+
+    def comparison(self, node: cst.Comparison, env: dict[str, ir.IR]) -> ir.IR:
+        left = self.expr(node.left, env)
+        rights = [self.expr(c.comparator, env) for c in node.comparisons]
+        if len(node.comparisons) != 1:
+            return ir.UNKNOWN
+        operator = node.comparisons[0].operator
+        right = rights[0]
+        if isinstance(operator, (cst.Is, cst.IsNot)) and isinstance(right, ir.Const) and right.value is None:
+            return ir.IsNone(left, negated=isinstance(operator, cst.IsNot))
+        if (
+            isinstance(operator, cst.Equal)
+            and isinstance(left, ir.ModuleName)
+            and left.name == "__name__"
+            and isinstance(right, ir.Const)
+            and right.value == "__main__"
+        ):
+            return ir.Const(True)  # a script's main block runs
+        return ir.UNKNOWN
+
+
+def _merge(test: ir.IR, then: dict[str, ir.IR], orelse: dict[str, ir.IR]) -> dict[str, ir.IR]:
+    merged: dict[str, ir.IR] = {}
+    for name in then.keys() | orelse.keys():
+        a = then.get(name, ir.UNDEFINED)
+        b = orelse.get(name, ir.UNDEFINED)
+        if a is b or b is ir.UNDEFINED:
+            merged[name] = a
+        elif a is ir.UNDEFINED:
+            merged[name] = b
+        else:
+            merged[name] = ir.Cond(test, a, b)
+    return merged
+
+
+def _returns(returns: list[tuple[tuple[ir.IR, ...], ir.IR]]) -> ir.IR:
+    """[(path, value), ...] in source order -> one Cond chain."""
+    result: ir.IR = ir.UNDEFINED
+    for path, value in reversed(returns):
+        result = value if not path else ir.Cond(ir.AllOf(path), value, result)
+    return result
+
+
+def _else_body(orelse: cst.If | cst.Else | None) -> Sequence[cst.CSTNode]:
+    if orelse is None:
+        return ()
+    if isinstance(orelse, cst.If):  # elif
+        return (orelse,)
+    return orelse.body.body
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _asname(alias: cst.ImportAlias) -> str:
+    return alias.asname.name.value if isinstance(alias.asname.name, cst.Name) else ""
+
+
+def _decorator_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Call):
+        node = node.func
+    return _dotted(node).rsplit(".", 1)[-1]
+
+
+def _callee_name(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Call):  # super().forward(x), make()(x)
+        return _callee_name(node.func)
+    return None

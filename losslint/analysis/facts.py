@@ -1,0 +1,68 @@
+"""Per-file facts: small picklable summaries of one file, made by extract.py.
+
+Keys name things uniquely across the project: "<path>::<qualname>", e.g.
+"/src/pkg/models.py::Net.forward"; the module body is "<path>::<module>".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from losslint.analysis.ir import IR, Call
+from losslint.findings import Site
+
+MODULE_BODY = "<module>"
+
+
+def key_of(path: str, qualname: str) -> str:
+    return f"{path}::{qualname}"
+
+
+@dataclass
+class FunctionFacts:
+    key: str
+    name: str
+    cls: str | None  # key of the class this is a method of
+    params: tuple[str, ...]  # in order, `self` included
+    defaults: dict[str, IR]
+    returns: IR  # the value returned, conditional returns as Cond
+    decorators: tuple[str, ...]  # last dotted component: "property", "staticmethod", ...
+    self_attrs: dict[str, IR]  # self.X = ... assigned here (value at the end)
+    site: Site
+
+
+@dataclass
+class ClassFacts:
+    key: str
+    name: str
+    bases: tuple[IR, ...]
+    methods: dict[str, str]  # method name -> function key
+    class_attrs: dict[str, IR]
+    site: Site
+
+
+@dataclass
+class CallFact:
+    call: Call
+    func: str  # key of the enclosing function (or module body)
+    callee: str  # last name component of the callee, for finding callers
+
+
+@dataclass
+class SyntaxErrorFact:
+    message: str
+    row: int
+    column: int
+
+
+@dataclass
+class FileFacts:
+    path: str
+    module: str  # dotted module name ("" when unknown)
+    root: str  # directory that `module` is relative to (the import root)
+    is_package: bool  # an __init__.py
+    globals: dict[str, IR] = field(default_factory=dict)
+    functions: dict[str, FunctionFacts] = field(default_factory=dict)
+    classes: dict[str, ClassFacts] = field(default_factory=dict)
+    calls: list[CallFact] = field(default_factory=list)
+    syntax_error: SyntaxErrorFact | None = None

@@ -1,0 +1,185 @@
+"""The symbolic values that per-file facts are made of.
+
+The extractor turns each expression into one of these, with local variables already
+substituted, so that a fact like "the input of this loss call" is a small tree such as
+`Call(Attr(Param(train, model)), ...)`. The evaluator later interprets the tree across
+functions and files. Nodes compare by identity (cheap to hash, safe to share) and pickle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from losslint.findings import Site
+
+
+class IR:
+    __slots__ = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Unknown(IR):
+    """Anything the analyzer does not model."""
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True, eq=False)
+class Undefined(IR):
+    """A variable not (yet) bound on some path."""
+
+
+UNDEFINED = Undefined()
+
+
+@dataclass(frozen=True, eq=False)
+class Const(IR):
+    value: object
+
+
+@dataclass(frozen=True, eq=False)
+class Global(IR):
+    """A module-level name: `module` is a dotted module name (import-resolved), `name`
+    the attribute path inside it, e.g. Global('torch.nn', 'Softmax') or Global('models', 'Net')."""
+
+    module: str
+    name: str
+    level: int = 0  # relative import level, resolved against `origin`
+    origin: str = ""  # module key of the file that wrote it
+
+
+@dataclass(frozen=True, eq=False)
+class Param(IR):
+    func: str  # function key
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class SelfRef(IR):
+    cls: str  # class key
+
+
+@dataclass(frozen=True, eq=False)
+class SuperRef(IR):
+    cls: str  # class key whose parents to search
+
+
+@dataclass(frozen=True, eq=False)
+class Training(IR):
+    """`self.training`: true on the path that reaches the loss."""
+
+
+TRAINING = Training()
+
+
+@dataclass(frozen=True, eq=False)
+class Not(IR):
+    operand: IR
+
+
+@dataclass(frozen=True, eq=False)
+class IsNone(IR):
+    operand: IR
+    negated: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Attr(IR):
+    obj: IR
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class Item(IR):
+    obj: IR
+    index: IR  # Const for literal indices, UNKNOWN for slices
+
+
+@dataclass(frozen=True, eq=False)
+class Call(IR):
+    func: IR
+    args: tuple[IR, ...]
+    kwargs: tuple[tuple[str, IR], ...]
+    site: Site
+
+    def arg(self, index: int, keyword: str) -> IR | None:
+        for key, value in self.kwargs:
+            if key == keyword:
+                return value
+        if index < len(self.args) and not isinstance(self.args[index], Starred):
+            return self.args[index]
+        return None
+
+
+@dataclass(frozen=True, eq=False)
+class Starred(IR):
+    value: IR
+
+
+@dataclass(frozen=True, eq=False)
+class TupleOf(IR):
+    items: tuple[IR, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ListOf(IR):
+    items: tuple[IR, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class DictOf(IR):
+    items: tuple[tuple[IR, IR], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Appended(IR):
+    """`base` with `items` appended (list.append/extend, Sequential.append/add_module)."""
+
+    base: IR
+    items: tuple[IR, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class LastOf(IR):
+    """The loop variable of `for v in iterable:` after the loop: its last element."""
+
+    iterable: IR
+
+
+@dataclass(frozen=True, eq=False)
+class Cond(IR):
+    """`then` where `test` holds, else `orelse` (if/else joins, conditional returns)."""
+
+    test: IR
+    then: IR
+    orelse: IR
+
+
+@dataclass(frozen=True, eq=False)
+class FunctionRef(IR):
+    """A function or lambda defined in this file (by key)."""
+
+    key: str
+
+
+@dataclass(frozen=True, eq=False)
+class ClassRef(IR):
+    """A class defined in a linted file (by key)."""
+
+    key: str
+
+
+@dataclass(frozen=True, eq=False)
+class ModuleName(IR):
+    """A module-level name of file `path`, looked up when evaluated (late binding)."""
+
+    path: str
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class AllOf(IR):
+    """The conjunction of the if-tests on the path to a return."""
+
+    tests: tuple[IR, ...]

@@ -1,0 +1,95 @@
+"""Find every loss call in the project and what its input holds: (activation, loss) pairs.
+
+A loss call is a call whose callee evaluates to a criterion object (`nn.X()`, however it
+got there: a local, self.criterion, a parameter) or to a functional loss (`F.x`, also
+bound to a name). Its input is evaluated in the same calling context as its callee, so
+`train(model_a, ce)` and `train(model_b, nll)` are never mixed up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from losslint.analysis import ir, torch_api
+from losslint.analysis.evaluate import CriterionV, Evaluator, ExternalV, Frame, LossFnV, TensorV, Value
+from losslint.analysis.project import Project
+from losslint.findings import Site
+
+
+@dataclass(frozen=True)
+class LossUse:
+    loss: str  # the torch.nn class name, also for the functional form
+    call_site: Site  # where the loss is computed
+    ctor_site: Site | None  # where the criterion object is created (class API only)
+    call: ir.Call  # the loss call
+    ctor: ir.Call | None  # the criterion construction
+    frame: Frame  # context the call was evaluated in
+    ctor_frame: Frame | None
+
+
+@dataclass(frozen=True)
+class Pair:
+    tensor: TensorV  # what the loss input holds
+    use: LossUse
+
+    @property
+    def activation(self) -> str:
+        return "none" if self.tensor.kind == "logits" else self.tensor.kind
+
+
+def find_pairs(project: Project, evaluator: Evaluator) -> list[Pair]:
+    pairs: list[Pair] = []
+    for facts in project.files.values():
+        for call_fact in facts.calls:
+            call = call_fact.call
+            if not call.args and not call.kwargs:
+                continue
+            unbound = evaluator.unbound_frame(call_fact.func)
+            if not any(_loss_of(v) for v in evaluator.values(call.func, unbound)):
+                continue
+            for frame in evaluator.contexts(call_fact.func):
+                pairs.extend(_pairs_at(call, frame, evaluator))
+    return pairs
+
+
+def find_unstable_logs(project: Project, evaluator: Evaluator) -> list[TensorV]:
+    """torch.log(softmax(x)) and the like, wherever they are computed."""
+    found: list[TensorV] = []
+    for facts in project.files.values():
+        for call_fact in facts.calls:
+            if call_fact.callee not in ("log", "log_"):
+                continue
+            frame = evaluator.unbound_frame(call_fact.func)
+            for value in evaluator.values(call_fact.call, frame):
+                if isinstance(value, TensorV) and value.form == "log" and value.site == call_fact.call.site:
+                    found.append(value)
+    return found
+
+
+def _loss_of(value: Value) -> str | None:
+    if isinstance(value, CriterionV):
+        return value.loss
+    if isinstance(value, LossFnV):
+        return value.loss
+    if isinstance(value, ExternalV):
+        return torch_api.loss_function(value.name)
+    return None
+
+
+def _pairs_at(call: ir.Call, frame: Frame, evaluator: Evaluator) -> list[Pair]:
+    pairs = []
+    input_node = call.arg(0, "input")
+    if input_node is None:
+        return pairs
+    for callee in evaluator.values(call.func, frame):
+        loss = _loss_of(callee)
+        if loss is None:
+            continue
+        if isinstance(callee, CriterionV):
+            use = LossUse(loss, call.site, callee.site, call, callee.call, frame, callee.frame)
+        else:
+            use = LossUse(loss, call.site, None, call, None, frame, None)
+        for value in evaluator.values(input_node, frame):
+            if isinstance(value, TensorV):
+                pairs.append(Pair(value, use))
+    return pairs

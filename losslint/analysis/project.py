@@ -1,0 +1,101 @@
+"""The project index: every linted file's facts, and how imports between them resolve."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from losslint.analysis import ir
+from losslint.analysis.facts import MODULE_BODY, CallFact, ClassFacts, FileFacts, FunctionFacts, key_of
+
+
+def module_name(path: Path) -> tuple[str, str, bool]:
+    """(dotted module name, import root, is_package) of a file, from its __init__.py chain.
+
+    A script outside any package is module `stem` with its own directory as the root,
+    which is how `python train.py` resolves `from models import Net`.
+    """
+    path = path.resolve()
+    is_package = path.stem == "__init__"
+    parts = [] if is_package else [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    return ".".join(parts), str(directory), is_package
+
+
+class Project:
+    def __init__(self, files: list[FileFacts]) -> None:
+        self.files: dict[str, FileFacts] = {f.path: f for f in files}
+        self.functions: dict[str, FunctionFacts] = {}
+        self.classes: dict[str, ClassFacts] = {}
+        self.calls_by_callee: dict[str, list[CallFact]] = defaultdict(list)
+        self.modules: dict[tuple[str, str], str] = {}  # (root, module) -> path
+        self.modules_by_name: dict[str, list[str]] = defaultdict(list)
+        for facts in files:
+            self.functions.update(facts.functions)
+            self.classes.update(facts.classes)
+            for call in facts.calls:
+                self.calls_by_callee[call.callee].append(call)
+            if facts.module:
+                self.modules[(facts.root, facts.module)] = facts.path
+                self.modules_by_name[facts.module].append(facts.path)
+        self._subclasses: dict[str, list[str]] | None = None
+
+    # --- lookups --------------------------------------------------------------------------
+
+    def file_of(self, key: str) -> FileFacts:
+        return self.files[key.split("::", 1)[0]]
+
+    def module_body_key(self, path: str) -> str:
+        return key_of(path, MODULE_BODY)
+
+    def method(self, cls_key: str, name: str) -> FunctionFacts | None:
+        key = self.classes[cls_key].methods.get(name)
+        return self.functions.get(key) if key else None
+
+    def subclasses(self, cls_key: str) -> list[str]:
+        """Project classes whose bases name `cls_key` directly (filled in by the evaluator)."""
+        return (self._subclasses or {}).get(cls_key, [])
+
+    def set_subclasses(self, table: dict[str, list[str]]) -> None:
+        self._subclasses = table
+
+    # --- imports --------------------------------------------------------------------------
+
+    def resolve_module(self, name: str, origin: str) -> str | None:
+        """The file of module `name` as imported from file `origin`, if it is linted."""
+        facts = self.files.get(origin)
+        if facts is not None:
+            for root in (facts.root, str(Path(origin).parent)):
+                path = self.modules.get((root, name))
+                if path is not None:
+                    return path
+        candidates = self.modules_by_name.get(name, [])
+        return candidates[0] if len(candidates) == 1 else None
+
+    def absolute_name(self, node: ir.Global) -> str:
+        """The dotted name a Global refers to, relative imports resolved."""
+        full = f"{node.module}.{node.name}" if node.module and node.name else node.module or node.name
+        if node.level == 0:
+            return full
+        facts = self.files.get(node.origin)
+        if facts is None or not facts.module:
+            return ""
+        package = facts.module.split(".")
+        if not facts.is_package:
+            package = package[:-1]
+        if node.level > 1:
+            package = package[: len(package) - (node.level - 1)] if node.level - 1 <= len(package) else []
+        return ".".join([*package, full]) if full else ".".join(package)
+
+    def resolve_global(self, node: ir.Global) -> tuple[str | None, list[str], str]:
+        """(project file or None, attribute path inside it, absolute dotted name)."""
+        dotted = self.absolute_name(node)
+        parts = dotted.split(".") if dotted else []
+        for cut in range(len(parts), 0, -1):
+            path = self.resolve_module(".".join(parts[:cut]), node.origin)
+            if path is not None:
+                return path, parts[cut:], dotted
+        return None, parts, dotted

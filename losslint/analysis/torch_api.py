@@ -1,0 +1,172 @@
+"""What losslint knows about torch's API, by fully qualified name.
+
+Only names here are ever interpreted; everything else evaluates to "unknown", which
+keeps the analyzer silent (precision first).
+"""
+
+from __future__ import annotations
+
+# --- activations ---------------------------------------------------------------------
+
+# Layer classes whose output is an activation (the JSON contract's activation names).
+ACTIVATION_LAYERS = {
+    "torch.nn.Softmax": "softmax",
+    "torch.nn.Softmax2d": "softmax",
+    "torch.nn.LogSoftmax": "log_softmax",
+    "torch.nn.Sigmoid": "sigmoid",
+    "torch.nn.LogSigmoid": "logsigmoid",
+}
+
+# Functions whose first argument is activated.
+ACTIVATION_FUNCTIONS = {
+    "torch.nn.functional.softmax": "softmax",
+    "torch.nn.functional.log_softmax": "log_softmax",
+    "torch.nn.functional.sigmoid": "sigmoid",
+    "torch.nn.functional.logsigmoid": "logsigmoid",
+    "torch.softmax": "softmax",
+    "torch.log_softmax": "log_softmax",
+    "torch.sigmoid": "sigmoid",
+    "torch.special.softmax": "softmax",
+    "torch.special.log_softmax": "log_softmax",
+    "torch.special.expit": "sigmoid",
+}
+
+# Tensor methods: x.softmax(1), x.sigmoid().
+ACTIVATION_METHODS = {
+    "softmax": "softmax",
+    "log_softmax": "log_softmax",
+    "sigmoid": "sigmoid",
+    "sigmoid_": "sigmoid",
+}
+
+# torch.log(p) / p.log() of these is the unstable spelling of the second.
+LOG_OF = {"softmax": "log_softmax", "sigmoid": "logsigmoid"}
+LOG_FUNCTIONS = frozenset({"torch.log", "torch.special.log"})
+LOG_METHODS = frozenset({"log", "log_"})
+
+# --- layers whose output is known to be raw logits ----------------------------------
+
+LOGIT_LAYERS = frozenset(
+    {
+        "torch.nn.Linear",
+        "torch.nn.LazyLinear",
+        "torch.nn.Bilinear",
+        "torch.nn.Conv1d",
+        "torch.nn.Conv2d",
+        "torch.nn.Conv3d",
+        "torch.nn.LazyConv1d",
+        "torch.nn.LazyConv2d",
+        "torch.nn.LazyConv3d",
+        "torch.nn.ConvTranspose1d",
+        "torch.nn.ConvTranspose2d",
+        "torch.nn.ConvTranspose3d",
+    }
+)
+LOGIT_FUNCTIONS = frozenset({"torch.nn.functional.linear", "torch.nn.functional.bilinear"})
+
+# Layers that pass their input through unchanged in kind (a softmax stays a softmax).
+PASSTHROUGH_LAYERS = frozenset(
+    {
+        "torch.nn.Identity",
+        "torch.nn.Dropout",
+        "torch.nn.Dropout1d",
+        "torch.nn.Dropout2d",
+        "torch.nn.Dropout3d",
+        "torch.nn.AlphaDropout",
+        "torch.nn.FeatureAlphaDropout",
+        "torch.nn.Flatten",
+        "torch.nn.Unflatten",
+    }
+)
+
+# --- containers ---------------------------------------------------------------------
+
+SEQUENTIAL = "torch.nn.Sequential"
+MODULE_LIST = "torch.nn.ModuleList"
+MODULE_DICT = "torch.nn.ModuleDict"
+ORDERED_DICT = frozenset({"collections.OrderedDict", "typing.OrderedDict"})
+# Wrappers whose call is the wrapped model's call.
+MODEL_WRAPPERS = frozenset(
+    {
+        "torch.nn.DataParallel",
+        "torch.nn.parallel.DataParallel",
+        "torch.nn.parallel.DistributedDataParallel",
+        "torch.compile",
+        "torch.jit.script",
+    }
+)
+# Base classes that make a class a model (its call is its forward()).
+MODULE_BASES = frozenset(
+    {
+        "torch.nn.Module",
+        "pytorch_lightning.LightningModule",
+        "lightning.LightningModule",
+        "lightning.pytorch.LightningModule",
+        "lightning.pytorch.core.LightningModule",
+        "pytorch_lightning.core.LightningModule",
+    }
+)
+
+# --- losses -------------------------------------------------------------------------
+
+LOSS_CLASSES = frozenset(
+    {
+        "CrossEntropyLoss",
+        "NLLLoss",
+        "BCELoss",
+        "BCEWithLogitsLoss",
+        "KLDivLoss",
+        "MultiLabelSoftMarginLoss",
+        "SoftMarginLoss",
+        "PoissonNLLLoss",
+    }
+)
+LOSS_FUNCTIONS = {
+    "cross_entropy": "CrossEntropyLoss",
+    "nll_loss": "NLLLoss",
+    "binary_cross_entropy": "BCELoss",
+    "binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
+    "kl_div": "KLDivLoss",
+    "multilabel_soft_margin_loss": "MultiLabelSoftMarginLoss",
+    "soft_margin_loss": "SoftMarginLoss",
+    "poisson_nll_loss": "PoissonNLLLoss",
+}
+
+
+def loss_class(qualname: str) -> str | None:
+    """'torch.nn.CrossEntropyLoss' -> 'CrossEntropyLoss' (also torch.nn.modules.loss.X)."""
+    for prefix in ("torch.nn.", "torch.nn.modules.loss."):
+        if qualname.startswith(prefix) and qualname[len(prefix):] in LOSS_CLASSES:
+            return qualname[len(prefix):]
+    return None
+
+
+def loss_function(qualname: str) -> str | None:
+    """'torch.nn.functional.cross_entropy' -> 'CrossEntropyLoss'."""
+    prefix = "torch.nn.functional."
+    if qualname.startswith(prefix):
+        return LOSS_FUNCTIONS.get(qualname[len(prefix):])
+    return None
+
+
+# --- shape-only operations: they keep what kind of values a tensor holds -------------
+
+SHAPE_METHODS = frozenset(
+    {
+        "view", "view_as", "reshape", "reshape_as", "squeeze", "squeeze_", "unsqueeze",
+        "unsqueeze_", "flatten", "float", "double", "half", "bfloat16", "to", "cuda", "cpu",
+        "contiguous", "permute", "transpose", "t", "clone", "detach", "type", "type_as",
+        "expand", "expand_as", "requires_grad_", "movedim", "swapaxes", "squeeze_",
+    }
+)
+SHAPE_ATTRIBUTES = frozenset({"T", "mT", "data"})
+SHAPE_FUNCTIONS = frozenset(
+    {
+        "torch.squeeze", "torch.unsqueeze", "torch.flatten", "torch.reshape",
+        "torch.transpose", "torch.permute", "torch.movedim", "torch.swapaxes",
+    }
+)
+# Methods of a model that return the model itself.
+MODEL_SELF_METHODS = frozenset(
+    {"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16", "requires_grad_"}
+)

@@ -1,0 +1,125 @@
+"""What a check produces: findings with their sites, and their JSON record.
+
+The JSON record is a public interface (see README, "JSON output"): ruff's record shape
+plus losslint's `verdict`, `activation`, `loss` and `related`. Change it only by adding keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """1-based line and column (columns count characters, end exclusive)."""
+
+    row: int
+    column: int
+
+    def to_json(self) -> dict[str, int]:
+        return {"row": self.row, "column": self.column}
+
+
+@dataclass(frozen=True, order=True)
+class Site:
+    """A span of source code in one file."""
+
+    path: str
+    start: Position
+    end: Position
+
+    @property
+    def row(self) -> int:
+        return self.start.row
+
+
+@dataclass(frozen=True)
+class Related:
+    """The partner site of a finding (the loss for an activation, and vice versa)."""
+
+    site: Site
+    message: str
+
+
+@dataclass(frozen=True)
+class Edit:
+    content: str
+    site: Site
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: str  # "safe" | "unsafe"
+    message: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass
+class Finding:
+    code: str | None  # None only for invalid-syntax, like ruff
+    name: str
+    message: str
+    site: Site
+    severity: str = "error"  # "error" for wrong, "warning" for acceptable
+    verdict: str | None = None  # "wrong" | "acceptable"
+    activation: str | None = None
+    loss: str | None = None
+    related: list[Related] = field(default_factory=list)
+    fix: Fix | None = None
+    url: str | None = None
+    noqa_row: int | None = None
+    # Not part of the JSON record: what the analyzer found (an analysis.pairs.Pair, or the
+    # unstable TensorV of an expression rule), for fixes and the tracer.
+    origin: Any = field(default=None, repr=False, compare=False)
+    # Attached by `check --trace`: the tracer's numbers (added to the JSON only when set).
+    evidence: dict[str, Any] | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.site.path, self.site.start.row, self.site.start.column, self.code or "")
+
+    def to_json(self) -> dict[str, Any]:
+        record = {
+            "code": self.code,
+            "name": self.name,
+            "message": self.message,
+            "severity": self.severity,
+            "filename": self.site.path,
+            "location": self.site.start.to_json(),
+            "end_location": self.site.end.to_json(),
+            "noqa_row": self.noqa_row,
+            "url": self.url,
+            "fix": _fix_json(self.fix),
+            "verdict": self.verdict,
+            "activation": self.activation,
+            "loss": self.loss,
+            "related": [
+                {
+                    "filename": r.site.path,
+                    "location": r.site.start.to_json(),
+                    "end_location": r.site.end.to_json(),
+                    "message": r.message,
+                }
+                for r in self.related
+            ],
+        }
+        if self.evidence is not None:
+            record["evidence"] = self.evidence
+        return record
+
+
+def _fix_json(fix: Fix | None) -> dict[str, Any] | None:
+    if fix is None:
+        return None
+    return {
+        "applicability": fix.applicability,
+        "message": fix.message,
+        "edits": [
+            {
+                "content": e.content,
+                "location": e.site.start.to_json(),
+                "end_location": e.site.end.to_json(),
+            }
+            for e in fix.edits
+        ],
+    }

@@ -1,0 +1,93 @@
+"""The pipeline: files -> sources -> facts -> pairs -> findings.
+
+    discovery.discover   which files
+    analysis.file_facts  one file -> facts (libcst)
+    analysis.analyze     all facts -> (activation, loss) pairs
+    verdicts.judge       pairs -> findings, by the rule catalog
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from losslint import analysis, catalog, verdicts
+from losslint.discovery import discover
+from losslint.findings import Finding, Position, Site
+
+
+@dataclass
+class Result:
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def read_source(path: Path) -> str:
+    """Decode like Python does for source files (UTF-8, BOM allowed)."""
+    data = path.read_bytes()
+    return data.decode("utf-8-sig")
+
+
+def check_paths(paths: list[str]) -> Result:
+    """Lint files and directories. Raises discovery.PathNotFound for a missing path."""
+    files = discover(paths)
+    sources: dict[str, str] = {}
+    problems: list[Finding] = []
+    for path in files:
+        try:
+            sources[str(path)] = read_source(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(_file_error(str(path), exc))
+    result = Result(findings=check_sources(sources) + problems, files=[str(p) for p in files])
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def check_sources(sources: dict[str, str]) -> list[Finding]:
+    """Lint in-memory sources as one project: {path: source}."""
+    facts = [analysis.file_facts(path, source) for path, source in sources.items()]
+    findings = [_syntax_error(f.path, f.syntax_error) for f in facts if f.syntax_error is not None]
+    pairs, logs = analysis.analyze(facts)
+    lines = {path: source.splitlines() for path, source in sources.items()}
+    findings += verdicts.judge(pairs, logs, catalog.load(), lambda site: snippet(lines, site))
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def snippet(lines: dict[str, list[str]], site: Site, limit: int = 60) -> str:
+    """The source text of a site on one line, shortened for a message."""
+    file_lines = lines.get(site.path, [])
+    if not 0 < site.start.row <= len(file_lines):
+        return "?"
+    if site.start.row == site.end.row:
+        text = file_lines[site.start.row - 1][site.start.column - 1 : site.end.column - 1]
+    else:
+        parts = [file_lines[site.start.row - 1][site.start.column - 1 :]]
+        parts += file_lines[site.start.row : site.end.row - 1]
+        parts.append(file_lines[site.end.row - 1][: site.end.column - 1])
+        text = " ".join(p.strip() for p in parts)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _syntax_error(path: str, error) -> Finding:
+    position = Position(error.row, error.column)
+    return Finding(
+        code=None,
+        name="invalid-syntax",
+        message=error.message,
+        site=Site(path, position, position),
+        severity="error",
+    )
+
+
+def _file_error(path: str, exc: Exception) -> Finding:
+    reason = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else (exc.strerror or str(exc))
+    position = Position(1, 1)
+    return Finding(
+        code=None,
+        name="io-error",
+        message=f"Failed to read file: {reason}",
+        site=Site(path, position, position),
+        severity="error",
+    )

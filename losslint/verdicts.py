@@ -1,0 +1,81 @@
+"""(activation, loss) pairs -> findings, by the taxonomy in the rule catalog (rules/)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from losslint.analysis.evaluate import TensorV
+from losslint.analysis.pairs import Pair
+from losslint.catalog import Catalog, Rule
+from losslint.findings import Finding, Related, Site
+
+# Reads the source text of a site, for messages ("`nn.Softmax(dim=1)` output reaches ...").
+SnippetReader = Callable[[Site], str]
+
+
+def judge(pairs: list[Pair], logs: list[TensorV], catalog: Catalog, snippet: SnippetReader) -> list[Finding]:
+    findings: dict[tuple, Finding] = {}
+    flagged_sites: set[Site] = set()
+    for pair in pairs:
+        rule = catalog.pair_rule(pair.activation, pair.use.loss)
+        if rule is not None:
+            finding = _pair_finding(rule, pair, snippet)
+            flagged_sites.add(pair.tensor.site)
+        elif pair.tensor.unstable and (rule := catalog.expression_rule(pair.activation)) is not None:
+            finding = _expression_finding(rule, pair.tensor, snippet, pair)
+        else:
+            continue  # best or fine pair, or one the taxonomy says nothing about
+        findings.setdefault(_identity(finding), finding)
+    for tensor in logs:
+        rule = catalog.expression_rule(tensor.kind)
+        if rule is None or tensor.site in flagged_sites:
+            continue
+        finding = _expression_finding(rule, tensor, snippet, None)
+        findings.setdefault(_identity(finding), finding)
+    return sorted(findings.values(), key=Finding.sort_key)
+
+
+def _identity(finding: Finding) -> tuple:
+    return (finding.code, finding.site, finding.related[0].site if finding.related else None)
+
+
+def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
+    use, tensor = pair.use, pair.tensor
+    loss_spelling = f"`{use.loss}`"
+    activation_text = f"`{snippet(tensor.site)}`"
+    message = rule.message.format(activation=activation_text, loss=loss_spelling)
+    produced = "logits produced here" if pair.activation == "none" else f"{pair.activation} applied here"
+    if rule.primary == "loss":
+        site = use.ctor_site or use.call_site
+        related = [Related(tensor.site, produced)]
+        if use.ctor_site is not None:
+            related.append(Related(use.call_site, f"{use.loss} computed here"))
+    else:
+        site = tensor.site
+        related = [Related(use.call_site, f"{use.loss} computed here")]
+        if use.ctor_site is not None:
+            related.append(Related(use.ctor_site, f"{use.loss} created here"))
+    return _finding(rule, message, site, related, pair.activation, use.loss, pair)
+
+
+def _expression_finding(rule: Rule, tensor: TensorV, snippet: SnippetReader, pair: Pair | None) -> Finding:
+    message = rule.message.format(activation=f"`{snippet(tensor.site)}`", loss=f"`{pair.use.loss}`" if pair else "the loss")
+    related = [Related(pair.use.call_site, f"{pair.use.loss} computed here")] if pair else []
+    return _finding(rule, message, tensor.site, related, tensor.kind, pair.use.loss if pair else None, pair or tensor)
+
+
+def _finding(rule: Rule, message: str, site: Site, related: list[Related], activation: str, loss: str | None, origin) -> Finding:
+    return Finding(
+        code=rule.code,
+        name=rule.name,
+        message=message,
+        site=site,
+        severity=rule.severity,
+        verdict=rule.verdict,
+        activation=activation,
+        loss=loss,
+        related=related,
+        url=rule.url,
+        noqa_row=site.row,
+        origin=origin,
+    )
