@@ -44,6 +44,9 @@ class Rule:
     # activation, e.g. torch.log(softmax(x)), wherever it reaches a loss.
     kind: str
     activation: str | None  # expression rules: the activation whose spelling is reported
+    # The pair the fix produces (None when the rule has no fix): the tracer checks that
+    # it computes what the recommended pair computes.
+    fix_to: Pair | None
     docs: dict
     examples: dict
     source: str  # the TOML file it came from
@@ -160,6 +163,7 @@ def _rule(data: dict, path: Path) -> Rule:
         pairs=pairs,
         kind=data.get("kind", "pair"),
         activation=data.get("activation"),
+        fix_to=Pair(data["fix_to"]["activation"], data["fix_to"]["loss"]) if "fix_to" in data else None,
         docs=data["docs"],
         examples=data["examples"],
         source=str(path),

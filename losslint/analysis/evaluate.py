@@ -51,6 +51,7 @@ class TensorV(Value):
     applied: Site | None = None  # where a layer stored on self is called: self.act(x)
     unstable: bool = False  # torch.log(softmax(x)) rather than log_softmax(x)
     inner: "TensorV | None" = None  # for form "log": the activation inside the log
+    call: ir.Call | None = None  # the activation's call: nn.Softmax(dim=1), F.softmax(x, 1), ...
 
 
 @dataclass(frozen=True)
@@ -626,11 +627,11 @@ class Evaluator:
     def call_external(self, name: str, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         site = node.site
         if name in torch_api.ACTIVATION_FUNCTIONS:
-            return (TensorV(torch_api.ACTIVATION_FUNCTIONS[name], site, "function"),)
+            return (TensorV(torch_api.ACTIVATION_FUNCTIONS[name], site, "function", call=node),)
         if name in torch_api.LOG_FUNCTIONS:
             return tuple(self.log_of(x, site) for x in self.first_arg(node, frame))
         if name in torch_api.LOGIT_FUNCTIONS:
-            return (TensorV("logits", site, "function"),)
+            return (TensorV("logits", site, "function", call=node),)
         if name in torch_api.SHAPE_FUNCTIONS or name in torch_api.MODEL_WRAPPERS:
             return self.first_arg(node, frame)
         if name in ("builtins.list", "builtins.tuple"):
@@ -699,7 +700,7 @@ class Evaluator:
     def call_method(self, method: MethodV, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         obj, name = method.obj, method.name
         if name in torch_api.ACTIVATION_METHODS:
-            return (TensorV(torch_api.ACTIVATION_METHODS[name], node.site, "method"),)
+            return (TensorV(torch_api.ACTIVATION_METHODS[name], node.site, "method", call=node),)
         if isinstance(obj, TensorV):
             if name in torch_api.LOG_METHODS:
                 return (self.log_of(obj, node.site),)
@@ -718,9 +719,9 @@ class Evaluator:
         if isinstance(layer, LayerV):
             kind = torch_api.ACTIVATION_LAYERS.get(layer.name)
             if kind is not None:
-                return TensorV(kind, layer.site, "layer", applied=applied)
+                return TensorV(kind, layer.site, "layer", applied=applied, call=layer.call)
             if layer.name in torch_api.LOGIT_LAYERS:
-                return TensorV("logits", layer.site, "layer")
+                return TensorV("logits", layer.site, "layer", call=layer.call)
             if layer.name in torch_api.PASSTHROUGH_LAYERS:
                 return x
             return UNKNOWN
