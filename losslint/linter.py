@@ -47,9 +47,9 @@ def check_sources(sources: dict[str, str]) -> list[Finding]:
     """Lint in-memory sources as one project: {path: source}."""
     facts = [analysis.file_facts(path, source) for path, source in sources.items()]
     findings = [_syntax_error(f.path, f.syntax_error) for f in facts if f.syntax_error is not None]
-    pairs, logs = analysis.analyze(facts)
+    result = analysis.analyze(facts)
     lines = {path: source.splitlines() for path, source in sources.items()}
-    findings += verdicts.judge(pairs, logs, catalog.load(), lambda site: snippet(lines, site))
+    findings += verdicts.judge(result.pairs, result.logs, catalog.load(), lambda site: snippet(lines, site))
     findings.sort(key=Finding.sort_key)
     return findings
 

@@ -10,6 +10,7 @@ Nothing in this package imports torch.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from losslint.analysis.evaluate import Evaluator, TensorV
@@ -29,7 +30,15 @@ def file_facts(path: str, source: str) -> FileFacts:
     return extract(path, source, module, root, is_package)
 
 
-def analyze(facts: list[FileFacts]) -> tuple[list[Pair], list[TensorV]]:
+@dataclass
+class Analysis:
+    project: Project
+    evaluator: Evaluator  # reusable by later steps (fixes look for other uses of a model)
+    pairs: list[Pair]  # every loss call whose input holds a known activation or logits
+    logs: list[TensorV]  # every torch.log(softmax/sigmoid(...)), reported or not
+
+
+def analyze(facts: list[FileFacts]) -> Analysis:
     project = Project([f for f in facts if f.syntax_error is None])
     evaluator = Evaluator(project)
-    return find_pairs(project, evaluator), find_unstable_logs(project, evaluator)
+    return Analysis(project, evaluator, find_pairs(project, evaluator), find_unstable_logs(project, evaluator))
