@@ -154,8 +154,9 @@ class Frame:
 
 def _normalize(name: str) -> str:
     # torch.nn.modules.activation.Softmax -> torch.nn.Softmax
-    if name.startswith("torch.nn.modules."):
-        return "torch.nn." + name.rsplit(".", 1)[-1]
+    parts = name.split(".")
+    if parts[:3] == ["torch", "nn", "modules"] and len(parts) >= 5:
+        return "torch.nn." + parts[-1]
     return name
 
 
@@ -549,6 +550,18 @@ class Evaluator:
             return (TupleV(base.items + extra),)
         return (UNKNOWN,)
 
+    def _eval_ItemSet(self, node: ir.ItemSet, frame: Frame):
+        base = self.value(node.base, frame)
+        key = self.value(node.key, frame)
+        if isinstance(base, DictV) and isinstance(key, ConstV):
+            item = (key.value, self.value(node.value, frame))
+            keys = [k for k, _ in base.items]
+            if key.value in keys:  # reassigning a key keeps its position
+                at = keys.index(key.value)
+                return (DictV(base.items[:at] + (item,) + base.items[at + 1 :]),)
+            return (DictV(base.items + (item,)),)
+        return (UNKNOWN,)
+
     def _items(self, nodes: tuple[ir.IR, ...], frame: Frame) -> tuple[Value, ...] | None:
         """Evaluate list items, splicing *starred ones; None when a splice is unknown."""
         items: list[Value] = []
@@ -642,7 +655,11 @@ class Evaluator:
                 for seq in self.first_arg(node, frame)
             )
         if name == "functools.partial":
-            return tuple(v if isinstance(v, LossFnV) else UNKNOWN for v in self.first_arg(node, frame))
+            # partial(F.cross_entropy, label_smoothing=0.1) is still that loss.
+            return tuple(
+                v if isinstance(v, ExternalV) and torch_api.loss_function(v.name) else UNKNOWN
+                for v in self.first_arg(node, frame)
+            )
         loss = torch_api.loss_class(name)
         if loss is not None:
             return (CriterionV(loss, site, node, frame),)

@@ -8,6 +8,7 @@ call with its arguments already substituted. Nothing here looks at other files.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -55,8 +56,7 @@ def extract(path: str, source: str, module: str = "", root: str = "", is_package
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid syntax"
-        facts.syntax_error = SyntaxErrorFact(f"SyntaxError: {message}", exc.raw_line, exc.raw_column + 1)
+        facts.syntax_error = _syntax_error(path, source, exc)
         return facts
     except RecursionError:
         facts.syntax_error = SyntaxErrorFact("SyntaxError: too deeply nested to parse", 1, 1)
@@ -362,11 +362,9 @@ class _Extractor:
             self.walk_for_calls(target, flow.env)
             if container is not None and len(target.slice) == 1:
                 current = self.lookup_target(container, flow.env)
-                key = self.expr(target.slice[0].slice.value, flow.env) if isinstance(target.slice[0].slice, cst.Index) else ir.UNKNOWN
-                if isinstance(current, ir.DictOf):
-                    flow.env[container] = ir.DictOf(current.items + ((key, value),))
-                else:
-                    flow.env[container] = ir.UNKNOWN
+                index = target.slice[0].slice
+                key = self.expr(index.value, flow.env) if isinstance(index, cst.Index) else ir.UNKNOWN
+                flow.env[container] = ir.ItemSet(current, key, value)
             return
         if isinstance(target, cst.Attribute):
             self.walk_for_calls(target.value, flow.env)
@@ -515,6 +513,17 @@ class _Extractor:
         ):
             return ir.Const(True)  # a script's main block runs
         return ir.UNKNOWN
+
+
+def _syntax_error(path: str, source: str, exc: cst.ParserSyntaxError) -> SyntaxErrorFact:
+    """Python's own message and position when it agrees the code is invalid (clearer)."""
+    try:
+        compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        return SyntaxErrorFact(f"SyntaxError: {error.msg}", error.lineno or 1, error.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return SyntaxErrorFact(f"SyntaxError: {exc.message}", exc.raw_line, exc.raw_column + 1)
 
 
 def _merge(test: ir.IR, then: dict[str, ir.IR], orelse: dict[str, ir.IR]) -> dict[str, ir.IR]:

@@ -183,3 +183,12 @@ class AllOf(IR):
     """The conjunction of the if-tests on the path to a return."""
 
     tests: tuple[IR, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ItemSet(IR):
+    """`base` after `base[key] = value` (an OrderedDict of layers being built)."""
+
+    base: IR
+    key: IR
+    value: IR

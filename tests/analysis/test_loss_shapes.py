@@ -1,0 +1,228 @@
+"""Where the loss sits, and how its input is traced back to the model."""
+
+from tests.analysis.helpers import pairs
+
+MODEL = """
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    def __init__(self, classes=3):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(4, classes), nn.LogSoftmax(dim=1))
+
+    def forward(self, x):
+        return self.net(x)
+"""
+
+
+def test_criterion_stored_on_a_trainer(tmp_path):
+    train = """
+    import torch
+    import torch.nn as nn
+    from model import Classifier
+
+    class Trainer:
+        def __init__(self, model, lr=0.1):
+            self.model = model
+            self.criterion = nn.CrossEntropyLoss()
+            self.optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+
+        def fit(self, loader):
+            for x, y in loader:
+                logits = self.model(x)
+                loss = self.criterion(logits, y)
+                loss.backward()
+
+    Trainer(Classifier()).fit([])
+    """
+    assert pairs(tmp_path, {"model.py": MODEL, "train.py": train}) == [("log_softmax", "CrossEntropyLoss")]
+
+
+def test_criterion_and_model_passed_as_arguments(tmp_path):
+    train = """
+    import torch.nn as nn
+    from model import Classifier
+
+    def train_epoch(model, loader, criterion, optimizer=None):
+        model.train()
+        for batch in loader:
+            inputs, targets = batch
+            outputs = model(inputs)
+            loss = criterion(outputs, targets)
+            loss.backward()
+
+    def main():
+        model = Classifier(classes=10)
+        train_epoch(model, [], nn.CrossEntropyLoss())
+
+    if __name__ == "__main__":
+        main()
+    """
+    assert pairs(tmp_path, {"model.py": MODEL, "train.py": train}) == [("log_softmax", "CrossEntropyLoss")]
+
+
+def test_each_caller_is_its_own_context(tmp_path):
+    """train(a, nll) and train(b, ce) must not be mixed into a-with-ce."""
+    train = """
+    import torch.nn as nn
+
+    def train(model, criterion, x, y):
+        return criterion(model(x), y)
+
+    a = nn.Sequential(nn.Linear(4, 3), nn.LogSoftmax(1))
+    b = nn.Sequential(nn.Linear(4, 3))
+    train(a, nn.NLLLoss(), 1, 2)
+    train(b, nn.CrossEntropyLoss(), 1, 2)
+    """
+    assert pairs(tmp_path, {"train.py": train}) == [("log_softmax", "NLLLoss"), ("none", "CrossEntropyLoss")]
+
+
+def test_trainer_constructed_twice(tmp_path):
+    train = """
+    import torch.nn as nn
+
+    class Trainer:
+        def __init__(self, model, criterion):
+            self.model = model
+            self.criterion = criterion
+
+        def step(self, x, y):
+            return self.criterion(self.model(x), y)
+
+    Trainer(nn.Sequential(nn.Linear(4, 3), nn.Softmax(1)), nn.NLLLoss())
+    Trainer(nn.Sequential(nn.Linear(4, 3)), nn.CrossEntropyLoss())
+    """
+    assert pairs(tmp_path, {"train.py": train}) == [("none", "CrossEntropyLoss"), ("softmax", "NLLLoss")]
+
+
+def test_lightning_training_step_uses_self(tmp_path):
+    source = """
+    import lightning as L
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class LitClassifier(L.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.backbone = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+
+        def forward(self, x):
+            return F.softmax(self.backbone(x), dim=-1)
+
+        def training_step(self, batch, batch_idx):
+            x, y = batch
+            y_hat = self(x)
+            loss = F.cross_entropy(y_hat, y)
+            self.log("train_loss", loss)
+            return loss
+    """
+    assert pairs(tmp_path, {"lit.py": source}) == [("softmax", "CrossEntropyLoss")]
+
+
+def test_input_traced_through_shape_ops_and_unpacking(tmp_path):
+    source = """
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 1)
+
+        def forward(self, x):
+            features = x.mean(1)
+            return features, self.fc(x).sigmoid()
+
+    model = Net()
+    bce = nn.BCEWithLogitsLoss()
+
+    def step(x, y):
+        _, out = model(x)
+        out = out.view(-1).float()
+        preds = out[:, 0].squeeze()
+        return bce(preds.to("cpu"), y.float())
+    """
+    assert pairs(tmp_path, {"a.py": source}) == [("sigmoid", "BCEWithLogitsLoss")]
+
+
+def test_across_a_package_with_relative_imports(tmp_path):
+    files = {
+        "proj/pkg/__init__.py": "",
+        "proj/pkg/models/__init__.py": "from .mlp import MLP\n",
+        "proj/pkg/models/mlp.py": """
+            import torch.nn as nn
+
+            class MLP(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.layers = nn.Sequential(nn.Linear(4, 2), nn.Sigmoid())
+
+                def forward(self, x):
+                    return self.layers(x)
+        """,
+        "proj/pkg/engine.py": """
+            from . import models
+            from .losses import make_loss
+
+            def run(batch):
+                model = models.MLP()
+                return make_loss()(model(batch[0]), batch[1])
+        """,
+        "proj/pkg/losses.py": """
+            import torch.nn as nn
+
+            def make_loss():
+                return nn.BCEWithLogitsLoss()
+        """,
+    }
+    assert pairs(tmp_path, files) == [("sigmoid", "BCEWithLogitsLoss")]
+
+
+def test_absolute_import_of_a_package_module(tmp_path):
+    files = {
+        "src/app/__init__.py": "",
+        "src/app/net.py": "import torch.nn as nn\n\ndef get():\n    return nn.Sequential(nn.Linear(2, 2), nn.Softmax(-1))\n",
+        "src/app/train.py": """
+            import torch.nn.functional as F
+            import app.net
+
+            def loss(x, y):
+                return F.nll_loss(app.net.get()(x), y)
+        """,
+    }
+    assert pairs(tmp_path, files) == [("softmax", "NLLLoss")]
+
+
+def test_user_loss_wrapper_function(tmp_path):
+    source = """
+    import torch.nn.functional as F
+
+    def compute_loss(pred, target):
+        return F.cross_entropy(pred, target, label_smoothing=0.1)
+
+    def step(logits, y):
+        return compute_loss(F.softmax(logits, 1), y)
+    """
+    assert pairs(tmp_path, {"a.py": source}) == [("softmax", "CrossEntropyLoss")]
+
+
+def test_model_returning_dict(tmp_path):
+    source = """
+    import torch.nn as nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 3)
+
+        def forward(self, x):
+            logits = self.fc(x)
+            return {"logits": logits, "probs": logits.softmax(-1)}
+
+    def step(model: Net, x, y, criterion=nn.NLLLoss()):
+        return criterion(model(x)["probs"], y)
+
+    step(Net(), 1, 2)
+    """
+    assert pairs(tmp_path, {"a.py": source}) == [("softmax", "NLLLoss")]
