@@ -1,38 +1,183 @@
-"""Which files to lint, from the paths given on the command line."""
+"""Which files to lint, from the paths given on the command line.
+
+Like ruff: directories are walked, skipping the default excludes and `exclude` /
+`extend-exclude` patterns, and, inside a git work tree, what `.gitignore` files
+(nested ones too) and `.git/info/exclude` ignore. Files named on the command line are
+always linted, whatever their name, unless `force-exclude` is set (pre-commit passes
+every staged file). Symlinked directories are followed; a loop or a dangling link is a
+warning, an unreadable directory an `io-error` finding; neither stops the run.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
-# Like ruff's defaults: never descend into these.
-DEFAULT_EXCLUDES = frozenset(
-    {
-        ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
-        ".mypy_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache",
-        ".svn", ".tox", ".venv", ".vscode", "__pypackages__", "_build", "buck-out", "build",
-        "dist", "node_modules", "site-packages", "venv", ".losslint_cache", "__pycache__",
-    }
-)
+import pathspec
+
+from losslint.config import DEFAULT_EXCLUDES as _DEFAULTS
+from losslint.config import Settings
+
+DEFAULT_EXCLUDES = frozenset(_DEFAULTS)  # kept for callers of the old module
+
+# File suffixes found by walking a directory (named files are linted whatever their suffix).
+EXTENSIONS: tuple[str, ...] = (".py", ".pyi", ".ipynb")
+
+STDIN = "-"
 
 
 class PathNotFound(Exception):
     pass
 
 
-def discover(paths: list[str]) -> list[Path]:
+@dataclass
+class Discovery:
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # for stderr
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)  # (directory, reason)
+
+
+def discover(paths: list[str], settings: Settings | None = None) -> list[Path]:
     """Python files under `paths`, sorted, each once. Named files are always included."""
+    return find_files(paths, settings).files
+
+
+def find_files(paths: list[str], settings: Settings | None = None) -> Discovery:
+    settings = settings or Settings.default()
+    result = Discovery()
     found: dict[Path, None] = {}
+    gitignore = GitIgnore() if settings.respect_gitignore else None
     for raw in paths:
         path = Path(raw)
         if not path.exists():
+            if path.is_symlink():
+                raise PathNotFound(f"{raw} (a dangling or looping symlink)")
             raise PathNotFound(raw)
-        if path.is_file():
+        absolute = Path(os.path.abspath(path))
+        if settings.force_exclude and settings.is_excluded(absolute):
+            continue
+        if not path.is_dir():
             found[path.resolve()] = None
             continue
-        for dirpath, dirnames, filenames in os.walk(path):
-            dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDES)
-            for name in sorted(filenames):
-                if name.endswith((".py", ".pyi")):
-                    found[(Path(dirpath) / name).resolve()] = None
-    return sorted(found)
+        walker = _Walker(settings, gitignore, result, found)
+        walker.walk(absolute, frozenset({_identity(absolute)}))
+    result.files = sorted(found)
+    return result
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino)
+
+
+class _Walker:
+    def __init__(self, settings: Settings, gitignore: "GitIgnore | None", result: Discovery, found: dict) -> None:
+        self.settings = settings
+        self.gitignore = gitignore
+        self.result = result
+        self.found = found
+        self.patterns = settings.exclude_patterns()
+
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        # Only the entry itself: its directories were checked on the way down.
+        if any(p.matches(path, parents=False) for p in self.patterns):
+            return True
+        return self.gitignore is not None and self.gitignore.ignored(path, is_dir)
+
+    def walk(self, directory: Path, ancestors: frozenset[tuple[int, int]]) -> None:
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self.result.unreadable.append((directory, exc.strerror or str(exc)))
+            return
+        for entry in entries:
+            path = directory / entry.name
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+                is_file = not is_dir and entry.is_file()
+            except OSError as exc:
+                self.result.warnings.append(f"{path}: {exc.strerror or exc}")
+                continue
+            if not is_dir and not is_file:
+                if entry.is_symlink() and not path.exists():
+                    self.result.warnings.append(f"{path}: dangling or looping symlink, skipped")
+                continue
+            if self.excluded(path, is_dir):
+                continue
+            if is_file:
+                if entry.name.endswith(EXTENSIONS):
+                    self.found[path.resolve()] = None
+                continue
+            try:
+                identity = _identity(path)
+            except OSError as exc:
+                self.result.warnings.append(f"{path}: {exc.strerror or exc}")
+                continue
+            if identity in ancestors:
+                self.result.warnings.append(f"{path}: symlink loop, not followed")
+                continue
+            self.walk(path, ancestors | {identity})
+
+
+class GitIgnore:
+    """`.gitignore` files (and `.git/info/exclude`) of the git work trees walked.
+
+    Only inside a git work tree, like ruff's respect-gitignore (and git itself). The
+    deepest `.gitignore` with a matching pattern decides; within a file the last
+    matching pattern does (pathspec's GitIgnoreSpec implements git's rules).
+    """
+
+    def __init__(self) -> None:
+        self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._repos: dict[Path, Path | None] = {}
+
+    def repo_root(self, directory: Path) -> Path | None:
+        if directory not in self._repos:
+            if (directory / ".git").exists():
+                self._repos[directory] = directory
+            elif directory.parent == directory:
+                self._repos[directory] = None
+            else:
+                self._repos[directory] = self.repo_root(directory.parent)
+        return self._repos[directory]
+
+    def _spec(self, file: Path) -> pathspec.GitIgnoreSpec | None:
+        if file not in self._specs:
+            try:
+                lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+                self._specs[file] = pathspec.GitIgnoreSpec.from_lines(lines)
+            except OSError:
+                self._specs[file] = None
+        return self._specs[file]
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        root = self.repo_root(path.parent)
+        if root is None:
+            return False
+        # From the deepest directory up to the work tree's root, then info/exclude.
+        directory = path.parent
+        sources = []
+        while True:
+            sources.append((directory, directory / ".gitignore"))
+            if directory == root or directory.parent == directory:
+                break
+            directory = directory.parent
+        sources.append((root, root / ".git" / "info" / "exclude"))
+        for base, file in sources:
+            spec = self._spec(file)
+            if spec is None:
+                continue
+            relative = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+            verdict = spec.check_file(relative).include
+            if verdict is not None:
+                return verdict
+        return False
+
+
+def read_stdin() -> str:
+    """The source on standard input, decoded like a Python file (UTF-8, BOM allowed)."""
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    return data.decode("utf-8-sig")

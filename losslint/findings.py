@@ -28,10 +28,20 @@ class Site:
     path: str
     start: Position
     end: Position
+    # Jupyter notebooks only: the 1-based cell (counting every cell, like ruff), and then
+    # start/end are relative to that cell. None for Python files. See losslint/notebook.py.
+    cell: int | None = None
 
     @property
     def row(self) -> int:
         return self.start.row
+
+    def location_json(self) -> dict[str, Any]:
+        """`location`/`end_location`, plus `cell` for a notebook site (ruff's key)."""
+        record: dict[str, Any] = {"location": self.start.to_json(), "end_location": self.end.to_json()}
+        if self.cell is not None:
+            record["cell"] = self.cell
+        return record
 
 
 @dataclass(frozen=True)
@@ -72,11 +82,19 @@ class Finding:
     # Not part of the JSON record: what the analyzer found (an analysis.pairs.Pair, or the
     # unstable TensorV of an expression rule), for fixes and the tracer.
     origin: Any = field(default=None, repr=False, compare=False)
+    # Every pair behind this finding (one activation can feed several loss calls); the
+    # first is `origin`.
+    origins: list[Any] = field(default_factory=list, repr=False, compare=False)
     # Attached by `check --trace`: the tracer's numbers (added to the JSON only when set).
     evidence: dict[str, Any] | None = None
 
+    @property
+    def cell(self) -> int | None:
+        """The notebook cell of the finding's site (None outside notebooks)."""
+        return self.site.cell
+
     def sort_key(self) -> tuple:
-        return (self.site.path, self.site.start.row, self.site.start.column, self.code or "")
+        return (self.site.path, self.site.cell or 0, self.site.start.row, self.site.start.column, self.code or "")
 
     def to_json(self) -> dict[str, Any]:
         record = {
@@ -94,15 +112,12 @@ class Finding:
             "activation": self.activation,
             "loss": self.loss,
             "related": [
-                {
-                    "filename": r.site.path,
-                    "location": r.site.start.to_json(),
-                    "end_location": r.site.end.to_json(),
-                    "message": r.message,
-                }
+                {"filename": r.site.path, **r.site.location_json(), "message": r.message}
                 for r in self.related
             ],
         }
+        if self.site.cell is not None:
+            record["cell"] = self.site.cell
         if self.evidence is not None:
             record["evidence"] = self.evidence
         return record
@@ -115,11 +130,7 @@ def _fix_json(fix: Fix | None) -> dict[str, Any] | None:
         "applicability": fix.applicability,
         "message": fix.message,
         "edits": [
-            {
-                "content": e.content,
-                "location": e.site.start.to_json(),
-                "end_location": e.site.end.to_json(),
-            }
+            {"content": e.content, **e.site.location_json()}
             for e in fix.edits
         ],
     }

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from losslint import analysis, catalog, verdicts
-from losslint.discovery import discover
+from losslint import analysis, catalog, fixes, noqa, notebook, verdicts
+from losslint.config import Settings
+from losslint.discovery import find_files
 from losslint.findings import Finding, Position, Site
 
 
@@ -20,6 +21,11 @@ from losslint.findings import Finding, Position, Site
 class Result:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # Jupyter notebooks among the files: findings use joined-source rows until reporters
+    # get them through notebook.locate(findings, notebooks) (cell-relative rows).
+    notebooks: dict[str, notebook.Notebook] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # discovery's (symlink loops, ...), for stderr
+    sources: dict[str, str] = field(default_factory=dict)  # what was linted, by path (for --fix)
 
 
 def read_source(path: Path) -> str:
@@ -28,29 +34,41 @@ def read_source(path: Path) -> str:
     return data.decode("utf-8-sig")
 
 
-def check_paths(paths: list[str]) -> Result:
+def check_paths(paths: list[str], settings: Settings | None = None) -> Result:
     """Lint files and directories. Raises discovery.PathNotFound for a missing path."""
-    files = discover(paths)
+    found = find_files(paths, settings)
+    files = found.files
     sources: dict[str, str] = {}
-    problems: list[Finding] = []
+    problems: list[Finding] = [_file_error(str(d), OSError(0, why)) for d, why in found.unreadable]
+    notebooks: dict[str, notebook.Notebook] = {}
     for path in files:
         try:
-            sources[str(path)] = read_source(path)
+            if notebook.is_notebook(path):
+                notebooks[str(path)] = notebook.read(path)
+                sources[str(path)] = notebooks[str(path)].source
+            else:
+                sources[str(path)] = read_source(path)
+        except notebook.NotebookError as exc:
+            problems.append(exc.finding(str(path)))
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(_file_error(str(path), exc))
-    result = Result(findings=check_sources(sources) + problems, files=[str(p) for p in files])
+    result = Result(findings=check_sources(sources, settings) + problems, files=[str(p) for p in files], notebooks=notebooks)
+    result.warnings = found.warnings
+    result.sources = sources
     result.findings.sort(key=Finding.sort_key)
     return result
 
 
-def check_sources(sources: dict[str, str]) -> list[Finding]:
-    """Lint in-memory sources as one project: {path: source}."""
+def check_sources(sources: dict[str, str], settings: Settings | None = None) -> list[Finding]:
+    """Lint in-memory sources as one project: {path: source}. `settings` selects rules
+    (default: all); noqa comments are honoured either way."""
     facts = [analysis.file_facts(path, source) for path, source in sources.items()]
     findings = [_syntax_error(f.path, f.syntax_error) for f in facts if f.syntax_error is not None]
     result = analysis.analyze(facts)
     lines = {path: source.splitlines() for path, source in sources.items()}
     findings += verdicts.judge(result.pairs, result.logs, catalog.load(), lambda site: snippet(lines, site))
-    findings.sort(key=Finding.sort_key)
+    findings = noqa.apply(findings, sources, settings)  # selection, suppression, LL901; sorted
+    fixes.attach(findings, result, sources, catalog.load())  # finding.fix, for what remains
     return findings
 
 

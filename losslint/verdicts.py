@@ -23,20 +23,30 @@ def judge(pairs: list[Pair], logs: list[TensorV], catalog: Catalog, snippet: Sni
             flagged_sites.add(pair.tensor.site)
         elif pair.tensor.unstable and (rule := catalog.expression_rule(pair.activation)) is not None:
             finding = _expression_finding(rule, pair.tensor, snippet, pair)
+            flagged_sites.add(pair.tensor.site)  # the loop over logs below must not repeat it
         else:
             continue  # best or fine pair, or one the taxonomy says nothing about
-        findings.setdefault(_identity(finding), finding)
+        _add(findings, finding)
     for tensor in logs:
         rule = catalog.expression_rule(tensor.kind)
         if rule is None or tensor.site in flagged_sites:
             continue
-        finding = _expression_finding(rule, tensor, snippet, None)
-        findings.setdefault(_identity(finding), finding)
+        _add(findings, _expression_finding(rule, tensor, snippet, None))
     return sorted(findings.values(), key=Finding.sort_key)
 
 
-def _identity(finding: Finding) -> tuple:
-    return (finding.code, finding.site, finding.related[0].site if finding.related else None)
+def _add(findings: dict[tuple, Finding], finding: Finding) -> None:
+    """One finding per rule and site: a softmax feeding three loss calls is one mistake,
+    with the three calls as related sites and the three pairs in `origins`."""
+    key = (finding.code, finding.site)
+    existing = findings.get(key)
+    if existing is None:
+        findings[key] = finding
+        return
+    known = {r.site for r in existing.related}
+    existing.related.extend(r for r in finding.related if r.site not in known)
+    if finding.origin is not None and all(o is not finding.origin for o in existing.origins):
+        existing.origins.append(finding.origin)
 
 
 def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
@@ -78,4 +88,5 @@ def _finding(rule: Rule, message: str, site: Site, related: list[Related], activ
         url=rule.url,
         noqa_row=site.row,
         origin=origin,
+        origins=[origin],
     )

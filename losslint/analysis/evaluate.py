@@ -8,6 +8,7 @@ UNKNOWN, so a finding is never a guess. Everything is memoized per (node, frame)
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -159,6 +160,17 @@ def _normalize(name: str) -> str:
         return "torch.nn." + parts[-1]
     return name
 
+
+_COMPARE = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "in": lambda a, b: operator.contains(b, a),
+    "not in": lambda a, b: not operator.contains(b, a),
+}
 
 _BUILTINS = frozenset({"list", "tuple", "enumerate", "reversed"})
 
@@ -337,13 +349,15 @@ class Evaluator:
                 for key in facts.methods.values()
                 if key != init_key and name in self.project.functions[key].self_attrs
             ]
-            if len(setters) == 1:  # e.g. Lightning's setup() or a build() method
+            if len(setters) == 1:  # Lightning's setup(), a build() or set_loss(loss) method
                 method = setters[0]
-                return self.values(method.self_attrs[name], self.frame(method.key, OPAQUE_ARGS, None, inst, 1))
+                return self.values(method.self_attrs[name], self.frame(method.key, None, None, inst, 1))
             if setters:
                 return (UNKNOWN,)
             if name in facts.class_attrs:
                 return self.values(facts.class_attrs[name], self.module_frame(self.project.file_of(klass).path))
+        if name == "__call__":  # self.__call__(x) is self(x)
+            return (inst,)
         return (UNKNOWN,)
 
     # --- evaluation ---------------------------------------------------------------------------
@@ -391,9 +405,25 @@ class Evaluator:
         facts = self.project.files.get(node.path)
         if facts is not None and node.name in facts.globals:
             return self.values(facts.globals[node.name], self.module_frame(node.path))
+        if facts is not None:
+            for star in facts.star_imports:  # from models import *
+                found = self.star_imported(star, node.name)
+                if found is not None:
+                    return found
         if node.name in _BUILTINS:
             return (ExternalV("builtins." + node.name),)
         return (UNKNOWN,)
+
+    def star_imported(self, star: ir.Global, name: str) -> tuple[Value, ...] | None:
+        path, attrs, dotted = self.project.resolve_global(star)
+        if path is not None and not attrs:
+            facts = self.project.files[path]
+            if name in facts.globals:
+                return self.values(facts.globals[name], self.module_frame(path))
+            return None
+        # `from torch.nn import *`: only names losslint knows are taken from it.
+        candidate = ExternalV(_normalize(f"{dotted}.{name}"))
+        return (candidate,) if torch_api.is_known(candidate.name) else None
 
     def _eval_ClassRef(self, node: ir.ClassRef, frame: Frame):
         return (ClassV(node.key),)
@@ -431,7 +461,9 @@ class Evaluator:
         return self._bound_param(facts, node.name, owner)
 
     def _bound_param(self, facts: FunctionFacts, name: str, frame: Frame) -> tuple[Value, ...]:
-        call: ir.Call = frame.args
+        call = frame.args
+        if not isinstance(call, ir.Call):
+            return (UNKNOWN,)
         for keyword, value in call.kwargs:
             if keyword == name:
                 return self.values(value, frame.caller)
@@ -583,7 +615,27 @@ class Evaluator:
             return self.values(node.orelse, frame)
         then = self.values(node.then, frame)
         orelse = self.values(node.orelse, frame)
-        return (_agree(then + orelse),)
+        return self.agree(then + orelse)
+
+    def agree(self, values: tuple[Value, ...]) -> tuple[Value, ...]:
+        """The branches of an undecided if/else: keep them only when they agree on what
+        matters (the kind of tensor, the loss, what a model outputs), else UNKNOWN.
+        Agreeing branches are all kept, so each site can be reported."""
+        first = values[0]
+        if all(v is first for v in values):
+            return (first,)
+        if all(isinstance(v, TensorV) for v in values):
+            return values if len({(v.kind, v.unstable) for v in values}) == 1 else (UNKNOWN,)
+        if all(isinstance(v, CriterionV) for v in values):
+            return values if len({v.loss for v in values}) == 1 else (UNKNOWN,)
+        if all(isinstance(v, (InstanceV, SeqV, LayerV)) for v in values):
+            outputs = [self.apply(v, UNKNOWN, None) for v in values]
+            if all(isinstance(o, TensorV) for o in outputs) and len({(o.kind, o.unstable) for o in outputs}) == 1:
+                return values
+            return (UNKNOWN,)
+        if all(type(v) is type(first) and v == first for v in values) and isinstance(first, (ConstV, ExternalV, ModuleV, ClassV)):
+            return (first,)
+        return (UNKNOWN,)
 
     def truth(self, node: ir.IR, frame: Frame) -> bool | None:
         if isinstance(node, ir.Not):
@@ -601,10 +653,28 @@ class Evaluator:
             if value is UNKNOWN:
                 return None
             return node.negated  # a known object is not None
+        if isinstance(node, ir.BoolOp):
+            left, right = self.truth(node.left, frame), self.truth(node.right, frame)
+            if node.op == "and":
+                return False if False in (left, right) else (True if left and right else None)
+            return True if True in (left, right) else (False if left is False and right is False else None)
         value = self.value(node, frame)
         if isinstance(value, ConstV):
             return bool(value.value)
         return None
+
+    def _eval_Compare(self, node: ir.Compare, frame: Frame):
+        left, right = self.value(node.left, frame), self.value(node.right, frame)
+        if isinstance(right, TupleV) and node.op in ("in", "not in"):
+            if not all(isinstance(item, ConstV) for item in right.items):
+                return (UNKNOWN,)
+            right = ConstV(tuple(item.value for item in right.items))
+        if not (isinstance(left, ConstV) and isinstance(right, ConstV)):
+            return (UNKNOWN,)
+        try:
+            return (ConstV(_COMPARE[node.op](left.value, right.value)),)
+        except Exception:  # noqa: BLE001 - e.g. comparing None with an int
+            return (UNKNOWN,)
 
     def _eval_Call(self, node: ir.Call, frame: Frame):
         result: list[Value] = []
@@ -760,19 +830,3 @@ def _dedupe(values: tuple[Value, ...]) -> tuple[Value, ...]:
         if not any(value is s or (isinstance(value, (ConstV, TensorV, ExternalV, ModuleV, ClassV)) and value == s) for s in seen):
             seen.append(value)
     return tuple(seen)
-
-
-def _agree(values: tuple[Value, ...]) -> Value:
-    """The one value all branches agree on, else UNKNOWN (precision first)."""
-    first = values[0]
-    if all(v is first for v in values):
-        return first
-    if all(isinstance(v, TensorV) for v in values):
-        if len({(v.kind, v.unstable) for v in values}) == 1:
-            return first
-        return UNKNOWN
-    if all(isinstance(v, CriterionV) for v in values) and len({v.loss for v in values}) == 1:
-        return first
-    if all(type(v) is type(first) and v == first for v in values) and isinstance(first, (ConstV, ExternalV, ModuleV, ClassV)):
-        return first
-    return UNKNOWN

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from losslint.analysis import ir
 from losslint.analysis.facts import (
@@ -26,6 +25,7 @@ from losslint.analysis.facts import (
     key_of,
 )
 from losslint.findings import Position, Site
+from losslint.positions import Positions
 
 # Calls that mutate the list/container they are called on.
 _APPEND = frozenset({"append", "add_module", "register_module"})
@@ -61,8 +61,10 @@ def extract(path: str, source: str, module: str = "", root: str = "", is_package
     except RecursionError:
         facts.syntax_error = SyntaxErrorFact("SyntaxError: too deeply nested to parse", 1, 1)
         return facts
-    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-    _Extractor(facts, wrapper.resolve(PositionProvider)).run(tree)
+    # Positions from CPython's parser instead of libcst's PositionProvider (a second pass
+    # over the whole tree that costs twice the parse); losslint/positions.py falls back to
+    # PositionProvider itself whenever the two parsers could disagree.
+    _Extractor(facts, Positions(tree, source)).run(tree)
     return facts
 
 
@@ -82,12 +84,8 @@ class _Extractor:
         self.facts.globals = flow.env
 
     def site(self, node: cst.CSTNode) -> Site:
-        code_range = self.positions[node]
-        return Site(
-            self.path,
-            Position(code_range.start.line, code_range.start.column + 1),
-            Position(code_range.end.line, code_range.end.column + 1),
-        )
+        line, column, end_line, end_column = self.positions[node]  # 0-based columns
+        return Site(self.path, Position(line, column + 1), Position(end_line, end_column + 1))
 
     # --- statements ---------------------------------------------------------------------
 
@@ -312,6 +310,7 @@ class _Extractor:
         module = _dotted(node.module) if node.module is not None else ""
         level = len(node.relative)
         if isinstance(node.names, cst.ImportStar):
+            self.facts.star_imports.append(ir.Global(module, "", level=level, origin=self.path))
             return
         for alias in node.names:
             name = _dotted(alias.name)
@@ -420,6 +419,9 @@ class _Extractor:
             return ir.UNKNOWN
         if isinstance(node, cst.Comparison):
             return self.comparison(node, env)
+        if isinstance(node, cst.BooleanOperation):
+            op = "and" if isinstance(node.operator, cst.And) else "or"
+            return ir.BoolOp(op, self.expr(node.left, env), self.expr(node.right, env))
         if isinstance(node, cst.NamedExpr):
             value = self.expr(node.value, env)
             if isinstance(node.target, cst.Name):
@@ -512,7 +514,20 @@ class _Extractor:
             and right.value == "__main__"
         ):
             return ir.Const(True)  # a script's main block runs
-        return ir.UNKNOWN
+        op = _COMPARISONS.get(type(operator))
+        return ir.Compare(left, op, right) if op is not None else ir.UNKNOWN
+
+
+_COMPARISONS = {
+    cst.Equal: "==",
+    cst.NotEqual: "!=",
+    cst.LessThan: "<",
+    cst.LessThanEqual: "<=",
+    cst.GreaterThan: ">",
+    cst.GreaterThanEqual: ">=",
+    cst.In: "in",
+    cst.NotIn: "not in",
+}
 
 
 def _syntax_error(path: str, source: str, exc: cst.ParserSyntaxError) -> SyntaxErrorFact:

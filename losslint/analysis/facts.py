@@ -65,4 +65,5 @@ class FileFacts:
     functions: dict[str, FunctionFacts] = field(default_factory=dict)
     classes: dict[str, ClassFacts] = field(default_factory=dict)
     calls: list[CallFact] = field(default_factory=list)
+    star_imports: list[IR] = field(default_factory=list)  # Global of each `from m import *`
     syntax_error: SyntaxErrorFact | None = None

@@ -192,3 +192,21 @@ class ItemSet(IR):
     base: IR
     key: IR
     value: IR
+
+
+@dataclass(frozen=True, eq=False)
+class Compare(IR):
+    """`left op right` for ==, !=, <, <=, >, >=, in, not in: decided when both are constants."""
+
+    left: IR
+    op: str
+    right: IR
+
+
+@dataclass(frozen=True, eq=False)
+class BoolOp(IR):
+    """`left and right` / `left or right`, for if-tests."""
+
+    op: str  # "and" | "or"
+    left: IR
+    right: IR

@@ -75,11 +75,10 @@ class Project:
         candidates = self.modules_by_name.get(name, [])
         return candidates[0] if len(candidates) == 1 else None
 
-    def absolute_name(self, node: ir.Global) -> str:
-        """The dotted name a Global refers to, relative imports resolved."""
-        full = f"{node.module}.{node.name}" if node.module and node.name else node.module or node.name
+    def absolute_module(self, node: ir.Global) -> str:
+        """The absolute dotted name of the module a Global starts from (relative resolved)."""
         if node.level == 0:
-            return full
+            return node.module
         facts = self.files.get(node.origin)
         if facts is None or not facts.module:
             return ""
@@ -87,15 +86,24 @@ class Project:
         if not facts.is_package:
             package = package[:-1]
         if node.level > 1:
-            package = package[: len(package) - (node.level - 1)] if node.level - 1 <= len(package) else []
-        return ".".join([*package, full]) if full else ".".join(package)
+            package = package[: max(len(package) - (node.level - 1), 0)]
+        return ".".join([*package, node.module]) if node.module else ".".join(package)
 
     def resolve_global(self, node: ir.Global) -> tuple[str | None, list[str], str]:
-        """(project file or None, attribute path inside it, absolute dotted name)."""
-        dotted = self.absolute_name(node)
-        parts = dotted.split(".") if dotted else []
-        for cut in range(len(parts), 0, -1):
-            path = self.resolve_module(".".join(parts[:cut]), node.origin)
-            if path is not None:
-                return path, parts[cut:], dotted
-        return None, parts, dotted
+        """(file of the module it starts from, or None; attribute path; absolute dotted name).
+
+        `from pkg import Net` starts from pkg (its __init__ may bind Net, shadowing a
+        submodule pkg/Net.py, as in Python); the attribute walk falls back to submodules.
+        """
+        module = self.absolute_module(node)
+        attrs = node.name.split(".") if node.name else []
+        dotted = ".".join(part for part in (module, node.name) if part)
+        path = self.resolve_module(module, node.origin) if module else None
+        if path is None and module:
+            # `import pkg.sub` of a project whose pkg/__init__.py is not linted.
+            parts = module.split(".")
+            for cut in range(len(parts) - 1, 0, -1):
+                path = self.resolve_module(".".join(parts[:cut]), node.origin)
+                if path is not None:
+                    return path, parts[cut:] + attrs, dotted
+        return path, attrs, dotted

@@ -170,3 +170,18 @@ SHAPE_FUNCTIONS = frozenset(
 MODEL_SELF_METHODS = frozenset(
     {"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16", "requires_grad_"}
 )
+
+
+def is_known(qualname: str) -> bool:
+    """Whether losslint interprets this name (used for `from torch.nn import *`)."""
+    return (
+        qualname in ACTIVATION_LAYERS
+        or qualname in ACTIVATION_FUNCTIONS
+        or qualname in LOGIT_LAYERS
+        or qualname in LOGIT_FUNCTIONS
+        or qualname in PASSTHROUGH_LAYERS
+        or qualname in (SEQUENTIAL, MODULE_LIST, MODULE_DICT)
+        or qualname in MODULE_BASES
+        or loss_class(qualname) is not None
+        or loss_function(qualname) is not None
+    )

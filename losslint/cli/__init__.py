@@ -10,9 +10,9 @@ import argparse
 import sys
 
 from losslint import __version__
-from losslint.cli import check, rule
+from losslint.cli import check, rule, server, trace
 
-SUBCOMMANDS = {"check": check, "rule": rule}
+SUBCOMMANDS = {"check": check, "rule": rule, "server": server, "trace": trace}
 EXIT_USAGE = 2
 
 

@@ -2,30 +2,46 @@
 
 from __future__ import annotations
 
-import sys
-
-from losslint import linter
+from losslint import linter, notebook
+from losslint.cli import fixing, options, output
+from losslint.cli import trace as tracing
 from losslint.discovery import PathNotFound
-from losslint.reporters import REPORTERS
 
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("check", help="lint files and directories (the default command)")
-    parser.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
-    parser.add_argument(
-        "--output-format",
-        choices=sorted(REPORTERS),
-        default="full",
-        help="how findings are printed (default: full)",
-    )
+    parser.add_argument("paths", nargs="*", default=[], help="files or directories (default: .), `-` for stdin")
+    options.add_arguments(parser)  # output, configuration, discovery, suppression
+    tracing.add_check_arguments(parser)  # --trace: the tracer's numbers as evidence (torch)
+    fixing.add_arguments(parser)  # --fix, --unsafe-fixes, --diff, --show-fixes
 
 
 def run(args) -> int:
     from losslint.cli import UsageError
 
+    fmt = options.output_format(args)
+    settings = options.settings(args)  # pyproject.toml / losslint.toml + flags
+    if args.show_settings:
+        return options.show_settings(settings)
     try:
-        result = linter.check_paths(args.paths)
+        if args.show_files:
+            return options.show_files(args, settings)
+        sources: dict[str, str] = {}  # in-memory sources (stdin), for the reporters' frames
+        if options.reads_stdin(args):
+            if args.add_noqa:
+                raise UsageError("--add-noqa edits files; it cannot read standard input")
+            result, sources = options.check_stdin(args, settings)
+        else:
+            result = linter.check_paths(args.paths or ["."], settings)
     except PathNotFound as exc:
         raise UsageError(f"path does not exist: {exc}") from None
-    sys.stdout.write(REPORTERS[args.output_format](result.findings))
-    return 1 if result.findings else 0
+    output.warn(args, result.warnings)
+    if args.add_noqa:
+        return output.add_noqa(result.findings, args)
+    if fixing.requested(args):
+        return fixing.run(args, settings, fmt, result, sources)
+    if args.trace:
+        tracing.attach_evidence(result.findings, args)
+    findings = notebook.locate(result.findings, result.notebooks)  # `cell N` rows for notebooks
+    output.report(findings, args, fmt, output.context(args, fmt, sources, result.notebooks))
+    return output.exit_code(findings, args, fixed=0)

@@ -1,16 +1,27 @@
-"""Output formats: each reporter turns findings into text for stdout."""
+"""Output formats: each reporter turns findings into text for stdout.
+
+Every reporter is `render(findings, context=None) -> str`; the context (reporters.context)
+carries colour, --quiet and the sources of files that are not on disk (stdin).
+"""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 from losslint.findings import Finding
-from losslint.reporters import json_format, text
+from losslint.reporters import concise, full, github, json_format, sarif
+from losslint.reporters.context import Context
 
-# name -> render(findings, context) -> str
-REPORTERS: dict[str, Callable[[list[Finding]], str]] = {
-    "full": text.full,
-    "concise": text.concise,
+Reporter = Callable[[list[Finding], Optional[Context]], str]
+
+REPORTERS: dict[str, Reporter] = {
+    "full": full.render,
+    "concise": concise.render,
     "json": json_format.json_array,
     "json-lines": json_format.json_lines,
+    "github": github.render,
+    "sarif": sarif.render,
 }
+
+# The formats read by people: colour applies to these only.
+HUMAN_FORMATS = frozenset({"full", "concise"})

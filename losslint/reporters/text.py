@@ -1,10 +1,11 @@
-"""Human output: `concise` (one line a finding) and `full` (with the partner sites)."""
+"""Pieces shared by the human formats (`full`, `concise`): paths, headlines, summary."""
 
 from __future__ import annotations
 
 import os
 
 from losslint.findings import Finding, Site
+from losslint.reporters.context import Context, Style
 
 
 def display_path(path: str) -> str:
@@ -17,33 +18,42 @@ def display_path(path: str) -> str:
 
 
 def location(site: Site) -> str:
-    return f"{display_path(site.path)}:{site.start.row}:{site.start.column}"
+    cell = f"cell {site.cell}:" if site.cell is not None else ""  # ruff's `nb.ipynb:cell 3:2:8`
+    return f"{display_path(site.path)}:{cell}{site.start.row}:{site.start.column}"
 
 
-def headline(finding: Finding) -> str:
+def is_fixable(finding: Finding, context: Context | None = None) -> bool:
+    fix = finding.fix
+    return fix is not None and (fix.applicability == "safe" or bool(context and context.unsafe_fixes))
+
+
+def headline(finding: Finding, style: Style | None = None, context: Context | None = None) -> str:
+    style = style or Style(False)
+    where = style(location(finding.site), "bold")
     if finding.code is None:
-        return f"{location(finding.site)}: {finding.name}: {finding.message}"
-    fixable = " [*]" if finding.fix is not None and finding.fix.applicability == "safe" else ""
+        return f"{where}: {style(finding.name, 'bold', 'red')}: {finding.message}"
+    code = style(finding.code, "bold", style.severity(finding.severity))
+    fixable = " " + style("[*]", "cyan") if is_fixable(finding, context) else ""
     verdict = f" ({finding.verdict})" if finding.verdict else ""
-    return f"{location(finding.site)}: {finding.code}{fixable} {finding.name}{verdict}: {finding.message}"
+    return f"{where}: {code}{fixable} {finding.name}{verdict}: {finding.message}"
 
 
-def summary(findings: list[Finding]) -> str:
-    if not findings:
-        return "All checks passed!\n"
-    count = len(findings)
-    return f"Found {count} error{'s' if count != 1 else ''}.\n"
-
-
-def concise(findings: list[Finding]) -> str:
-    return "".join(headline(f) + "\n" for f in findings) + summary(findings)
-
-
-def full(findings: list[Finding]) -> str:
-    lines = []
-    for finding in findings:
-        lines.append(headline(finding))
-        for related in finding.related:
-            lines.append(f"  {location(related.site)}: {related.message}")
-    body = "\n".join(lines) + ("\n" if lines else "")
-    return body + summary(findings)
+def summary(findings: list[Finding], style: Style | None = None, context: Context | None = None) -> str:
+    """ruff's closing lines: the count, and how many `--fix` / `--unsafe-fixes` would fix."""
+    style = style or Style(False)
+    fixed = context.fixed if context else 0
+    if not findings and not fixed:
+        return style("All checks passed!", "green", "bold") + "\n"
+    count = len(findings) + fixed
+    detail = f" ({fixed} fixed, {len(findings)} remaining)" if fixed else ""
+    text = f"Found {count} error{'s' if count != 1 else ''}{detail}.\n"
+    fixable = sum(is_fixable(f, context) for f in findings)
+    hidden = sum(f.fix is not None for f in findings) - fixable
+    hint = ""
+    if hidden:
+        hint = f"{hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the `--unsafe-fixes` option"
+    if fixable:
+        text += style("[*]", "cyan") + f" {fixable} fixable with the `--fix` option" + (f" ({hint})" if hint else "") + ".\n"
+    elif hint:
+        text += f"No fixes available ({hint}).\n"
+    return text

@@ -1,0 +1,67 @@
+"""Autofixes: each finding's Fix (text edits, safe or unsafe), and applying them.
+
+    build.py      which fix a finding gets (from its rule's fix_to pair)
+    loss.py       switch the loss (NLLLoss -> CrossEntropyLoss, ...)
+    remove.py     take the activation out of the model's training path
+    spelling.py   softmax -> log_softmax, torch.log(softmax) -> log_softmax
+    consumers.py  who else reads the model's output (decides safety, named in messages)
+    project.py    what the fixes ask the analyzer
+    changes.py    node changes to one file, rendered by one libcst transform
+    imports.py    the names a fix writes and the imports they need
+    source.py     parsing, positions, text edits
+    apply.py      apply fixes to sources in rounds until stable
+    files.py      atomic writes that keep mode, line endings and BOM
+"""
+
+from __future__ import annotations
+
+import os
+
+from losslint.catalog import Catalog
+from losslint.findings import Finding
+from losslint.fixes import build
+from losslint.fixes.changes import Unfixable
+from losslint.fixes.plan import InvalidFix
+from losslint.fixes.project import ProjectView
+
+# Tests set this so that a bug in a fix fails loudly instead of leaving the finding unfixed.
+STRICT_ENV = "LOSSLINT_STRICT_FIXES"
+
+
+def attach(findings: list[Finding], analysis, sources: dict[str, str], catalog: Catalog) -> None:
+    """Set `finding.fix` on each finding that has one."""
+    view = ProjectView(analysis, sources)
+    built: dict[tuple, object] = {}
+    for finding in findings:
+        if finding.code is None or finding.origin is None:
+            continue
+        rule = catalog.by_code_or_name(finding.code)
+        if rule is None:
+            continue
+        key = (finding.code, *_identity(finding.origin))
+        if key not in built:
+            built[key] = _build(rule, finding.origin, view)
+        result = built[key]
+        if isinstance(result, InvalidFix):
+            finding.message += " (no fix: it would produce code that does not compile)"
+        elif result is not None:
+            finding.fix = result
+
+
+def _identity(origin) -> tuple:
+    tensor = getattr(origin, "tensor", origin)
+    use = getattr(origin, "use", None)
+    return (tensor.site, tensor.applied, use.ctor_site if use else None, use.call_site if use else None)
+
+
+def _build(rule, origin, view: ProjectView):
+    try:
+        return build.build(rule, origin, view)
+    except Unfixable:
+        return None
+    except InvalidFix as exc:
+        return exc
+    except Exception:  # noqa: BLE001 - a fix bug must never break the check itself
+        if os.environ.get(STRICT_ENV):
+            raise
+        return None

@@ -1,0 +1,153 @@
+"""Which fix a finding gets: the edit that turns its pair into the rule's `fix_to` pair.
+
+    same activation, other loss     loss.switch          LL101, LL104, LL201
+    activation -> none              remove.remove        LL103, LL202-LL205 (+ loss.switch)
+    softmax -> log_softmax          spelling.swap        LL102
+    expression rules                spelling.stable_log  LL105, LL206
+
+A fix that changes what the model outputs is safe only when losslint sees every reader
+of that output and each is a loss it fixes or an argmax; otherwise it is unsafe and its
+message names the readers.
+"""
+
+from __future__ import annotations
+
+from losslint import catalog
+from losslint.analysis.evaluate import TensorV
+from losslint.analysis.pairs import Pair
+from losslint.catalog import Rule
+from losslint.findings import Fix, Site
+from losslint.fixes import consumers, loss, remove, spelling
+from losslint.fixes.changes import Unfixable
+from losslint.fixes.plan import Plan
+from losslint.fixes.project import ProjectView
+
+# The pair after each fix, for rule files that do not say yet (rules/*.toml `fix_to` wins).
+DEFAULT_FIX_TO = {
+    "LL101": ("none", "CrossEntropyLoss"),
+    "LL102": ("log_softmax", "NLLLoss"),
+    "LL103": ("none", "CrossEntropyLoss"),
+    "LL104": ("log_softmax", "NLLLoss"),
+    "LL201": ("none", "BCEWithLogitsLoss"),
+    "LL202": ("none", "BCEWithLogitsLoss"),
+    "LL203": ("none", "BCEWithLogitsLoss"),
+    "LL204": ("none", "BCEWithLogitsLoss"),
+    "LL205": ("none", "BCEWithLogitsLoss"),
+}
+
+_ACTIVATION_TEXT = {
+    "softmax": "softmax",
+    "sigmoid": "sigmoid",
+    "logsigmoid": "logsigmoid",
+    "log_softmax": "log_softmax",
+}
+
+
+def fix_target(rule: Rule) -> tuple[str, str] | None:
+    if rule.fix_to is not None:
+        return rule.fix_to.activation, rule.fix_to.loss
+    return DEFAULT_FIX_TO.get(rule.code)
+
+
+def build(rule: Rule, origin, view: ProjectView) -> Fix:
+    """The fix of one finding; raises Unfixable (no fix) or plan.InvalidFix."""
+    if rule.kind == "expression":
+        tensor = origin.tensor if isinstance(origin, Pair) else origin
+        return _stable(tensor, view)
+    if not isinstance(origin, Pair):
+        raise Unfixable("no pair")
+    target = fix_target(rule)
+    if target is None:
+        raise Unfixable(f"{rule.code} has no fix")
+    activation, new_loss = target
+    if activation == origin.activation:
+        return _switch_only(origin, new_loss, view)
+    return _change_activation(origin, activation, new_loss, view)
+
+
+def _stable(tensor: TensorV, view: ProjectView) -> Fix:
+    plan = Plan(view)
+    spelling.stable_log(plan, tensor)
+    name = "F.log_softmax" if tensor.kind == "log_softmax" else "F.logsigmoid"
+    return plan.finish("safe", f"Use `{name}`: the same values, without the overflow of the separate log")
+
+
+def _switch_only(pair: Pair, new_loss: str, view: ProjectView) -> Fix:
+    plan = Plan(view)
+    loss.switch(plan, pair.use, new_loss)
+    applicability = "safe" if plan.safe else "unsafe"
+    if pair.use.loss == "CrossEntropyLoss" and new_loss == "NLLLoss":
+        why = "the input is already log-probabilities, so the loss value stays the same"
+    elif new_loss == "CrossEntropyLoss":
+        why = "it applies log_softmax to the logits itself; the model is unchanged"
+    else:
+        why = "it applies the sigmoid to the logits itself, stably; the model is unchanged"
+    message = f"Use `{_spelled(pair.use, new_loss)}`: {why}"
+    return plan.finish(applicability, message + plan.readers_note("the criterion is also used at"))
+
+
+def _change_activation(pair: Pair, activation: str, new_loss: str, view: ProjectView) -> Fix:
+    tensor = pair.tensor
+    plan = Plan(view)
+    sites = {tensor.site} | ({tensor.inner.site} if tensor.inner is not None else set())
+
+    def after(value: TensorV) -> str:
+        if value.site in sites:
+            return activation
+        return loss.activation_of(value)
+
+    # Every loss this activation reaches must end in a fine pair: switch those that need it.
+    readers_of_loss: list[Pair] = []
+    uses = {}
+    for other in view.analysis.pairs:
+        if other.tensor.site in sites:
+            uses.setdefault((other.use.ctor_site, other.use.call_site), other)
+    own_key = (pair.use.ctor_site, pair.use.call_site)
+    uses.setdefault(own_key, pair)
+    if catalog.load().verdict(activation, new_loss) not in loss.GOOD:
+        raise Unfixable(f"fix_to ({activation}, {new_loss}) is not a fine pair")
+    for key, other in sorted(uses.items(), key=lambda kv: (kv[0] != own_key, str(kv[0]))):
+        target_loss = new_loss if key == own_key else loss.good_loss(activation, other.use.loss)
+        if target_loss is None:
+            readers_of_loss.append(other)
+            continue
+        if target_loss != other.use.loss:
+            loss.switch(plan, other.use, target_loss, after)
+        else:
+            plan.handled_losses.add(other.use.call_site)
+
+    if activation == "none":
+        remove.remove(plan, tensor)
+        verb = f"Remove `{view_snippet(view, tensor)}`"
+    else:
+        spelling.swap(plan, tensor, activation)
+        verb = f"Use {_ACTIVATION_TEXT.get(activation, activation)} instead of `{view_snippet(view, tensor)}`"
+
+    plan.consumers = consumers.find(view, sites, plan.handled_losses)
+    plan.consumers += [
+        consumers.Consumer(p.use.call_site, f"`{p.use.loss}`") for p in readers_of_loss if p.use.call_site not in {c.site for c in plan.consumers}
+    ]
+    switched = [f"`{_spelled_site(view, site, new)}`" for site, (_, new) in plan.switched.items()]
+    goal = f"so `{new_loss}` gets {'logits' if activation == 'none' else 'log-probabilities'}"
+    message = verb + (f" and use {', '.join(sorted(set(switched)))}" if switched else "") + f" {goal}"
+    if activation == "none":
+        message += plan.readers_note(f"the model then returns logits; apply {tensor.kind} where its output is read as probabilities")
+    else:
+        message += plan.readers_note(f"the output becomes {activation}; check where it is read")
+    return plan.finish("safe" if plan.safe else "unsafe", message)
+
+
+def view_snippet(view: ProjectView, tensor: TensorV) -> str:
+    source = view.file(tensor.site.path)
+    node = source.node_at(tensor.site) if source is not None else None
+    return source.snippet(node, 40) if node is not None else tensor.kind
+
+
+def _spelled(use, new_loss: str) -> str:
+    return new_loss if use.ctor_site is not None else f"F.{loss.FUNCTIONAL[new_loss]}"
+
+
+def _spelled_site(view: ProjectView, site: Site, new_loss: str) -> str:
+    is_ctor = any(p.use.ctor_site == site for p in view.analysis.pairs)
+    return new_loss if is_ctor else f"F.{loss.FUNCTIONAL[new_loss]}"
+

@@ -1,0 +1,99 @@
+"""Writing fixed sources back: atomically, only when changed, all files or none.
+
+Each file is written to a temporary file in its own directory (same file system, so the
+rename is atomic), with the original's mode; then the temporary files replace the
+originals. If anything fails before every file is replaced, the temporaries are removed
+and the files already replaced get their original bytes back. Line endings and a UTF-8
+BOM survive because the fixes never translate newlines and the BOM is put back.
+Notebooks are written through losslint.notebook (only the changed cells).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from losslint import notebook
+
+BOM = b"\xef\xbb\xbf"
+
+
+class WriteError(Exception):
+    """A fixed file could not be written; every file is as it was."""
+
+
+def encode(path: str, original: bytes, fixed: str) -> bytes:
+    """The bytes of file `path` (now `original`) once its linted source is `fixed`."""
+    if notebook.is_notebook(path):
+        book = notebook.parse(original.decode("utf-8-sig"), path)
+        return notebook.apply_source(book, fixed).encode("utf-8")
+    return (BOM if original.startswith(BOM) else b"") + fixed.encode("utf-8")
+
+
+def linted_text(path: str, original: bytes) -> str:
+    """What the linter read from these bytes (to see that a file did not change meanwhile)."""
+    text = original.decode("utf-8-sig")
+    if notebook.is_notebook(path):
+        return notebook.parse(text, path).source
+    return text
+
+
+def write_all(fixed: dict[str, str], expected: dict[str, str]) -> list[str]:
+    """Write {path: fixed source}; `expected` holds the sources the fixes were made from.
+    A file whose content changed since is left alone (and named in the error)."""
+    originals: dict[str, bytes] = {}
+    for path in fixed:
+        try:
+            originals[path] = Path(path).read_bytes()
+        except OSError as exc:
+            raise WriteError(f"cannot read {path}: {exc.strerror or exc}") from None
+        try:
+            current = linted_text(path, originals[path])
+        except (UnicodeDecodeError, ValueError):
+            current = None
+        if current != expected.get(path):
+            raise WriteError(f"{path} changed while it was being fixed; nothing was written")
+    payloads = {path: encode(path, originals[path], text) for path, text in fixed.items()}
+    payloads = {path: data for path, data in payloads.items() if data != originals[path]}
+    temporaries: dict[str, str] = {}
+    replaced: list[str] = []
+    try:
+        for path, data in payloads.items():
+            temporaries[path] = _temporary(Path(path), data)
+        for path in payloads:
+            os.replace(temporaries.pop(path), path)
+            replaced.append(path)
+    except BaseException as exc:
+        for temporary in temporaries.values():
+            _unlink(temporary)
+        for path in replaced:
+            try:
+                os.replace(_temporary(Path(path), originals[path]), path)
+            except OSError:
+                pass
+        if isinstance(exc, OSError):
+            raise WriteError(f"cannot write {getattr(exc, 'filename', None) or 'a file'}: {exc.strerror or exc}") from None
+        raise
+    return sorted(payloads)
+
+
+def _temporary(path: Path, data: bytes) -> str:
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".losslint-tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, mode)
+    except BaseException:
+        _unlink(temporary)
+        raise
+    return temporary
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

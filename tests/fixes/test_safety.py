@@ -1,0 +1,181 @@
+"""When a fix that changes the model's output is safe, and what its message names.
+
+Safe only when every reader of the output that losslint sees is a loss the fix takes care
+of or an argmax-like read; anything else makes it unsafe and is named in the message.
+"""
+
+import pytest
+
+from tests.fixes.helpers import fix
+
+MODEL = """
+import torch.nn as nn
+
+def build():
+    return nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))
+"""
+
+
+def train(extra: str, imports: str = "") -> str:
+    return f"""
+import torch
+import torch.nn as nn
+{imports}
+from model import build
+
+model = build()
+criterion = nn.CrossEntropyLoss()
+
+def train_step(x, y):
+    out = model(x)
+    loss = criterion(out, y)
+    return loss
+
+{extra}
+"""
+
+
+HARMLESS = {
+    "argmax_method": "def accuracy(x, y):\n    return (model(x).argmax(dim=1) == y).float().mean()\n",
+    "torch_argmax": "def predict(x):\n    return torch.argmax(model(x), 1).tolist()\n",
+    "max_indices_unpacked": "def predict(x):\n    _, pred = model(x).max(1)\n    return pred\n",
+    "max_indices_subscript": "def predict(x):\n    return model(x).max(1)[1]\n",
+    "max_indices_attribute": "def predict(x):\n    return model(x).max(dim=1).indices\n",
+    "shape_only": "def batch(x):\n    out = model(x).detach().cpu()\n    return out.shape[0], out.argmax(1)\n",
+    "print_model": "print(model)\n",
+    "lightning_style_fit": "trainer = torch.nn.Module()\ntrainer.fit(model)\n",
+    "second_loss_on_same_output": "def val_step(x, y):\n    return nn.CrossEntropyLoss(reduction='sum')(model(x), y)\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HARMLESS))
+def test_harmless_readers_keep_the_fix_safe(tmp_path, name):
+    fixed = fix(tmp_path, {"model.py": MODEL, "train.py": train(HARMLESS[name])})
+    fix_ = fixed.fix_of("LL103")
+    assert fix_.applicability == "safe", fix_.message
+
+
+READERS = {
+    "threshold": (
+        "def predict(x):\n    probs = model(x)\n    return probs > 0.5\n",
+        "train.py:19 `probs > 0.5`",
+    ),
+    "max_values": (
+        "def confidence(x):\n    return model(x).max(1)[0]\n",
+        "train.py:18 `model(x).max(1)`",
+    ),
+    "returned_without_caller": (
+        "def predict_proba(x):\n    return model(x)\n",
+        "train.py:18 `return model(x)` (returned by `predict_proba()`)",
+    ),
+    "through_a_helper": (
+        "def forward_only(x):\n    return model(x)\n\ndef report(x):\n    print(forward_only(x).numpy())\n",
+        "train.py:21 `forward_only(x).numpy()`",
+    ),
+    "stored_in_a_list": (
+        "outputs = []\n\ndef collect(x):\n    outputs.append(model(x))\n",
+        "train.py:20 `outputs.append(model(x))`",
+    ),
+    "saved_whole": (
+        "torch.save(model, 'model.pt')\n",
+        "train.py:17 `torch.save(model, 'model.pt')` receives the model",
+    ),
+    "exported": (
+        "torch.onnx.export(model, torch.zeros(1, 4), 'model.onnx')\n",
+        "receives the model",
+    ),
+    "metric_from_a_library": (
+        "def auc(x, y):\n    return roc_auc_score(y, model(x)[:, 1].detach().numpy())\n",
+        "train.py:19 `roc_auc_score(y, model(x)[:, 1].detach().numpy())`",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(READERS))
+def test_other_readers_make_it_unsafe_and_are_named(tmp_path, name):
+    extra, named = READERS[name]
+    imports = "from sklearn.metrics import roc_auc_score" if "roc_auc" in extra else ""
+    fixed = fix(tmp_path, {"model.py": MODEL, "train.py": train(extra, imports)})
+    fix_ = fixed.fix_of("LL103")
+    assert fix_.applicability == "unsafe"
+    assert named in fix_.message, fix_.message
+    assert "apply softmax where its output is read as probabilities" in fix_.message
+
+
+def test_unsafe_fix_is_not_applied_without_unsafe_fixes(tmp_path):
+    files = {"model.py": MODEL, "train.py": train(READERS["threshold"][0])}
+    fixed = fix(tmp_path, files, unsafe=False)
+    assert fixed.changed == {} and [f.code for f in fixed.after] == ["LL103"]
+    fixed = fix(tmp_path, files, unsafe=True)
+    assert list(fixed.changed) == ["model.py"] and fixed.after == []
+
+
+def test_a_loss_the_fix_cannot_handle_is_a_reader(tmp_path):
+    """The same probabilities also go into KLDivLoss: removing the softmax changes that
+    loss too, and no counterpart fixes it; the fix is unsafe and names the call."""
+    extra = "def distill(x, target):\n    return nn.KLDivLoss()(model(x), target)\n"
+    fixed = fix(tmp_path, {"model.py": MODEL, "train.py": train(extra)})
+    fix_ = fixed.fix_of("LL103")
+    assert fix_.applicability == "unsafe"
+    assert "train.py:18" in fix_.message
+
+
+def test_log_softmax_swap_names_the_readers(tmp_path):
+    """LL102: the model returns log-probabilities after the fix."""
+    model = """
+    import torch.nn as nn
+
+    def build():
+        return nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))
+    """
+    script = """
+    import torch.nn as nn
+    from model import build
+
+    model = build()
+    criterion = nn.NLLLoss()
+
+    def step(x, y):
+        return criterion(model(x), y)
+
+    def predict(x):
+        return model(x).tolist()
+    """
+    fixed = fix(tmp_path, {"model.py": model, "train.py": script})
+    fix_ = fixed.fix_of("LL102")
+    assert fix_.applicability == "unsafe"
+    assert "the output becomes log_softmax" in fix_.message and "train.py:11" in fix_.message
+
+
+def test_binary_threshold_named(tmp_path):
+    model = """
+    import torch
+    import torch.nn as nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 1)
+
+        def forward(self, x):
+            return torch.sigmoid(self.fc(x)).squeeze(1)
+    """
+    script = """
+    import torch.nn as nn
+    from model import Net
+
+    model = Net()
+    criterion = nn.BCELoss()
+
+    def step(x, y):
+        return criterion(model(x), y)
+
+    def is_spam(x):
+        return model(x) >= 0.5
+    """
+    fixed = fix(tmp_path, {"model.py": model, "train.py": script})
+    fix_ = fixed.fix_of("LL203")
+    assert fix_.applicability == "unsafe"
+    assert "train.py:11 `model(x) >= 0.5`" in fix_.message
+    assert fixed.changed["train.py"].count("BCEWithLogitsLoss") == 1
+    assert "return self.fc(x).squeeze(1)" in fixed.changed["model.py"]
