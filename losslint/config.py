@@ -16,6 +16,7 @@ specific selector wins over a less specific one (`LL103` over `LL1` over `LL` ov
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 import sys
@@ -118,21 +119,33 @@ class Pattern:
     def negated(self) -> bool:
         return self.text.startswith("!")
 
-    def _glob(self) -> str:
-        return self.text[1:] if self.negated else self.text
+    @functools.cached_property
+    def _compiled(self) -> tuple[bool, re.Pattern[str]] | None:
+        """(matches names only, regex), or None for an empty pattern."""
+        glob = (self.text[1:] if self.negated else self.text).rstrip("/")
+        if not glob:
+            return None
+        if "/" not in glob:
+            return True, re.compile(fnmatch.translate(glob))
+        full = glob if os.path.isabs(glob) else (self.root / glob).as_posix()
+        full = os.path.normpath(full).replace(os.sep, "/")
+        return False, re.compile(fnmatch.translate(full))
+
+    def matches_entry(self, name: str, posix: str) -> bool:
+        """The pattern against one path only (its name and its absolute `/` form)."""
+        if self._compiled is None:
+            return False
+        names_only, regex = self._compiled
+        hit = regex.match(name if names_only else posix) is not None
+        return hit != self.negated
 
     def matches(self, path: Path, parents: bool = True) -> bool:
         """Whether `path` (absolute), or one of its directories below the root, matches."""
-        glob = self._glob().rstrip("/")
-        if not glob:
+        if self._compiled is None:
             return False
         candidates = _candidates(path, self.root) if parents else [path]
-        if "/" not in glob:
-            hit = any(fnmatch.fnmatchcase(c.name, glob) for c in candidates)
-        else:
-            full = glob if os.path.isabs(glob) else (self.root / glob).as_posix()
-            full = os.path.normpath(full).replace(os.sep, "/")
-            hit = any(fnmatch.fnmatchcase(c.as_posix(), full) for c in candidates)
+        names_only, regex = self._compiled
+        hit = any(regex.match(c.name if names_only else c.as_posix()) for c in candidates)
         return hit != self.negated
 
 

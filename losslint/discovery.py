@@ -82,7 +82,8 @@ class _Walker:
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
         # Only the entry itself: its directories were checked on the way down.
-        if any(p.matches(path, parents=False) for p in self.patterns):
+        posix = path.as_posix()
+        if any(p.matches_entry(path.name, posix) for p in self.patterns):
             return True
         return self.gitignore is not None and self.gitignore.ignored(path, is_dir)
 
@@ -131,8 +132,9 @@ class GitIgnore:
     """
 
     def __init__(self) -> None:
-        self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
         self._repos: dict[Path, Path | None] = {}
+        self._chains: dict[Path, list[tuple[str, pathspec.GitIgnoreSpec]]] = {}
+        self._directories: dict[Path, bool] = {}
 
     def repo_root(self, directory: Path) -> Path | None:
         if directory not in self._repos:
@@ -144,37 +146,48 @@ class GitIgnore:
                 self._repos[directory] = self.repo_root(directory.parent)
         return self._repos[directory]
 
-    def _spec(self, file: Path) -> pathspec.GitIgnoreSpec | None:
-        if file not in self._specs:
-            try:
-                lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
-                self._specs[file] = pathspec.GitIgnoreSpec.from_lines(lines)
-            except OSError:
-                self._specs[file] = None
-        return self._specs[file]
+    def _chain(self, directory: Path) -> list[tuple[str, pathspec.GitIgnoreSpec]]:
+        """(base directory as `/…/`, spec) that apply in a directory, deepest first."""
+        if directory not in self._chains:
+            root = self.repo_root(directory)
+            if root is None:
+                chain = []
+            else:
+                base = directory.as_posix().rstrip("/") + "/"
+                chain = [(base, spec) for spec in [_read_spec(directory / ".gitignore")] if spec]
+                if directory == root:
+                    chain += [(base, spec) for spec in [_read_spec(root / ".git" / "info" / "exclude")] if spec]
+                else:
+                    chain += self._chain(directory.parent)
+            self._chains[directory] = chain
+        return self._chains[directory]
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
-        root = self.repo_root(path.parent)
-        if root is None:
-            return False
-        # From the deepest directory up to the work tree's root, then info/exclude.
-        directory = path.parent
-        sources = []
-        while True:
-            sources.append((directory, directory / ".gitignore"))
-            if directory == root or directory.parent == directory:
-                break
-            directory = directory.parent
-        sources.append((root, root / ".git" / "info" / "exclude"))
-        for base, file in sources:
-            spec = self._spec(file)
-            if spec is None:
-                continue
-            relative = path.relative_to(base).as_posix() + ("/" if is_dir else "")
-            verdict = spec.check_file(relative).include
+        """Whether git ignores this entry. A pattern that ignores its directory does not
+        count: the walk prunes ignored directories, so reaching one means it (or one
+        above it) was named on the command line, which always wins."""
+        return self._ignored(path, is_dir) and not self._directory_ignored(path.parent)
+
+    def _directory_ignored(self, directory: Path) -> bool:
+        if directory not in self._directories:
+            self._directories[directory] = directory.parent != directory and self._ignored(directory, True)
+        return self._directories[directory]
+
+    def _ignored(self, path: Path, is_dir: bool) -> bool:
+        posix = path.as_posix()
+        for base, spec in self._chain(path.parent):
+            verdict = spec.check_file(posix[len(base) :] + ("/" if is_dir else "")).include
             if verdict is not None:
                 return verdict
         return False
+
+
+def _read_spec(file: Path) -> pathspec.GitIgnoreSpec | None:
+    try:
+        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def read_stdin() -> str:

@@ -118,7 +118,6 @@ class FactsCache:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
         self.entries = self.directory / _ENTRIES
-        self.hits = 0
         self.writes = 0
         self._ready = False
 
@@ -136,7 +135,6 @@ class FactsCache:
                 os.utime(entry)
             except OSError:
                 pass
-        self.hits += 1
         return data
 
     def put(self, key: str, data: bytes) -> None:

@@ -32,7 +32,7 @@ class Plugin:
                 continue
             if finding.code.startswith("LL9"):
                 # Meta rules (LL901 unused-noqa) need the whole project: seen alone, a file's
-                # `# noqa: LL103` for a loss in another file would look unused.
+                # noqa comment for LL103 on a loss in another file would look unused.
                 continue
             # flake8 wants a 0-based column and prints it + 1; losslint's are 1-based.
             yield finding.site.start.row, finding.site.start.column - 1, f"{finding.code} {finding.message}", type(self)

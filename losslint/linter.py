@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from losslint import analysis, catalog, fixes, noqa, notebook, verdicts
+from losslint import analysis, beyond, catalog, collect, fixes, noqa, notebook, verdicts
+from losslint.collect import RunOptions
 from losslint.config import Settings
 from losslint.discovery import find_files
 from losslint.findings import Finding, Position, Site
@@ -34,7 +35,7 @@ def read_source(path: Path) -> str:
     return data.decode("utf-8-sig")
 
 
-def check_paths(paths: list[str], settings: Settings | None = None) -> Result:
+def check_paths(paths: list[str], settings: Settings | None = None, run: RunOptions | None = None) -> Result:
     """Lint files and directories. Raises discovery.PathNotFound for a missing path."""
     found = find_files(paths, settings)
     files = found.files
@@ -52,24 +53,35 @@ def check_paths(paths: list[str], settings: Settings | None = None) -> Result:
             problems.append(exc.finding(str(path)))
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(_file_error(str(path), exc))
-    result = Result(findings=check_sources(sources, settings) + problems, files=[str(p) for p in files], notebooks=notebooks)
+    result = Result(findings=check_sources(sources, settings, run) + problems, files=[str(p) for p in files], notebooks=notebooks)
     result.warnings = found.warnings
     result.sources = sources
     result.findings.sort(key=Finding.sort_key)
     return result
 
 
-def check_sources(sources: dict[str, str], settings: Settings | None = None) -> list[Finding]:
+def check_sources(sources: dict[str, str], settings: Settings | None = None, run: RunOptions | None = None) -> list[Finding]:
     """Lint in-memory sources as one project: {path: source}. `settings` selects rules
-    (default: all); noqa comments are honoured either way."""
-    facts = [analysis.file_facts(path, source) for path, source in sources.items()]
-    findings = [_syntax_error(f.path, f.syntax_error) for f in facts if f.syntax_error is not None]
-    result = analysis.analyze(facts)
-    lines = {path: source.splitlines() for path, source in sources.items()}
-    findings += verdicts.judge(result.pairs, result.logs, catalog.load(), lambda site: snippet(lines, site))
-    findings = noqa.apply(findings, sources, settings)  # selection, suppression, LL901; sorted
+    (default: all); noqa comments are honoured either way. `run`: processes, cache and
+    progress (collect.RunOptions; default: this process only, no cache)."""
+    collected = collect.collect(sources, run)  # only the files that matter are parsed
+    findings, result = _judge(collected, sources, settings)
+    if not collected.complete and any(f.origin is not None for f in findings):
+        # Fixes look for every use of a model's output and of a criterion: give them the
+        # whole project (the findings stay the same: the prefilter never costs recall).
+        findings, result = _judge(collect.complete(collected, run), sources, settings)
     fixes.attach(findings, result, sources, catalog.load())  # finding.fix, for what remains
     return findings
+
+
+def _judge(collected: collect.Collected, sources: dict[str, str], settings: Settings | None):
+    facts, result = collected.facts_list(), collected.analysis
+    findings = [_syntax_error(f.path, f.syntax_error) for f in facts if f.syntax_error is not None]
+    lines = {path: source.splitlines() for path, source in sources.items()}
+    findings += verdicts.judge(result.pairs, result.logs, catalog.load(), lambda site: snippet(lines, site))
+    findings = beyond.judge(result, catalog.load(), lambda site: snippet(lines, site), findings)  # LL3xx-LL6xx
+    findings = noqa.apply(findings, sources, settings)  # selection, suppression, LL901; sorted
+    return findings, result
 
 
 def snippet(lines: dict[str, list[str]], site: Site, limit: int = 60) -> str:

@@ -26,6 +26,7 @@ import tokenize
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from losslint import catalog
 from losslint.config import Settings
@@ -57,11 +58,11 @@ class Code:
 @dataclass
 class Directive:
     row: int
-    start: int  # 0-based column of the `#` of `# noqa`
+    start: int  # 0-based column of the directive's hash sign
     end: int  # end of `noqa` or of the last code
     comment_start: int  # where the comment token starts
     comment_end: int
-    codes: list[Code] | None  # None: a bare `# noqa`
+    codes: list[Code] | None  # None: a bare directive (no codes)
     used: bool = False
 
     def covers(self, code: str) -> list[Code] | None:
@@ -107,7 +108,7 @@ def parse(source: str) -> FileDirectives:
     result = FileDirectives()
     fstring_rows: list[int] = []  # Python 3.12+ tokenizes f-strings in pieces
     try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        for token in tokenize.generate_tokens(io.StringIO(source, newline="").readline):
             if token.type == tokenize.STRING and token.end[0] > token.start[0]:
                 result.string_rows.update(range(token.start[0], token.end[0]))
             elif token.type == _FSTRING_START:
@@ -135,7 +136,7 @@ def _file_level(comment: str, result: FileDirectives) -> bool:
     if colon is None:
         result.exempt_all = True
         return True
-    if match.group("tool").lower() == "losslint":  # flake8 ignores `# flake8: noqa: X`
+    if match.group("tool").lower() == "losslint":  # flake8 ignores its file-level form with codes
         codes, _ = _codes(comment, colon.end())
         result.exempt_codes.update(c.rule for c in codes if c.rule)
     return True
@@ -150,7 +151,7 @@ def _directive(comment: str, row: int, column: int) -> Directive | None:
     colon = _COLON.match(comment, end)
     if colon is not None:
         codes, _ = _codes(comment, colon.end())
-        if not codes:  # `# noqa:` with no valid code is ruff's invalid directive: not a bare noqa
+        if not codes:  # a colon and no valid code: ruff's invalid directive, not a bare one
             return None
         end = codes[-1].end
     for code in codes or []:
@@ -165,15 +166,15 @@ def _directive(comment: str, row: int, column: int) -> Directive | None:
 def apply(findings: list[Finding], sources: dict[str, str], settings: Settings | None = None) -> list[Finding]:
     """Drop findings of rules not enabled for their file and findings under a noqa; add
     LL901 for suppressions that suppressed nothing. Sorted."""
-    settings = settings or Settings.default()
+    enabled = settings.is_enabled if settings is not None else _everything
     directives = {path: parse(source) for path, source in sources.items() if "noqa" in source.lower()}
     kept = []
     for finding in findings:
         if finding.code is None:  # invalid-syntax / io-error: never deselected
             kept.append(finding)
-        elif settings.is_enabled(finding.code, finding.site.path) and not _suppressed(finding, directives):
+        elif enabled(finding.code, finding.site.path) and not _suppressed(finding, directives):
             kept.append(finding)
-    kept += unused(directives, sources, settings)
+    kept += unused(directives, sources, enabled)
     kept.sort(key=Finding.sort_key)
     return kept
 
@@ -198,31 +199,36 @@ def _suppressed(finding: Finding, directives: dict[str, FileDirectives]) -> bool
     return suppressed
 
 
-def unused(directives: dict[str, FileDirectives], sources: dict[str, str], settings: Settings) -> list[Finding]:
+def _everything(code: str, path: str) -> bool:
+    return True
+
+
+def unused(directives: dict[str, FileDirectives], sources: dict[str, str], enabled: Callable[[str, str], bool]) -> list[Finding]:
     rule = catalog.load().by_code_or_name(UNUSED_NOQA)
     if rule is None:
         return []
     findings = []
     for path, found in directives.items():
-        if found.exempt_all or UNUSED_NOQA in found.exempt_codes or not settings.is_enabled(UNUSED_NOQA, path):
+        if found.exempt_all or UNUSED_NOQA in found.exempt_codes or not enabled(UNUSED_NOQA, path):
             continue
         lines = [line.rstrip("\r\n") for line in split_lines(sources[path])]
         for directive in found.by_row.values():
             if directive.codes is None or directive.covers(UNUSED_NOQA) is not None:
                 continue
-            finding = _unused_finding(rule, path, lines[directive.row - 1], directive, settings)
+            line = lines[directive.row - 1] if directive.row <= len(lines) else ""
+            finding = _unused_finding(rule, path, line, directive, enabled)
             if finding is not None:
                 findings.append(finding)
     return findings
 
 
-def _unused_finding(rule, path: str, line: str, directive: Directive, settings: Settings) -> Finding | None:
+def _unused_finding(rule, path: str, line: str, directive: Directive, enabled: Callable[[str, str], bool]) -> Finding | None:
     groups: dict[str, list[Code]] = {"unused": [], "non-enabled": [], "unknown": []}
     for code in directive.codes:
         if code.unknown:
             groups["unknown"].append(code)
         elif code.rule is not None and not code.used:
-            key = "unused" if settings.is_enabled(code.rule, path) else "non-enabled"
+            key = "unused" if enabled(code.rule, path) else "non-enabled"
             groups[key].append(code)
     if not any(groups.values()):
         return None
@@ -253,7 +259,7 @@ def _removal(path: str, line: str, directive: Directive, keep: list[Code]) -> Fi
         text = ", ".join(c.text for c in keep)
         return Fix("safe", "Remove unused codes from the `noqa` directive", (edit(first.start, last.end, text),))
     rest = line[directive.end : directive.comment_end].strip()
-    if rest:  # `# noqa: LL103 because ...` keeps its explanation as a plain comment
+    if rest:  # a noqa for LL103 followed by "because ..." keeps its explanation as a plain comment
         end = len(line[: directive.comment_end]) - len(line[directive.end : directive.comment_end].lstrip())
         return Fix("safe", "Remove unused `noqa` directive", (edit(directive.start, end, "# "),))
     start = len(line[: directive.start].rstrip())

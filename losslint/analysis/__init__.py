@@ -10,6 +10,7 @@ Nothing in this package imports torch.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +39,14 @@ class Analysis:
     logs: list[TensorV]  # every torch.log(softmax/sigmoid(...)), reported or not
 
 
-def analyze(facts: list[FileFacts]) -> Analysis:
-    project = Project([f for f in facts if f.syntax_error is None])
+# Evaluating deeply nested code recurses deeply. From Python 3.11 on, Python-to-Python
+# calls do not use the C stack, so a higher limit is safe there.
+if sys.version_info >= (3, 11) and sys.getrecursionlimit() < 10_000:
+    sys.setrecursionlimit(10_000)
+
+
+def analyze(facts: list[FileFacts], known: tuple[dict, dict] | None = None) -> Analysis:
+    """`known`: every file's module tables, when some files were left unparsed (Project)."""
+    project = Project([f for f in facts if f.syntax_error is None], known)
     evaluator = Evaluator(project)
     return Analysis(project, evaluator, find_pairs(project, evaluator), find_unstable_logs(project, evaluator))

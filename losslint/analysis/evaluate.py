@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from losslint.analysis import ir, torch_api
 from losslint.analysis.facts import FunctionFacts
@@ -53,11 +53,20 @@ class TensorV(Value):
     unstable: bool = False  # torch.log(softmax(x)) rather than log_softmax(x)
     inner: "TensorV | None" = None  # for form "log": the activation inside the log
     call: ir.Call | None = None  # the activation's call: nn.Softmax(dim=1), F.softmax(x, 1), ...
+    # What made it: "torch.nn.Softmax", "torch.nn.functional.softmax", "torch.nn.Linear",
+    # or a tensor method's name ("softmax"). Rules that read the call's arguments need it.
+    op: str = ""
+    # Indexed, viewed, squeezed or transposed since: its layout may not be the one the
+    # activation or layer produced (probs[:, 1], logits.view(-1, n_choices)).
+    reshaped: bool = False
 
 
 @dataclass(frozen=True)
 class ExternalV(Value):
     name: str  # dotted name outside the linted project, e.g. "torch.nn.Softmax"
+    # functools.partial(F.kl_div, reduction="batchmean"): the partial call, whose keyword
+    # arguments the loss call inherits (LL303 reads them); None for the plain name.
+    partial: ir.Call | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -519,7 +528,7 @@ class Evaluator:
                     return (FuncV(method_key, obj.self_value),)
             return (UNKNOWN,)
         if isinstance(obj, TensorV) and name in torch_api.SHAPE_ATTRIBUTES:
-            return (obj,)
+            return (replace(obj, reshaped=True) if name in torch_api.LAYOUT_ATTRIBUTES else obj,)
         if isinstance(obj, (TensorV, SeqV, LayerV, Opaque)):
             # Methods: tensor.softmax(1), model.to(device), seq.forward(x).
             return (MethodV(obj, name),)
@@ -530,7 +539,7 @@ class Evaluator:
         result: list[Value] = []
         for obj in self.values(node.obj, frame):
             if isinstance(obj, TensorV):
-                result.append(obj)  # indexing keeps what the values are
+                result.append(replace(obj, reshaped=True))  # indexing keeps what the values are
             elif isinstance(obj, (TupleV, SeqV)) and isinstance(index, ConstV) and isinstance(index.value, int):
                 try:
                     result.append(obj.items[index.value])
@@ -608,14 +617,23 @@ class Evaluator:
         return tuple(items)
 
     def _eval_Cond(self, node: ir.Cond, frame: Frame):
-        truth = self.truth(node.test, frame)
-        if truth is True or node.orelse is ir.UNDEFINED:
-            return self.values(node.then, frame)
-        if truth is False or node.then is ir.UNDEFINED:
-            return self.values(node.orelse, frame)
-        then = self.values(node.then, frame)
-        orelse = self.values(node.orelse, frame)
-        return self.agree(then + orelse)
+        # A function with many returns is a long chain Cond(t1, a1, Cond(t2, a2, ...)):
+        # walk it in a loop, not by recursion, and let the undecided branches agree.
+        branches: list[ir.IR] = []
+        current: ir.IR = node
+        while isinstance(current, ir.Cond):
+            truth = self.truth(current.test, frame)
+            if truth is True or current.orelse is ir.UNDEFINED:
+                current = current.then
+                break
+            if not (truth is False or current.then is ir.UNDEFINED):
+                branches.append(current.then)
+            current = current.orelse
+        if current is not ir.UNDEFINED:
+            branches.append(current)
+        if len(branches) == 1:
+            return self.values(branches[0], frame)
+        return self.agree(tuple(v for branch in branches for v in self.values(branch, frame)))
 
     def agree(self, values: tuple[Value, ...]) -> tuple[Value, ...]:
         """The branches of an undecided if/else: keep them only when they agree on what
@@ -710,12 +728,14 @@ class Evaluator:
     def call_external(self, name: str, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         site = node.site
         if name in torch_api.ACTIVATION_FUNCTIONS:
-            return (TensorV(torch_api.ACTIVATION_FUNCTIONS[name], site, "function", call=node),)
+            return (TensorV(torch_api.ACTIVATION_FUNCTIONS[name], site, "function", call=node, op=name),)
         if name in torch_api.LOG_FUNCTIONS:
             return tuple(self.log_of(x, site) for x in self.first_arg(node, frame))
         if name in torch_api.LOGIT_FUNCTIONS:
-            return (TensorV("logits", site, "function", call=node),)
-        if name in torch_api.SHAPE_FUNCTIONS or name in torch_api.MODEL_WRAPPERS:
+            return (TensorV("logits", site, "function", call=node, op=name),)
+        if name in torch_api.SHAPE_FUNCTIONS:
+            return tuple(replace(x, reshaped=True) if isinstance(x, TensorV) else x for x in self.first_arg(node, frame))
+        if name in torch_api.MODEL_WRAPPERS:
             return self.first_arg(node, frame)
         if name in ("builtins.list", "builtins.tuple"):
             return self.first_arg(node, frame)
@@ -727,7 +747,7 @@ class Evaluator:
         if name == "functools.partial":
             # partial(F.cross_entropy, label_smoothing=0.1) is still that loss.
             return tuple(
-                v if isinstance(v, ExternalV) and torch_api.loss_function(v.name) else UNKNOWN
+                ExternalV(v.name, partial=node) if isinstance(v, ExternalV) and torch_api.loss_function(v.name) else UNKNOWN
                 for v in self.first_arg(node, frame)
             )
         loss = torch_api.loss_class(name)
@@ -754,7 +774,7 @@ class Evaluator:
 
     def log_of(self, value: Value, site: Site) -> Value:
         if isinstance(value, TensorV) and value.kind in torch_api.LOG_OF and not value.unstable:
-            return TensorV(torch_api.LOG_OF[value.kind], site, "log", unstable=True, inner=value)
+            return TensorV(torch_api.LOG_OF[value.kind], site, "log", unstable=True, inner=value, reshaped=value.reshaped)
         return UNKNOWN
 
     def sequential(self, node: ir.Call, frame: Frame, callable: bool) -> Value:
@@ -787,12 +807,12 @@ class Evaluator:
     def call_method(self, method: MethodV, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         obj, name = method.obj, method.name
         if name in torch_api.ACTIVATION_METHODS:
-            return (TensorV(torch_api.ACTIVATION_METHODS[name], node.site, "method", call=node),)
+            return (TensorV(torch_api.ACTIVATION_METHODS[name], node.site, "method", call=node, op=name),)
         if isinstance(obj, TensorV):
             if name in torch_api.LOG_METHODS:
                 return (self.log_of(obj, node.site),)
             if name in torch_api.SHAPE_METHODS:
-                return (obj,)
+                return (replace(obj, reshaped=True) if name in torch_api.LAYOUT_METHODS else obj,)
             return (UNKNOWN,)
         if isinstance(obj, (SeqV, LayerV)):
             if name in torch_api.MODEL_SELF_METHODS:
@@ -806,10 +826,12 @@ class Evaluator:
         if isinstance(layer, LayerV):
             kind = torch_api.ACTIVATION_LAYERS.get(layer.name)
             if kind is not None:
-                return TensorV(kind, layer.site, "layer", applied=applied, call=layer.call)
+                return TensorV(kind, layer.site, "layer", applied=applied, call=layer.call, op=layer.name)
             if layer.name in torch_api.LOGIT_LAYERS:
-                return TensorV("logits", layer.site, "layer", call=layer.call)
+                return TensorV("logits", layer.site, "layer", call=layer.call, op=layer.name)
             if layer.name in torch_api.PASSTHROUGH_LAYERS:
+                if isinstance(x, TensorV) and layer.name in torch_api.LAYOUT_LAYERS:
+                    return replace(x, reshaped=True)  # nn.Flatten / nn.Unflatten
                 return x
             return UNKNOWN
         if isinstance(layer, SeqV) and layer.callable:

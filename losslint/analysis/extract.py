@@ -49,6 +49,7 @@ class _Scope:
     cls: str | None  # class key, for self/super
     self_name: str | None
     returns: list[tuple[tuple[ir.IR, ...], ir.IR]] = field(default_factory=list)
+    contexts: tuple[ir.IR, ...] = ()  # the `with` items around the statement being read
 
 
 def extract(path: str, source: str, module: str = "", root: str = "", is_package: bool = False) -> FileFacts:
@@ -108,11 +109,19 @@ class _Extractor:
         if isinstance(node, (cst.For, cst.While)):
             return self.loop(node, flow)
         if isinstance(node, cst.With):
+            items = []
             for item in node.items:
                 value = self.expr(item.item, flow.env)
+                items.append(value)
                 if item.asname is not None:
                     self.assign(item.asname.name, value, flow)
-            return self.block(node.body.body, flow)
+            # Calls in the block remember the with-items around them (autocast regions).
+            outer = self.scope.contexts
+            self.scope.contexts = outer + tuple(items)
+            try:
+                return self.block(node.body.body, flow)
+            finally:
+                self.scope.contexts = outer
         if isinstance(node, cst.Try):
             flow = self.block(node.body.body, flow)
             for handler in node.handlers:
@@ -150,6 +159,10 @@ class _Extractor:
                 current = self.lookup_target(name, env)
                 if isinstance(node.operator, cst.AddAssign) and isinstance(value, (ir.ListOf, ir.TupleOf)):
                     env[name] = ir.Appended(current, (ir.Starred(value),))
+                elif type(node.operator) in _AUGMENTED:
+                    # `res += torch.log(p[i])`: kept for hand-written loss matching only
+                    # (a BinOp evaluates to UNKNOWN, as this assignment did before).
+                    env[name] = ir.BinOp(_AUGMENTED[type(node.operator)], current, value)
                 else:
                     env[name] = ir.UNKNOWN
         elif isinstance(node, cst.Expr):
@@ -416,7 +429,12 @@ class _Extractor:
                 return ir.Not(operand)
             if isinstance(node.operator, cst.Minus) and isinstance(operand, ir.Const) and isinstance(operand.value, (int, float)):
                 return ir.Const(-operand.value)
+            if isinstance(node.operator, cst.Minus):
+                return ir.Neg(operand)  # for hand-written loss matching; evaluates to UNKNOWN
             return ir.UNKNOWN
+        if isinstance(node, cst.BinaryOperation) and type(node.operator) in _BINARY:
+            # Arithmetic evaluates to UNKNOWN; its shape is kept for hand-written losses.
+            return ir.BinOp(_BINARY[type(node.operator)], self.expr(node.left, env), self.expr(node.right, env))
         if isinstance(node, cst.Comparison):
             return self.comparison(node, env)
         if isinstance(node, cst.BooleanOperation):
@@ -477,7 +495,7 @@ class _Extractor:
         call = ir.Call(func, tuple(args), tuple(kwargs), self.site(node))
         callee = _callee_name(func_node)
         if callee is not None:
-            self.facts.calls.append(CallFact(call, self.scope.key, callee))
+            self.facts.calls.append(CallFact(call, self.scope.key, callee, self.scope.contexts))
         return call
 
     def subscript(self, node: cst.Subscript, env: dict[str, ir.IR]) -> ir.IR:
@@ -517,6 +535,24 @@ class _Extractor:
         op = _COMPARISONS.get(type(operator))
         return ir.Compare(left, op, right) if op is not None else ir.UNKNOWN
 
+
+_BINARY = {
+    cst.Add: "+",
+    cst.Subtract: "-",
+    cst.Multiply: "*",
+    cst.Divide: "/",
+    cst.MatrixMultiply: "@",
+    cst.Power: "**",
+    cst.FloorDivide: "//",
+    cst.Modulo: "%",
+}
+_AUGMENTED = {
+    cst.AddAssign: "+",
+    cst.SubtractAssign: "-",
+    cst.MultiplyAssign: "*",
+    cst.DivideAssign: "/",
+    cst.MatrixMultiplyAssign: "@",
+}
 
 _COMPARISONS = {
     cst.Equal: "==",

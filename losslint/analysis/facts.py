@@ -46,6 +46,9 @@ class CallFact:
     call: Call
     func: str  # key of the enclosing function (or module body)
     callee: str  # last name component of the callee, for finding callers
+    # The `with` items whose block lexically encloses the call, outermost first (the IR of
+    # `torch.autocast("cuda")` and the like; LL601 looks for BCELoss inside autocast).
+    contexts: tuple[IR, ...] = ()
 
 
 @dataclass

@@ -210,3 +210,21 @@ class BoolOp(IR):
     op: str  # "and" | "or"
     left: IR
     right: IR
+
+
+@dataclass(frozen=True, eq=False)
+class BinOp(IR):
+    """`left op right` for arithmetic (+ - * / @ ...) and `x op= y`. The evaluator never
+    interprets it (UNKNOWN); losslint/analysis/handwritten.py matches its shape to find
+    hand-written losses such as `-(y * torch.log(p) + (1 - y) * torch.log(1 - p))`."""
+
+    op: str  # "+", "-", "*", "/", "@", "**", "//", "%"
+    left: IR
+    right: IR
+
+
+@dataclass(frozen=True, eq=False)
+class Neg(IR):
+    """`-operand` for a non-constant operand (kept for the same shape matching as BinOp)."""
+
+    operand: IR

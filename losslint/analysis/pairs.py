@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from losslint.analysis import ir, torch_api
 from losslint.analysis.evaluate import CriterionV, Evaluator, ExternalV, Frame, LossFnV, TensorV, Value
+from losslint.analysis.facts import CallFact
 from losslint.analysis.project import Project
 from losslint.findings import Site
 
@@ -44,12 +45,45 @@ def find_pairs(project: Project, evaluator: Evaluator) -> list[Pair]:
             call = call_fact.call
             if not call.args and not call.kwargs:
                 continue
+            try:
+                unbound = evaluator.unbound_frame(call_fact.func)
+                if not any(_loss_of(v) for v in evaluator.values(call.func, unbound)):
+                    continue
+                for frame in evaluator.contexts(call_fact.func):
+                    pairs.extend(_pairs_at(call, frame, evaluator))
+            except RecursionError:
+                continue  # pathologically deep code: say nothing about this call
+    return pairs
+
+
+@dataclass(frozen=True)
+class LossCall:
+    """A loss call in one calling context, whatever its input holds."""
+
+    fact: CallFact
+    use: LossUse
+    callee: Value  # CriterionV, or ExternalV of the functional loss (its .partial if any)
+
+
+def find_loss_calls(project: Project, evaluator: Evaluator) -> list[LossCall]:
+    """Every loss call in each of its calling contexts. The rules about a loss's own
+    arguments and surroundings (KLDivLoss's reduction and log_target, PoissonNLLLoss's
+    log_input, BCELoss under autocast) start here, not from pairs."""
+    found: list[LossCall] = []
+    for facts in project.files.values():
+        for call_fact in facts.calls:
+            call = call_fact.call
+            if not call.args and not call.kwargs:
+                continue
             unbound = evaluator.unbound_frame(call_fact.func)
             if not any(_loss_of(v) for v in evaluator.values(call.func, unbound)):
                 continue
             for frame in evaluator.contexts(call_fact.func):
-                pairs.extend(_pairs_at(call, frame, evaluator))
-    return pairs
+                for callee in evaluator.values(call.func, frame):
+                    use = _use(callee, call, frame)
+                    if use is not None:
+                        found.append(LossCall(call_fact, use, callee))
+    return found
 
 
 def find_unstable_logs(project: Project, evaluator: Evaluator) -> list[TensorV]:
@@ -60,7 +94,11 @@ def find_unstable_logs(project: Project, evaluator: Evaluator) -> list[TensorV]:
             if call_fact.callee not in ("log", "log_"):
                 continue
             frame = evaluator.unbound_frame(call_fact.func)
-            for value in evaluator.values(call_fact.call, frame):
+            try:
+                values = evaluator.values(call_fact.call, frame)
+            except RecursionError:
+                continue
+            for value in values:
                 if isinstance(value, TensorV) and value.form == "log" and value.site == call_fact.call.site:
                     found.append(value)
     return found
@@ -82,14 +120,19 @@ def _pairs_at(call: ir.Call, frame: Frame, evaluator: Evaluator) -> list[Pair]:
     if input_node is None:
         return pairs
     for callee in evaluator.values(call.func, frame):
-        loss = _loss_of(callee)
-        if loss is None:
+        use = _use(callee, call, frame)
+        if use is None:
             continue
-        if isinstance(callee, CriterionV):
-            use = LossUse(loss, call.site, callee.site, call, callee.call, frame, callee.frame)
-        else:
-            use = LossUse(loss, call.site, None, call, None, frame, None)
         for value in evaluator.values(input_node, frame):
             if isinstance(value, TensorV):
                 pairs.append(Pair(value, use))
     return pairs
+
+
+def _use(callee: Value, call: ir.Call, frame: Frame) -> LossUse | None:
+    loss = _loss_of(callee)
+    if loss is None:
+        return None
+    if isinstance(callee, CriterionV):
+        return LossUse(loss, call.site, callee.site, call, callee.call, frame, callee.frame)
+    return LossUse(loss, call.site, None, call, None, frame, None)

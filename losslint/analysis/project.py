@@ -26,7 +26,7 @@ def module_name(path: Path) -> tuple[str, str, bool]:
 
 
 class Project:
-    def __init__(self, files: list[FileFacts]) -> None:
+    def __init__(self, files: list[FileFacts], known: tuple[dict, dict] | None = None) -> None:
         self.files: dict[str, FileFacts] = {f.path: f for f in files}
         self.functions: dict[str, FunctionFacts] = {}
         self.classes: dict[str, ClassFacts] = {}
@@ -42,6 +42,13 @@ class Project:
                 self.modules[(facts.root, facts.module)] = facts.path
                 self.modules_by_name[facts.module].append(facts.path)
         self._subclasses: dict[str, list[str]] | None = None
+        # The prefilter (losslint/prefilter.py) leaves some files unparsed. `known` holds the
+        # two tables above built from every file of the run, so that imports resolve as if
+        # all were parsed; a lookup that lands on an unparsed file answers None and is
+        # remembered in `missing`: losslint/collect.py parses those and analyzes again.
+        self.missing: set[str] = set()
+        if known is not None:
+            self.modules, self.modules_by_name = known
 
     # --- lookups --------------------------------------------------------------------------
 
@@ -71,9 +78,16 @@ class Project:
             for root in (facts.root, str(Path(origin).parent)):
                 path = self.modules.get((root, name))
                 if path is not None:
-                    return path
+                    return self._parsed(path)
         candidates = self.modules_by_name.get(name, [])
-        return candidates[0] if len(candidates) == 1 else None
+        return self._parsed(candidates[0]) if len(candidates) == 1 else None
+
+    def _parsed(self, path: str) -> str | None:
+        """`path` if its facts are here, else None (and remembered in `missing`)."""
+        if path in self.files:
+            return path
+        self.missing.add(path)
+        return None
 
     def absolute_module(self, node: ir.Global) -> str:
         """The absolute dotted name of the module a Global starts from (relative resolved)."""

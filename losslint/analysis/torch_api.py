@@ -15,6 +15,8 @@ ACTIVATION_LAYERS = {
     "torch.nn.LogSoftmax": "log_softmax",
     "torch.nn.Sigmoid": "sigmoid",
     "torch.nn.LogSigmoid": "logsigmoid",
+    # Positive outputs used as rates (PoissonNLLLoss with log_input=False; LL306).
+    "torch.nn.Softplus": "softplus",
 }
 
 # Functions whose first argument is activated.
@@ -29,6 +31,8 @@ ACTIVATION_FUNCTIONS = {
     "torch.special.softmax": "softmax",
     "torch.special.log_softmax": "log_softmax",
     "torch.special.expit": "sigmoid",
+    "torch.exp": "exp",
+    "torch.nn.functional.softplus": "softplus",
 }
 
 # Tensor methods: x.softmax(1), x.sigmoid().
@@ -37,6 +41,8 @@ ACTIVATION_METHODS = {
     "log_softmax": "log_softmax",
     "sigmoid": "sigmoid",
     "sigmoid_": "sigmoid",
+    "exp": "exp",
+    "exp_": "exp",
 }
 
 # torch.log(p) / p.log() of these is the unstable spelling of the second.
@@ -166,6 +172,30 @@ SHAPE_FUNCTIONS = frozenset(
         "torch.transpose", "torch.permute", "torch.movedim", "torch.swapaxes",
     }
 )
+# The shape-only operations above that change the layout (not just dtype or device):
+# after them the class dimension may have moved or been selected (TensorV.reshaped).
+LAYOUT_METHODS = frozenset(
+    {
+        "view", "view_as", "reshape", "reshape_as", "squeeze", "squeeze_", "unsqueeze",
+        "unsqueeze_", "flatten", "permute", "transpose", "t", "expand", "expand_as", "movedim",
+        "swapaxes",
+    }
+)
+LAYOUT_ATTRIBUTES = frozenset({"T", "mT"})
+LAYOUT_LAYERS = frozenset({"torch.nn.Flatten", "torch.nn.Unflatten"})
+
+# Mixed precision regions: `with torch.autocast("cuda"):` and its older spellings.
+# Value: the device type when the spelling fixes it, else None (read device_type).
+AUTOCAST = {
+    "torch.autocast": None,
+    "torch.amp.autocast": None,
+    "torch.amp.autocast_mode.autocast": None,
+    "torch.cuda.amp.autocast": "cuda",
+    "torch.cuda.amp.autocast_mode.autocast": "cuda",
+    "torch.cpu.amp.autocast": "cpu",
+    "torch.cpu.amp.autocast_mode.autocast": "cpu",
+}
+
 # Methods of a model that return the model itself.
 MODEL_SELF_METHODS = frozenset(
     {"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16", "requires_grad_"}

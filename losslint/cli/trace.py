@@ -1,7 +1,8 @@
 """`losslint trace`: run an (activation, loss) pair with torch and show what it computes.
 
     losslint trace --activation softmax --loss CrossEntropyLoss [--classes 10] ...
-    losslint trace --all       the taxonomy table recomputed from numbers (exit 1 on a disagreement)
+    losslint trace --all       the taxonomy table recomputed from numbers (exit 1 on a
+                               disagreement in float32, the catalog's dtype)
     losslint trace --fixes     every rule's fix_to pair checked (exit 1 when one fails)
     losslint trace --speed     fused vs separate ops timed on the device
 
@@ -111,7 +112,7 @@ def _one(args) -> int:
     result = measure.trace(spec, device=args.device, dtype=args.dtype, seed=args.seed,
                            batch=args.batch, timing=not args.no_timing)
     if args.output_format == "json":
-        _write(json.dumps(result, indent=2) + "\n")
+        _write(json.dumps(result, indent=2, allow_nan=False) + "\n")
     else:
         from losslint.tracer.report import render_one
 
@@ -124,10 +125,10 @@ def _all(args) -> int:
 
     results = table.trace_all(device=args.device, dtype=args.dtype, seed=args.seed, classes=args.classes)
     if args.output_format == "json":
-        _write(json.dumps(results, indent=2) + "\n")
+        _write(json.dumps(results, indent=2, allow_nan=False) + "\n")
     else:
         _write(table.render(results))
-    return 1 if table.disagreements(results) else 0
+    return 1 if table.failed(results) else 0
 
 
 def _fixes(args) -> int:
@@ -137,7 +138,7 @@ def _fixes(args) -> int:
     if args.output_format == "json":
         records = [{"code": c.code, "fix_to": c.fix_to.to_json(), "ok": c.ok, "skipped": c.skipped,
                     "problem": c.problem(), "trace": c.trace} for c in checks]
-        _write(json.dumps(records, indent=2) + "\n")
+        _write(json.dumps(records, indent=2, allow_nan=False) + "\n")
     else:
         from losslint.tracer.report import render_fixes
 
@@ -150,7 +151,7 @@ def _speed(args) -> int:
 
     rows = speed.fused_vs_separate(device=args.device, dtype=args.dtype, seed=args.seed)
     if args.output_format == "json":
-        _write(json.dumps(rows, indent=2) + "\n")
+        _write(json.dumps(rows, indent=2, allow_nan=False) + "\n")
     else:
         from losslint.tracer.report import render_speed
 

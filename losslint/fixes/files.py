@@ -63,7 +63,8 @@ def write_all(fixed: dict[str, str], expected: dict[str, str]) -> list[str]:
         for path, data in payloads.items():
             temporaries[path] = _temporary(Path(path), data)
         for path in payloads:
-            os.replace(temporaries.pop(path), path)
+            os.replace(temporaries[path], path)
+            del temporaries[path]
             replaced.append(path)
     except BaseException as exc:
         for temporary in temporaries.values():

@@ -15,7 +15,6 @@ from functools import cached_property
 from losslint.analysis import Analysis, ir
 from losslint.analysis import torch_api
 from losslint.analysis.evaluate import ClassV, CriterionV, ExternalV, InstanceV, MethodV, Opaque, SeqV, TensorV, Value
-from losslint.analysis.pairs import Pair
 from losslint.findings import Position, Site
 from losslint.fixes.source import SourceFile
 
@@ -93,82 +92,58 @@ class ProjectView:
             for call_fact in facts.calls:
                 yield call_fact
 
-    def call_values(self, call_fact) -> list[Value]:
-        values: list[Value] = []
-        for frame in self.evaluator.contexts(call_fact.func):
-            values.extend(self.evaluator.values(call_fact.call, frame))
-        return values
-
     @cached_property
-    def _tensor_calls(self) -> dict[Site, set[Site]]:
-        """activation site -> sites of the calls whose value holds that activation's output."""
-        index: dict[Site, set[Site]] = defaultdict(set)
+    def _index(self) -> "_Index":
+        """One pass over every call of the project, in all its contexts."""
+        index = _Index()
+        evaluator = self.evaluator
         for call_fact in self._calls():
-            for value in self.call_values(call_fact):
-                if isinstance(value, TensorV):
-                    index[value.site].add(call_fact.call.site)
-                    if value.inner is not None:
-                        index[value.inner.site].add(call_fact.call.site)
+            call = call_fact.call
+            input_node = call.arg(0, "input")
+            arguments = [a for a in call.args if not isinstance(a, ir.Starred)] + [v for k, v in call.kwargs if k != "**"]
+            for frame in evaluator.contexts(call_fact.func):
+                for value in evaluator.values(call, frame):
+                    if isinstance(value, TensorV):
+                        index.tensor_calls[value.site].add(call.site)
+                        if value.inner is not None:
+                            index.tensor_calls[value.inner.site].add(call.site)
+                callees = evaluator.values(call.func, frame)
+                losses = [c for c in callees if isinstance(c, CriterionV)]
+                if losses or any(isinstance(c, ExternalV) and torch_api.loss_function(c.name) for c in callees):
+                    inputs = evaluator.values(input_node, frame) if input_node is not None else (None,)
+                    for callee in losses:
+                        index.criterion_inputs[callee.site] += [(call.site, v) for v in inputs]
+                    if len(losses) < len(callees):
+                        index.call_inputs[call.site] += [(call.site, v) for v in inputs]
+                if arguments and not _harmless_callee(call) and any(self._external(c) for c in callees):
+                    for argument in arguments:
+                        for value in evaluator.values(argument, frame):
+                            if isinstance(value, CriterionV):
+                                index.criterion_escapes[value.site].add(call.site)
+                            for site in self._outputs(value):
+                                index.model_escapes[site].add(call.site)
         return index
 
     def tensor_calls(self, site: Site) -> set[Site]:
-        return self._tensor_calls.get(site, set())
-
-    @cached_property
-    def call_facts_by_site(self) -> dict[Site, object]:
-        return {call_fact.call.site: call_fact for call_fact in self._calls()}
-
-    def pairs_of_tensor(self, site: Site) -> list[Pair]:
-        return [p for p in self.analysis.pairs if p.tensor.site == site]
-
-    @cached_property
-    def loss_call_sites(self) -> set[Site]:
-        return {p.use.call_site for p in self.analysis.pairs}
+        """Calls whose value holds the output of the activation at `site`."""
+        return self._index.tensor_calls.get(site, set())
 
     # --- criterion uses ---------------------------------------------------------------------
 
     def criterion_inputs(self, ctor_site: Site | None, call_sites: set[Site]) -> list[tuple[Site, Value]]:
         """(loss call, input value) for every call of the criterion built at `ctor_site`,
         or, for a functional loss, of the calls at `call_sites` in all their contexts."""
-        found: list[tuple[Site, Value]] = []
-        for call_fact in self._calls():
-            call = call_fact.call
-            if ctor_site is None and call.site not in call_sites:
-                continue
-            input_node = call.arg(0, "input")
-            for frame in self.evaluator.contexts(call_fact.func):
-                callees = self.evaluator.values(call.func, frame)
-                if ctor_site is not None and not any(
-                    isinstance(c, CriterionV) and c.site == ctor_site for c in callees
-                ):
-                    continue
-                if input_node is None:
-                    found.append((call.site, None))
-                    continue
-                for value in self.evaluator.values(input_node, frame):
-                    found.append((call.site, value))
-        return found
+        if ctor_site is not None:
+            return list(self._index.criterion_inputs.get(ctor_site, ()))
+        return [item for site in sorted(call_sites) for item in self._index.call_inputs.get(site, ())]
 
     def calls_named(self, name: str) -> set[Site]:
         return {c.call.site for c in self.project.calls_by_callee.get(name, ())}
 
     def criterion_escapes(self, ctor_site: Site) -> list[Site]:
-        """Calls that receive the criterion object itself, outside the project (a trainer
-        or a library loop calls it on inputs losslint cannot see)."""
-        found: list[Site] = []
-        for call_fact in self._calls():
-            call = call_fact.call
-            arguments = [a for a in call.args if not isinstance(a, ir.Starred)] + [v for k, v in call.kwargs if k != "**"]
-            if not arguments:
-                continue
-            frames = self.evaluator.contexts(call_fact.func)
-            for frame in frames:
-                if not any(self._external(c) for c in self.evaluator.values(call.func, frame)):
-                    continue
-                for argument in arguments:
-                    if any(isinstance(v, CriterionV) and v.site == ctor_site for v in self.evaluator.values(argument, frame)):
-                        found.append(call.site)
-        return sorted(set(found))
+        """Calls outside the project that receive the criterion object itself (a trainer or
+        a library loop calls it on inputs losslint cannot see)."""
+        return sorted(self._index.criterion_escapes.get(ctor_site, ()))
 
     # --- model objects handed to outside code ---------------------------------------------
 
@@ -176,19 +151,8 @@ class ProjectView:
         """Calls outside the project (torch.save, torch.onnx.export, a library's fit) that
         receive a model whose output is one of these activations."""
         found: set[Site] = set()
-        for call_fact in self._calls():
-            call = call_fact.call
-            arguments = [a for a in call.args if not isinstance(a, ir.Starred)] + [v for k, v in call.kwargs if k != "**"]
-            if not arguments or _harmless_callee(call):
-                continue
-            for frame in self.evaluator.contexts(call_fact.func):
-                callees = self.evaluator.values(call.func, frame)
-                if not any(self._external(c) for c in callees):
-                    continue
-                for argument in arguments:
-                    for value in self.evaluator.values(argument, frame):
-                        if self._outputs(value) & sites:
-                            found.add(call.site)
+        for site in sites:
+            found |= self._index.model_escapes.get(site, set())
         return sorted(found)
 
     def _external(self, callee: Value) -> bool:
@@ -216,6 +180,15 @@ class ProjectView:
             if out.inner is not None:
                 sites.add(out.inner.site)
         return sites
+
+
+class _Index:
+    def __init__(self) -> None:
+        self.tensor_calls: dict[Site, set[Site]] = defaultdict(set)
+        self.criterion_inputs: dict[Site, list] = defaultdict(list)  # criterion site -> (call, input)
+        self.call_inputs: dict[Site, list] = defaultdict(list)  # functional loss call -> (call, input)
+        self.criterion_escapes: dict[Site, set[Site]] = defaultdict(set)
+        self.model_escapes: dict[Site, set[Site]] = defaultdict(set)
 
 
 # Outside callees whose use of a model the analyzer follows: wrappers, containers.

@@ -14,6 +14,8 @@ torch through `require_torch()` and are imported only when a tracer command runs
     fixes.py         each rule's fix_to pair checked against the recommended pair
     evidence.py      `check --trace`: numbers attached to findings
     speed.py         fused vs separate ops, timed on the device
+    report.py        the text output of `losslint trace` (torch-free)
+    pytest_plugin.py `pytest --losslint-watch` and the losslint_watch fixture (torch-free)
     watch.py         losslint.watch(): provenance of tensors during real training code
 """
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from losslint import catalog as catalog_module
 from losslint.tracer import fixes, measure
 from losslint.tracer.from_finding import spec_for
-from losslint.tracer.spec import SpecError
+from losslint.tracer.spec import LOSSES, SpecError
 from losslint.tracer.verdict import unstable_text
 
 # The trace's keys that go into the evidence object.
@@ -36,7 +36,10 @@ def attach(findings, device: str = "auto", dtype: str = "float32", seed: int = 0
 def evidence_for(finding, device: str, dtype: str, seed: int, cat, cache: dict) -> dict:
     spec = spec_for(finding)
     if spec is None:
-        reason = f"the tracer does not model {finding.loss}" if finding.loss else "nothing to trace"
+        if finding.loss and finding.loss not in LOSSES:
+            reason = f"the tracer does not model {finding.loss}"
+        else:
+            reason = "the analyzer kept no activation/loss pair for this finding"
         return {"traced": False, "reason": reason, "summary": f"not traced: {reason}"}
     try:
         trace = _cached(cache, spec, device, dtype, seed, cat)
@@ -80,9 +83,10 @@ def summary(trace: dict, static_verdict: str | None, fix: dict | None) -> str:
     if trace["raises"]:
         text = trace["raises"]
     elif not trace["equivalent"]:
-        text = f"{_gradient(trace['grad_ratio'])} than {rec} (loss {_num(trace['loss_value'])} vs {_num(trace['reference_value'])})"
+        losses = f"(loss {_num(trace['loss_value'])} vs {_num(trace['reference_value'])})"
+        text = f"{_gradient(trace['grad_ratio'])} than {rec} {losses}"
         if trace["grad_ratio"] is None:
-            text = f"not finite where {rec} is (loss {_num(trace['loss_value'])} vs {_num(trace['reference_value'])})"
+            text = f"not finite where {rec} is {losses}"
     else:
         text = f"matches {rec}" + (" bitwise" if trace["bitwise_equal"] else f" (rel. error {trace['max_rel_error']:.1e})")
         stability = trace["stability"] or {}

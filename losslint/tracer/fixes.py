@@ -84,4 +84,3 @@ def check_all(device: str = "cpu", dtype: str = "float32",
     cat = catalog or catalog_module.load()
     checks = [check_rule(rule, device, dtype, catalog=cat) for rule in cat.rules]
     return [c for c in checks if c is not None]
-

@@ -77,6 +77,8 @@ def trace(
         "tolerance": {"rtol": rtol, "atol": atol, "gradient_atol": floor},
         "raises": None,
         "equivalent": False,
+        "loss_equivalent": False,
+        "grad_equivalent": False,
         "bitwise_equal": False,
         "loss_value": None,
         "reference_value": _scalar(ref_out),
@@ -102,16 +104,17 @@ def trace(
         grad_ok = _close(grad64 / scale, rec_grad64 / scale, rtol, floor)
         result.update(
             equivalent=bool(loss_ok and grad_ok),
+            loss_equivalent=bool(loss_ok),
+            grad_equivalent=bool(grad_ok),
             bitwise_equal=bool(torch.equal(out, rec_out) and torch.equal(grad, rec_grad)),
             loss_value=_scalar(out64),
             loss_rel_error=_rel_error(out64, ref_out),
             grad_rel_error=_rel_error(grad64, ref_grad),
             grad_ratio=_ratio(grad64.norm(), ref_grad.norm()),
             redundant=_redundant(spec, z, rtol, floor),
-            recommended_rel_error=max(_rel_error(rec64, ref_out), _rel_error(rec_grad64, ref_grad)),
+            recommended_rel_error=_max(_rel_error(rec64, ref_out), _rel_error(rec_grad64, ref_grad)),
         )
-        errors = [e for e in (result["loss_rel_error"], result["grad_rel_error"]) if e is not None]
-        result["max_rel_error"] = max(errors) if errors else None
+        result["max_rel_error"] = _max(result["loss_rel_error"], result["grad_rel_error"])
         result["stability"] = probe(spec, rec, dev, dtype, check_values=result["equivalent"])
     if timing:
         result["timing"] = speed.time_pairs(spec, rec, z, target_d, kwargs, rec_kwargs, dev, raises=result["raises"] is not None)
@@ -225,7 +228,7 @@ def _departures(spec, rec, build, t, device, dt, floor, check_values) -> dict[st
     pair_kwargs = ops.loss_kwargs(spec, device, dt, reduction="none") if spec.loss else {}
     ref_kwargs = ops.loss_kwargs(rec, "cpu", torch.float64, reduction="none") if rec.loss else {}
     out, grad = ops.value_and_grad(spec, z, ops.target_as(target, dt, device), pair_kwargs, dim=1)
-    ref_out, ref_grad = ops.value_and_grad(rec, seen, target if not target.is_floating_point() else target.double(), ref_kwargs, dim=1)
+    ref_out, ref_grad = ops.value_and_grad(rec, seen, target, ref_kwargs, dim=1)  # targets: int64 or float64
     rows = len(t)
     out = out.to("cpu", torch.float64).reshape(rows, -1)
     grad = grad.to("cpu", torch.float64).reshape(rows, -1)
@@ -286,14 +289,20 @@ def _close(actual, expected, rtol: float, atol: float) -> bool:
 
 
 def _rel_error(actual, expected) -> float | None:
-    """Normwise: max |actual - expected| / max |expected| (inf when the pair is not finite)."""
+    """Normwise: max |actual - expected| / max |expected|; None when the pair's values are
+    not finite (JSON has no inf) or have another shape."""
     if actual.shape != expected.shape:
         return None
     diff = float((actual - expected).abs().max())
     size = float(expected.abs().max())
-    if math.isnan(diff):
-        return math.inf
+    if not math.isfinite(diff):
+        return None
     return diff / size if size > 0 else diff
+
+
+def _max(*errors) -> float | None:
+    """The largest error, or None when any is unknown (not finite)."""
+    return None if any(e is None for e in errors) else max(errors)
 
 
 def _ratio(a, b) -> float | None:

@@ -18,14 +18,17 @@ def render_one(r: dict) -> str:
     if r["raises"]:
         rows.append(("raises", r["raises"]))
     else:
-        rows.append(("loss", f"{_num(r['loss_value'])}   (recommended {_num(r['recommended_value'])}, float64 reference {_num(r['reference_value'])})"))
-        rows.append(("max rel. error", f"{_sci(r['max_rel_error'])}   against float64 (the recommended pair in {r['dtype']}: {_sci(r['recommended_rel_error'])})"))
+        value = "loss" if r["loss"] else "value (mean)"
+        rows.append((value, f"{_num(r['loss_value'])}   (recommended {_num(r['recommended_value'])}, "
+                            f"float64 reference {_num(r['reference_value'])})"))
+        rows.append(("max rel. error", f"{_sci(r['max_rel_error'])}   against float64 "
+                                       f"(the recommended pair in {r['dtype']}: {_sci(r['recommended_rel_error'])})"))
         ratio = r["grad_ratio"]
         note = "" if ratio is None or abs(ratio - 1) < 1e-3 else (
             f"   ({1 / ratio:.1f}x smaller)" if ratio < 1 else f"   ({ratio:.1f}x larger)")
         rows.append(("gradient ratio", ("not finite" if ratio is None else f"{ratio:.4g}") + note))
-        rows.append(("equivalent", f"{'yes' if r['equivalent'] else 'no'}   (assert_close rtol {tol['rtol']:g}, atol {tol['atol']:g}; "
-                                   f"gradient atol {tol['gradient_atol']:g} of its largest element)"))
+        rows.append(("equivalent", f"{'yes' if r['equivalent'] else 'no'}   (assert_close rtol {tol['rtol']:g}, "
+                                   f"atol {tol['atol']:g}; gradient atol {tol['gradient_atol']:g} of its largest element)"))
         rows.append(("bitwise equal", "yes" if r["bitwise_equal"] else "no"))
         rows.append(("redundant", "yes: the loss repeats the activation" if r["redundant"] else "no"))
         rows.append(("stability", _stability(r["stability"])))
@@ -35,7 +38,7 @@ def render_one(r: dict) -> str:
             rows.append(("timing", f"recommended {timing['recommended_us']} us (forward + backward)"))
         else:
             rows.append(("timing", f"pair {timing['pair_us']} us, recommended {timing['recommended_us']} us "
-                                   f"(pair/recommended {timing['pair_over_recommended']}x; forward + backward, median)"))
+                                   f"(pair/recommended {timing['pair_over_recommended']}x; forward + backward, best block)"))
     static = r["static_verdict"] or "no catalog verdict"
     rows.append(("verdict", f"{r['verdict']}   (catalog: {static}): {reasons(r)}"))
     width = max(len(k) for k, _ in rows)
@@ -63,7 +66,8 @@ def render_speed(rows: list[dict]) -> str:
     if not rows:
         return "nothing timed\n"
     first = rows[0]
-    lines = [f"fused vs separate ops, forward + backward, median per call, on {first['device']} {first['dtype']}", ""]
+    lines = [f"fused vs separate ops, forward + backward per call (fastest block of torch.utils.benchmark), "
+             f"on {first['device']} {first['dtype']}", ""]
     header = ("family", "shape", "fused", "us", "separate", "us", "separate/fused")
     table = [header]
     for r in rows:

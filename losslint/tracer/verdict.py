@@ -38,9 +38,17 @@ def reasons(trace: dict) -> str:
     if trace["raises"] is not None:
         return f"raises {trace['raises']}"
     if not trace["equivalent"]:
-        ratio = trace["grad_ratio"]
-        grad = f"gradient x{ratio:.3g}" if ratio is not None else "gradient not finite"
-        return f"not equivalent: loss {_fmt(trace['loss_value'])} vs {_fmt(trace['reference_value'])}, {grad}"
+        parts = []
+        if not trace.get("loss_equivalent", False):
+            loss, ref = trace["loss_value"], trace["reference_value"]
+            if loss is not None and ref is not None and abs(loss - ref) <= 1e-3 * abs(ref):
+                parts.append(f"loss elementwise outside assert_close's tolerance (normwise error {trace['loss_rel_error']:.1e})")
+            else:
+                parts.append(f"loss {_fmt(loss)} vs {_fmt(ref)}")
+        if not trace.get("grad_equivalent", False):
+            ratio = trace["grad_ratio"]
+            parts.append(f"gradient x{ratio:.3g}" if ratio is not None else "gradient not finite")
+        return "not equivalent: " + ", ".join(parts)
     parts = []
     stability = trace["stability"] or {}
     if not stability.get("stable", False):

@@ -398,4 +398,3 @@ def watch(func=None, *, action: str = "warn", catalog: catalog_module.Catalog | 
 
 
 __all__ = ["watch", "Watch", "Report", "Origin", "LosslintWarning", "WrongPairError"]
-

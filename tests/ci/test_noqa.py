@@ -72,7 +72,7 @@ def test_file_level_noqa():
     assert lint("# flake8: noqa\n" + single) == []  # also honoured by flake8 itself
     assert lint("# losslint: noqa: LL103\n" + single) == []
     assert lint("# losslint: noqa: LL201\n" + single) == [("LL103", 4)]
-    # Only as a comment on its own line (ruff's rule for `# ruff: noqa`), never in a string.
+    # Only as a comment on its own line (ruff's rule for its file-level form), never in a string.
     assert lint(single.replace(SOFTMAX_LINE, SOFTMAX_LINE + "  # losslint: noqa")) == [("LL103", 3)]
     assert lint('x = "# losslint: noqa"\n' + single) == [("LL103", 4)]
     assert lint("x = 1\n# losslint: noqa\n" + single) == []  # anywhere in the file

@@ -12,13 +12,12 @@ import sys
 from pathlib import Path
 
 import jsonschema
-import pytest
 
 from losslint import catalog, linter
 from losslint.findings import Edit, Finding, Fix, Position, Related, Site
 from losslint.reporters import REPORTERS, full, github
 from losslint.reporters.context import Context
-from tests.ci.helpers import CE_CALL_ROW, CE_CTOR_ROW, SIGMOID_ROW, SINGLE, SOFTMAX_ROW, err, out, project, run, write
+from tests.ci.helpers import CE_CALL_ROW, CE_CTOR_ROW, SIGMOID_ROW, SINGLE, SOFTMAX_ROW, out, project, run, write
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -428,3 +427,17 @@ def test_every_format_is_registered_and_handles_no_findings():
     assert set(REPORTERS) == {"full", "concise", "json", "json-lines", "github", "sarif"}
     for name, render in REPORTERS.items():
         assert isinstance(render([], Context()), str), name
+
+
+def test_exit_non_zero_on_fix_with_a_real_fix(tmp_path, cli):
+    """LL901's safe fix (remove a stale noqa) leaves nothing behind: exit 0 with --fix,
+    1 with --exit-non-zero-on-fix, 0 again with --exit-zero."""
+    stale = "import torch\n\nx = torch.zeros(3)  # noqa: LL103\n"
+    write(tmp_path, {"a.py": stale})
+    assert cli(["--fix", "--exit-non-zero-on-fix"], tmp_path)[0] == 1
+    assert (tmp_path / "a.py").read_text() == "import torch\n\nx = torch.zeros(3)\n"
+    write(tmp_path, {"a.py": stale})
+    assert cli(["--fix"], tmp_path)[0] == 0
+    write(tmp_path, {"a.py": stale})
+    assert cli(["--fix", "--exit-non-zero-on-fix", "--exit-zero"], tmp_path)[0] == 0
+    assert cli(["--exit-non-zero-on-fix"], tmp_path)[0] == 0  # nothing left to fix

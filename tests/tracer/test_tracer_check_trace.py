@@ -104,9 +104,11 @@ def test_json_records_carry_evidence(project, capsys):
 
 def test_text_output_has_the_summary_under_the_finding(project, capsys):
     assert main(["check", ".", "--trace", "--trace-device", "cpu", "--output-format", "full", "--color", "never"]) == 1
-    out = capsys.readouterr().out
-    block = out[out.index("LL103"):out.index("LL202") if out.index("LL202") > out.index("LL103") else None]
-    assert "= traced on cpu float32: gradient 11.8x smaller than CrossEntropyLoss on logits" in block
+    blocks = capsys.readouterr().out.split("\n\n")  # one block per finding
+    ll103 = [b for b in blocks if ": LL103 " in b.splitlines()[0]]
+    assert len(ll103) == 1
+    summary = [line for line in ll103[0].splitlines() if "= traced on" in line]
+    assert summary == ["   = traced on cpu float32: gradient 11.8x smaller than CrossEntropyLoss on logits (loss 2.33 vs 5.21)"]
 
 
 def test_without_trace_there_is_no_evidence(project, capsys):
@@ -152,5 +154,16 @@ def test_an_untraceable_finding_says_why(tmp_path):
     finding = [f for f in findings if f.code][0]
     finding.origin = None
     evidence.attach([finding], device="cpu")
-    assert finding.evidence == {"traced": False, "reason": "the tracer does not model NLLLoss",
-                                "summary": "not traced: the tracer does not model NLLLoss"}
+    reason = "the analyzer kept no activation/loss pair for this finding"
+    assert finding.evidence == {"traced": False, "reason": reason, "summary": f"not traced: {reason}"}
+
+
+def test_trace_on_cuda_without_a_device_is_one_line_exit_2(project, capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert main(["check", ".", "--trace", "--trace-device", "cuda"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "losslint: error: --device cuda: torch sees no CUDA device on this machine\n"
+    assert captured.out == ""

@@ -73,7 +73,8 @@ def test_losslint_watch_without_torch_names_the_extra(tmp_path):
         (["trace", "--activation", "softmax", "--loss", "KLDivLoss"], "argument --loss: invalid choice"),
         (["trace", "--activation", "softmax", "--loss", "NLLLoss", "--classes", "1"], "at least 2 classes"),
         (["trace", "--activation", "sigmoid", "--loss", "BCELoss", "--spelling", "log"], "--spelling log applies to"),
-        (["trace", "--activation", "softmax", "--loss", "NLLLoss", "--classes", "3", "--weight", "1,2"], "weight has 2 values for 3 classes"),
+        (["trace", "--activation", "softmax", "--loss", "NLLLoss", "--classes", "3", "--weight", "1,2"],
+         "weight has 2 values for 3 classes"),
         (["trace", "--activation", "softmax", "--loss", "NLLLoss", "--weight", "a,b"], "expected comma-separated numbers"),
         (["trace", "--activation", "softmax", "--loss", "NLLLoss", "--dim", "2"], "dim 2 does not exist"),
     ],
@@ -154,3 +155,17 @@ def test_speed_rows_are_measured(monkeypatch):
     for row in rows:
         assert row["fused_us"] > 0 and row["separate_us"] > 0
         assert row["speedup"] == pytest.approx(row["separate_us"] / row["fused_us"], rel=0.01)
+
+
+def test_json_stays_strict_when_values_are_not_finite(capsys):
+    pytest.importorskip("torch")
+    # float16: sigmoid + BCELoss turns NaN in the normal range; JSON has no NaN or Infinity.
+    assert main(["trace", "--all", "--device", "cpu", "--dtype", "float16", "--output-format", "json"]) == 0
+
+    def refuse(constant):
+        raise AssertionError(f"non-standard JSON constant {constant}")
+
+    rows = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    bce = [r for r in rows if (r["activation"], r["loss"]) == ("sigmoid", "BCELoss")][0]
+    assert bce["verdict"] == "wrong" and bce["max_rel_error"] is None and bce["grad_ratio"] is None
+    assert bce["static_verdict"] == "acceptable" and not bce["agree"]
