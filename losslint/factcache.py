@@ -3,8 +3,8 @@ twice.
 
 Layout: `<dir>/CACHEDIR.TAG`, `<dir>/.gitignore` (`*`), and one file per entry under
 `<dir>/facts-v1/<key>`. The key hashes everything the facts depend on: the file's bytes,
-its path and module name (facts carry both), losslint's version, a digest of the
-analyzer's own source (so an edited or upgraded analyzer never reads stale facts), and the
+its path and module name (facts carry both), losslint's version, a digest of losslint's
+own code and rules (so an edited or upgraded losslint never reads stale facts), and the
 Python and libcst versions. An entry is zlib-compressed pickle, written to a temporary file
 and renamed into place (os.replace), so a reader sees a whole entry or none, and two runs
 writing the same entry at once both write the same bytes. An entry that fails to load is
@@ -79,21 +79,24 @@ def default_dir() -> Path:
     return Path(env) if env else project_root() / DEFAULT_NAME
 
 
-_analyzer_digest: str | None = None
+_code_digest: str | None = None
 
 
-def analyzer_digest() -> str:
-    """A digest of the code that makes facts, read once per process."""
-    global _analyzer_digest
-    if _analyzer_digest is None:
+def code_digest() -> str:
+    """A digest of losslint's own code and rule catalog (and of the Python and libcst
+    versions), read once per process: an edited or upgraded losslint never reads stale
+    entries."""
+    global _code_digest
+    if _code_digest is None:
         package = Path(__file__).resolve().parent
         digest = hashlib.blake2b(digest_size=16)
-        sources = sorted((package / "analysis").glob("*.py"))
-        sources += [package / "positions.py", package / "findings.py", package / "workers.py"]
+        sources = sorted(package.rglob("*.py"))
+        for rules in (package / "_rules", package.parent / "rules"):
+            sources += sorted(rules.glob("*.toml"))
         for source in sources:
             try:
-                digest.update(source.name.encode() + b"\0" + source.read_bytes())
-            except OSError:
+                digest.update(str(source.relative_to(package.parent)).encode() + b"\0" + source.read_bytes())
+            except (OSError, ValueError):
                 pass
         try:
             from importlib.metadata import version
@@ -102,14 +105,14 @@ def analyzer_digest() -> str:
         except Exception:  # noqa: BLE001 - not installed as a distribution: the digest still keys it
             libcst_version = "?"
         digest.update(f"{__version__}|{sys.version_info[:2]}|{libcst_version}".encode())
-        _analyzer_digest = digest.hexdigest()
-    return _analyzer_digest
+        _code_digest = digest.hexdigest()
+    return _code_digest
 
 
 def entry_key(kind: str, path: str, module: tuple, source: str) -> str:
     """The key of one file's entry; `kind` names what is stored ("facts" or "syntax")."""
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{analyzer_digest()}\0{kind}\0{path}\0{module!r}\0".encode())
+    digest.update(f"{code_digest()}\0{kind}\0{path}\0{module!r}\0".encode())
     digest.update(source.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
@@ -141,17 +144,7 @@ class FactsCache:
         """Store an entry atomically; a cache that can't be written is silently skipped."""
         try:
             self._prepare()
-            handle, temporary = tempfile.mkstemp(dir=self.entries, prefix=".tmp-")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(data)
-                os.replace(temporary, self.entries / key)
-            except BaseException:
-                try:
-                    os.unlink(temporary)
-                except OSError:
-                    pass
-                raise
+            _write_atomic(self.entries / key, data)
             self.writes += 1
         except OSError:
             pass
@@ -193,7 +186,17 @@ class FactsCache:
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
+    """Write a temporary file beside `target` and rename it over `target`: readers see
+    the old bytes or the new ones, never a part."""
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    os.replace(temporary, target)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide a shared CI cache from others
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

@@ -9,15 +9,18 @@ a *root* (parsed whatever happens) when
   - it names a loss, or imports (directly or through other files) a file that names one:
     its calls may be loss calls, and it may call, construct or subclass what is in there
     (a train.py whose criterion comes from `build_loss()` has no loss word of its own);
-  - it says `log`, and names an activation or imports a file that does (LL105/LL206 on
-    `torch.log(model(x))`).
+  - it says `log` (torch.log, x.log()) and it, or a file that imports it (directly or
+    not), names an activation or imports a file that does: the log's argument may be
+    the model's output, passed in by a caller (LL105/LL206, hand-written LL501/LL502);
+    those importers are roots too, as the calling contexts.
 
 Everything else is parsed only when the analysis of a parsed file resolves an import to
 it (the model's definition in models.py, with nothing but nn.Linear in it):
 losslint/collect.py does that, transitively, through analysis.project's `missing`.
 
 "Imports" here is read from the text with regular expressions, and over-approximated
-(every submodule of an imported package counts), so the roots are a superset of what the
+(a module name counts under every import root; a package's submodules count when the
+file reads them through it: `pl.demos.lstm`), so the roots are a superset of what the
 analysis could reach backwards. The words come from torch_api's tables, so a name the
 analyzer learns is a trigger word at once.
 """
@@ -59,37 +62,79 @@ LOG_WORDS = _words(_tables(lambda name: name.startswith("LOG_") and name != "LOG
 
 
 def _minimal(words: frozenset[str]) -> tuple[str, ...]:
-    """Drop words that contain another word: `softmax in text` covers log_softmax."""
+    """Drop words that contain another word: finding `softmax` covers log_softmax."""
     return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
-
-
-def _pattern(words: frozenset[str]) -> re.Pattern:
-    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")\b")
 
 
 _LOSS_SUBSTRINGS = _minimal(LOSS_WORDS)
 _ACTIVATION_SUBSTRINGS = _minimal(ACTIVATION_WORDS)
-_LOSS_RE = _pattern(LOSS_WORDS)
-_ACTIVATION_RE = _pattern(ACTIVATION_WORDS)
-_LOG_RE = _pattern(LOG_WORDS)
 
-# Import statements, also after `;` or `if x:` on one line; backslash continuations kept.
-_FROM_RE = re.compile(
-    r"(?:^|[;:])[ \t]*from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|(?:[^\n;#\\]|\\.|\\\n)*)",
-    re.MULTILINE,
-)
-_IMPORT_RE = re.compile(r"(?:^|[;:])[ \t]*import[ \t]+((?:[^\n;#\\]|\\.|\\\n)*)", re.MULTILINE)
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _has_word(source: str, words: frozenset[str], needles: tuple[str, ...]) -> bool:
+    """Whether one of `words` occurs as a whole word. str.find runs in C; a regex
+    alternation with \\b would cost ten times more on a large tree."""
+    for needle in needles:
+        at = source.find(needle)
+        while at >= 0:
+            start = at
+            while start > 0 and _is_word_char(source[start - 1]):
+                start -= 1
+            end = at + len(needle)
+            while end < len(source) and _is_word_char(source[end]):
+                end += 1
+            if source[start:end] in words:
+                return True
+            at = source.find(needle, end)
+    return False
+
+
+_LOG_RE = re.compile(r"log_?\b")  # starts with a literal: the regex engine's fast path
+# Objects whose .log(...) is not a tensor's: Lightning's self.log, math.log, numpy's,
+# logging's and loggers'.
+_NOT_TENSORS = frozenset({"self", "math", "cmath", "np", "numpy", "logging", "mlflow", "wandb"})
+
+
+def _has_log(source: str) -> bool:
+    """torch.log(p), log(p), p.log(), p.log_(), f = torch.log; but not self.log(...),
+    math.log(x), logger.log(...), logging, log_dir."""
+    for match in _LOG_RE.finditer(source):
+        start, end = match.span()
+        before = source[start - 1] if start else ""
+        after = source[end:end + 80].lstrip()
+        if before == ".":
+            owner = start - 1
+            while owner > 0 and _is_word_char(source[owner - 1]):
+                owner -= 1
+            name = source[owner:start - 1]
+            if name in _NOT_TENSORS or "log" in name.lower():
+                continue
+            if not (after.startswith("=") and not after.startswith("==")):
+                return True
+        elif not _is_word_char(before) and after.startswith("("):
+            return True
+    return False
+
+
+# An import statement from its first word: `from ..a.b import (c, d)` or `import a.b as m, c`.
+_FROM_RE = re.compile(r"from[ \t]+(\.*)[ \t]*([\w.]*)(?:[ \t]|\\\n)+import[ \t]*(\([^)]*\)|(?:[^\n;#\\]|\\.|\\\n)*)")
+_IMPORT_RE = re.compile(r"import[ \t]+((?:[^\n;#\\]|\\.|\\\n)*)")
 _COMMENT_RE = re.compile(r"#[^\n]*")
 
 
 @dataclass(frozen=True)
 class Import:
-    """One imported name, as text: `from ..pkg import sub` is Import(2, "pkg", "sub")."""
+    """One imported name, as text: `from ..pkg import sub as s` is
+    Import(level=2, module="pkg", name="sub", local="s")."""
 
     level: int
     module: str
     name: str  # "" for `import a.b`, "*" for a star import
     alias: bool = False  # `import a.b as m` binds a.b itself, not just `a`
+    local: str = ""  # the name it binds in the importing file
 
 
 @dataclass(frozen=True)
@@ -101,32 +146,82 @@ class Scan:
 
 
 def scan(source: str) -> Scan:
-    loss = any(w in source for w in _LOSS_SUBSTRINGS) and _LOSS_RE.search(source) is not None
-    activation = any(w in source for w in _ACTIVATION_SUBSTRINGS) and _ACTIVATION_RE.search(source) is not None
-    log = "log" in source and _LOG_RE.search(source) is not None
-    return Scan(loss, activation, log, tuple(_imports(source)) if "import" in source else ())
+    loss = _has_word(source, LOSS_WORDS, _LOSS_SUBSTRINGS)
+    activation = _has_word(source, ACTIVATION_WORDS, _ACTIVATION_SUBSTRINGS)
+    log = _has_log(source)
+    return Scan(loss, activation, log, tuple(_imports(source)))
 
 
 def _imports(source: str) -> list[Import]:
+    """Every import statement, found from each occurrence of the word `import` (a
+    statement starts a line, possibly continued with a backslash, or follows `;`/`:`)."""
     found: list[Import] = []
-    for match in _FROM_RE.finditer(source):
-        dots, module, names = match.groups()
-        for name, _ in _names(names):
-            found.append(Import(len(dots), module, name))
-    for match in _IMPORT_RE.finditer(source):
-        for name, aliased in _names(match.group(1)):
-            found.append(Import(0, name, "", alias=aliased))
+    seen: set[int] = set()
+    at = source.find("import")
+    while at >= 0:
+        for start in _statement_starts(source, at):
+            if start in seen:
+                break
+            match = _FROM_RE.match(source, start) or _IMPORT_RE.match(source, start)
+            if match is None or not match.start() <= at < match.end():
+                continue
+            seen.add(start)
+            if match.re is _FROM_RE:
+                dots, module, names = match.groups()
+                found.extend(Import(len(dots), module, name, False, local or name) for name, local in _names(names))
+            else:
+                for name, local in _names(match.group(1)):
+                    found.append(Import(0, name, "", local is not None, local or name.split(".")[0]))
+            break
+        at = source.find("import", at + 6)
     return found
 
 
-def _names(text: str) -> list[tuple[str, bool]]:
-    """'(a as b,\\n c.d)' -> [('a', True), ('c.d', False)]."""
+_CHAIN_RE = re.compile(r"(?:\.[^\W\d]\w*)+")
+
+
+def chains(source: str, name: str) -> set[str]:
+    """The attribute paths read from `name` in a file: {"demos.transformer"} for
+    `pl.demos.transformer.Transformer()`, `pl` being an imported package."""
+    found: set[str] = set()
+    at = source.find(name + ".")
+    while at >= 0:
+        if at == 0 or not (_is_word_char(source[at - 1]) or source[at - 1] == "."):
+            match = _CHAIN_RE.match(source, at + len(name))
+            if match:
+                found.add(match.group()[1:])
+        at = source.find(name + ".", at + 1)
+    return found
+
+
+def _statement_starts(source: str, at: int) -> list[int]:
+    """Where the statement holding position `at` may start, nearest first."""
+    line = source.rfind("\n", 0, at) + 1
+    while line >= 2 and source[line - 2] == "\\":  # a continued line: the statement began above
+        line = source.rfind("\n", 0, line - 1) + 1
+    starts = [line]
+    for index in range(line, at):
+        if source[index] in ";:":
+            starts.append(index + 1)
+    starts = [_skip_blanks(source, s) for s in reversed(starts)]
+    return starts
+
+
+def _skip_blanks(source: str, index: int) -> int:
+    while index < len(source) and source[index] in " \t":
+        index += 1
+    return index
+
+
+def _names(text: str) -> list[tuple[str, str | None]]:
+    """'(a as b,\\n c.d)' -> [('a', 'b'), ('c.d', None)]: (name, the alias it is bound to)."""
     text = _COMMENT_RE.sub("", text).replace("\\\n", " ").strip().strip("()")
     names = []
     for part in text.split(","):
         words = part.split()
         if words and (words[0] == "*" or words[0].replace(".", "").isidentifier()):
-            names.append((words[0], "as" in words[1:]))
+            alias = words[2] if len(words) >= 3 and words[1] == "as" else None
+            names.append((words[0], alias))
     return names
 
 
@@ -164,17 +259,11 @@ class ModuleTable:
     def __init__(self, paths: list[str]) -> None:
         chains: dict[str, tuple[list[str], str]] = {}
         self.info: dict[str, tuple[str, str, bool]] = {p: module_info(p, chains) for p in paths}
-        self.modules: dict[tuple[str, str], str] = {}  # (root, module) -> path, like Project's
         self.by_name: dict[str, list[str]] = defaultdict(list)
-        self.under: dict[str, list[str]] = defaultdict(list)  # "a.b" -> files of a.b and a.b.*
         for path, (module, root, _) in self.info.items():
             if not module:
                 continue
-            self.modules[(root, module)] = path
             self.by_name[module].append(path)
-            parts = module.split(".")
-            for cut in range(1, len(parts) + 1):
-                self.under[".".join(parts[:cut])].append(path)
 
     def absolute(self, item: Import, origin: str) -> str:
         """The absolute dotted module an import starts from (relative levels resolved)."""
@@ -189,14 +278,16 @@ class ModuleTable:
         package = package[: max(len(package) - (item.level - 1), 0)]
         return ".".join([*package, item.module]) if item.module else ".".join(package)
 
-    def targets(self, item: Import, origin: str) -> set[str]:
-        """Every file an import could make the analysis look at (over-approximated)."""
+    def targets(self, item: Import, origin: str, source: str) -> set[str]:
+        """Every file an import could make the analysis look at: the module it starts
+        from (or its nearest package), the module it binds, and the submodules read
+        through it. Over-approximated: every file of a name, under any import root."""
         start = self.absolute(item, origin)
         if not start:
             return set()
         found: set[str] = set()
         parts = start.split(".")
-        for cut in range(len(parts), 0, -1):  # the module itself, or its nearest package
+        for cut in range(len(parts), 0, -1):
             paths = self.by_name.get(".".join(parts[:cut]))
             if paths:
                 found.update(paths)
@@ -204,23 +295,36 @@ class ModuleTable:
         if item.name == "*":
             return found
         if item.name:
-            found.update(self.under.get(f"{start}.{item.name}", ()))
-        else:  # `import a.b` binds `a`: any a.x.y may be reached by attribute access
-            found.update(self.under.get(start if item.alias else parts[0], ()))
+            bound = f"{start}.{item.name}"
+        else:  # `import a.b` binds a (its chains read a.b.x); `import a.b as m` binds a.b
+            bound = start if item.alias else parts[0]
+        bound_paths = self.by_name.get(bound, ())
+        found.update(bound_paths)
+        if any(self.info[p][2] for p in bound_paths):  # a package: its submodules, as read
+            for chain in chains(source, item.local):
+                names = chain.split(".")
+                for cut in range(1, len(names) + 1):
+                    found.update(self.by_name.get(".".join([bound, *names[:cut]]), ()))
         return found
 
 
-def roots(scans: dict[str, Scan], table: ModuleTable) -> set[str]:
+def roots(scans: dict[str, Scan], table: ModuleTable, sources: dict[str, str]) -> set[str]:
     """The files that must be parsed whatever the analysis of others finds (see above)."""
     importers: dict[str, set[str]] = defaultdict(set)  # file -> files that import it
     for path, found in scans.items():
         for item in found.imports:
-            for target in table.targets(item, path):
+            for target in table.targets(item, path, sources[path]):
                 if target != path:
                     importers[target].add(path)
-    reach_loss = _upstream({p for p, s in scans.items() if s.loss}, importers)
+    found = _upstream({p for p, s in scans.items() if s.loss}, importers)
     reach_activation = _upstream({p for p, s in scans.items() if s.activation}, importers)
-    return reach_loss | {p for p in reach_activation if scans[p].log}
+    for path in (p for p, s in scans.items() if s.log):
+        # torch.log(p) in `path` sees an activation if some file (`path` itself, or one of
+        # its callers) reaches both: those callers are its contexts.
+        both = _upstream({path}, importers) & reach_activation
+        if both:
+            found |= both | {path}
+    return found
 
 
 def _upstream(start: set[str], importers: dict[str, set[str]]) -> set[str]:

@@ -52,7 +52,7 @@ class Progress:
 
 def for_output(output_format: str, quiet: bool = False) -> Progress | None:
     """A progress indicator for human output formats; none for machine-read ones."""
-    if quiet or output_format not in ("full", "concise", "grouped"):
+    if quiet or output_format not in ("full", "concise"):
         return None
     progress = Progress()
     return progress if progress.enabled else None

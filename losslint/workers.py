@@ -75,37 +75,62 @@ def cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_all(tasks: list[Task], jobs: int, on_done: Callable[[Task, object, bytes | None], None]) -> None:
-    """Run every task, calling on_done(task, result, encoded result or None) in this
-    process as each finishes; the encoding comes free from a worker, else it is None."""
-    tasks = sorted(tasks, key=lambda t: len(t.source), reverse=True)
-    size = sum(len(t.source) for t in tasks)
-    jobs = min(jobs, len(tasks))
-    if jobs <= 1 or len(tasks) < POOL_MIN_FILES or size < POOL_MIN_BYTES:
-        for task in tasks:
-            on_done(task, run_task(task), None)
-        return
-    for task, data in _pooled(tasks, jobs):
-        on_done(task, decode(data), data)
+class Runner:
+    """Runs the batches of tasks of one run (the analysis asks for files in rounds). A
+    pool of processes starts with the first batch of a run big enough (`expected`: its
+    total source size) to pay for it, and serves every later batch. A context manager."""
+
+    def __init__(self, jobs: int, expected: int = 0) -> None:
+        self.jobs = max(1, jobs)
+        self.expected = expected
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "Runner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def run(self, tasks: list[Task], on_done: Callable[[Task, object, bytes | None], None]) -> None:
+        """Run every task, calling on_done(task, result, encoded result or None) in this
+        process as each finishes; the encoding comes free from a worker, else it is None."""
+        tasks = sorted(tasks, key=lambda t: len(t.source), reverse=True)
+        if not self._worth_a_pool(tasks):
+            for task in tasks:
+                on_done(task, run_task(task), None)
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_context())
+        for task, data in _pooled(self._pool, tasks, self.jobs):
+            on_done(task, decode(data), data)
+
+    def _worth_a_pool(self, tasks: list[Task]) -> bool:
+        if self.jobs == 1 or len(tasks) < 2:
+            return False
+        if self._pool is not None:
+            return True
+        size = max(self.expected, sum(len(t.source) for t in tasks))
+        return len(tasks) >= POOL_MIN_FILES and size >= POOL_MIN_BYTES
 
 
-def _pooled(tasks: list[Task], jobs: int) -> Iterator[tuple[Task, bytes]]:
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
-        # A bounded window of tasks in flight keeps memory flat on huge trees.
-        pending = {}
-        queue = iter(tasks)
-        for task in queue:
-            pending[pool.submit(_remote, task)] = task
-            if len(pending) >= jobs * 4:
-                break
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                task = pending.pop(future)
-                yield task, future.result()
-                following = next(queue, None)
-                if following is not None:
-                    pending[pool.submit(_remote, following)] = following
+def _pooled(pool: ProcessPoolExecutor, tasks: list[Task], jobs: int) -> Iterator[tuple[Task, bytes]]:
+    # A bounded window of tasks in flight keeps memory flat on huge trees.
+    pending = {}
+    queue = iter(tasks)
+    for task in queue:
+        pending[pool.submit(_remote, task)] = task
+        if len(pending) >= jobs * 4:
+            break
+    while pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            task = pending.pop(future)
+            yield task, future.result()
+            following = next(queue, None)
+            if following is not None:
+                pending[pool.submit(_remote, following)] = following
 
 
 def _context():

@@ -367,6 +367,10 @@ class Evaluator:
                 return self.values(facts.class_attrs[name], self.module_frame(self.project.file_of(klass).path))
         if name == "__call__":  # self.__call__(x) is self(x)
             return (inst,)
+        if name in torch_api.MODEL_SELF_METHODS and self.is_model_class(inst.cls):
+            # nn.Module's own .to(device) / .cuda() / .train(): `model = Net().to(device)`
+            # is still that Net (call_method returns the instance).
+            return (MethodV(inst, name),)
         return (UNKNOWN,)
 
     # --- evaluation ---------------------------------------------------------------------------
@@ -814,6 +818,8 @@ class Evaluator:
             if name in torch_api.SHAPE_METHODS:
                 return (replace(obj, reshaped=True) if name in torch_api.LAYOUT_METHODS else obj,)
             return (UNKNOWN,)
+        if isinstance(obj, InstanceV) and name in torch_api.MODEL_SELF_METHODS:
+            return (obj,)  # only made by instance_attr for a model class without its own method
         if isinstance(obj, (SeqV, LayerV)):
             if name in torch_api.MODEL_SELF_METHODS:
                 return (obj,)

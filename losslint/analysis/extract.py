@@ -25,6 +25,7 @@ from losslint.analysis.facts import (
     key_of,
 )
 from losslint.findings import Position, Site
+from losslint.parsing import parse_module
 from losslint.positions import Positions
 
 # Calls that mutate the list/container they are called on.
@@ -55,7 +56,7 @@ class _Scope:
 def extract(path: str, source: str, module: str = "", root: str = "", is_package: bool = False) -> FileFacts:
     facts = FileFacts(path=path, module=module, root=root, is_package=is_package)
     try:
-        tree = cst.parse_module(source)
+        tree = parse_module(source)  # libcst's, without re-validating what its parser built
     except cst.ParserSyntaxError as exc:
         facts.syntax_error = _syntax_error(path, source, exc)
         return facts

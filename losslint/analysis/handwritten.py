@@ -19,6 +19,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from losslint.analysis import ir
+from losslint.analysis.facts import MODULE_BODY
 from losslint.analysis.project import Project
 from losslint.findings import Site
 
@@ -39,9 +40,13 @@ class HandWritten:
 def find(project: Project) -> list[HandWritten]:
     found: dict[tuple, HandWritten] = {}
     for facts in project.files.values():
-        roots: list[tuple[str, ir.IR, ir.Call | None]] = [(c.func, c.call, c.call) for c in facts.calls]
-        roots += [(key, f.returns, None) for key, f in facts.functions.items()]
-        module = next((c.func for c in facts.calls if c.func.endswith("::<module>")), None)
+        # Every shape has a torch.log / .log(): only functions that call one are searched.
+        with_log = {c.func for c in facts.calls if c.callee in ("log", "log_")}
+        if not with_log:
+            continue
+        roots: list[tuple[str, ir.IR, ir.Call | None]] = [(c.func, c.call, c.call) for c in facts.calls if c.func in with_log]
+        roots += [(key, f.returns, None) for key, f in facts.functions.items() if key in with_log]
+        module = next((func for func in with_log if func.endswith("::" + MODULE_BODY)), None)
         if module is not None:
             roots += [(module, value, None) for value in facts.globals.values()]
         for func, root, enclosing in roots:
@@ -88,10 +93,16 @@ def _span(site: Site) -> tuple[int, int]:
     return (site.end.row - site.start.row, site.end.column - site.start.column)
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _children(node: ir.IR) -> list[ir.IR]:
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node) if f.name != "site")
     out: list[ir.IR] = []
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
+    for name in names:
+        value = getattr(node, name)
         if isinstance(value, ir.IR):
             out.append(value)
         elif isinstance(value, tuple):
@@ -136,9 +147,11 @@ def _binary_sum(node: ir.BinOp):
             if labels is None:
                 continue
             y, rest = labels
-            # p * log(p) + (1 - p) * log(1 - p) is an entropy; a factor that mentions p
-            # besides the log, like focal loss's (1 - p) ** gamma, is another loss.
-            if _mentions(y, p) or any(_mentions(f, p) for f in rest):
+            # p * log(p) + (1 - p) * log(1 - p) is an entropy. Any other factor is another
+            # loss (focal loss's (1 - p) ** gamma) or a weighted one (pos_weight * y *
+            # log(p)), which maps onto the logits loss less directly: LL206 reports the
+            # torch.log(torch.sigmoid(.)) in those.
+            if _mentions(y, p) or rest:
                 continue
             return ("binary", p, (log_a, log_b))
     return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from losslint import linter, notebook
-from losslint.cli import fixing, options, output
+from losslint.cli import fixing, options, output, speed
 from losslint.cli import trace as tracing
 from losslint.discovery import PathNotFound
 
@@ -12,6 +12,7 @@ def add_parser(sub) -> None:
     parser = sub.add_parser("check", help="lint files and directories (the default command)")
     parser.add_argument("paths", nargs="*", default=[], help="files or directories (default: .), `-` for stdin")
     options.add_arguments(parser)  # output, configuration, discovery, suppression
+    speed.add_arguments(parser)  # --jobs, --no-cache, --cache-dir
     tracing.add_check_arguments(parser)  # --trace: the tracer's numbers as evidence (torch)
     fixing.add_arguments(parser)  # --fix, --unsafe-fixes, --diff, --show-fixes
 
@@ -32,7 +33,9 @@ def run(args) -> int:
                 raise UsageError("--add-noqa edits files; it cannot read standard input")
             result, sources = options.check_stdin(args, settings)
         else:
-            result = linter.check_paths(args.paths or ["."], settings)
+            fast = speed.run_options(args, fmt)  # processes, cache, progress on a terminal
+            result = linter.check_paths(args.paths or ["."], settings, fast)
+            speed.finish(fast)
     except PathNotFound as exc:
         raise UsageError(f"path does not exist: {exc}") from None
     output.warn(args, result.warnings)

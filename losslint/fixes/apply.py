@@ -9,8 +9,8 @@ chosen wait for the next round; a file that would stop compiling keeps its last 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from losslint.findings import Edit, Finding, Fix
 from losslint.fixes.source import apply_edits, compiles, line_starts, span

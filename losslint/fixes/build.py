@@ -5,9 +5,12 @@
     softmax -> log_softmax          spelling.swap        LL102
     expression rules                spelling.stable_log  LL105, LL206
 
-A fix that changes what the model outputs is safe only when losslint sees every reader
-of that output and each is a loss it fixes or an argmax; otherwise it is unsafe and its
-message names the readers.
+Safety. A fix that changes what the model outputs (removal, respelling) is safe only when
+losslint sees every reader of that output and each is a loss the fix takes care of or an
+argmax; otherwise it is unsafe and its message names the readers. A loss switch is safe
+only when the loss value stays the same (CrossEntropyLoss -> NLLLoss on log-probabilities,
+LL104); NLLLoss -> CrossEntropyLoss and BCELoss -> BCEWithLogitsLoss change the loss value
+(to the right one) and are unsafe. The stable spellings (LL105, LL206) are safe.
 """
 
 from __future__ import annotations
@@ -34,14 +37,6 @@ DEFAULT_FIX_TO = {
     "LL204": ("none", "BCEWithLogitsLoss"),
     "LL205": ("none", "BCEWithLogitsLoss"),
 }
-
-_ACTIVATION_TEXT = {
-    "softmax": "softmax",
-    "sigmoid": "sigmoid",
-    "logsigmoid": "logsigmoid",
-    "log_softmax": "log_softmax",
-}
-
 
 def fix_target(rule: Rule) -> tuple[str, str] | None:
     if rule.fix_to is not None:
@@ -75,13 +70,16 @@ def _stable(tensor: TensorV, view: ProjectView) -> Fix:
 def _switch_only(pair: Pair, new_loss: str, view: ProjectView) -> Fix:
     plan = Plan(view)
     loss.switch(plan, pair.use, new_loss)
-    applicability = "safe" if plan.safe else "unsafe"
-    if pair.use.loss == "CrossEntropyLoss" and new_loss == "NLLLoss":
+    # Only CrossEntropyLoss -> NLLLoss on log-probabilities computes the same loss; the
+    # other switches change the loss value (to the right one), so training changes.
+    same_value = pair.use.loss == "CrossEntropyLoss" and new_loss == "NLLLoss"
+    applicability = "safe" if same_value and plan.safe else "unsafe"
+    if same_value:
         why = "the input is already log-probabilities, so the loss value stays the same"
     elif new_loss == "CrossEntropyLoss":
-        why = "it applies log_softmax to the logits itself; the model is unchanged"
+        why = "it applies log_softmax to the logits itself; the model is unchanged, the loss value changes"
     else:
-        why = "it applies the sigmoid to the logits itself, stably; the model is unchanged"
+        why = "it applies the sigmoid to the logits itself, stably; the model is unchanged, the loss value changes"
     message = f"Use `{_spelled(pair.use, new_loss)}`: {why}"
     return plan.finish(applicability, message + plan.readers_note("the criterion is also used at"))
 
@@ -118,10 +116,10 @@ def _change_activation(pair: Pair, activation: str, new_loss: str, view: Project
 
     if activation == "none":
         remove.remove(plan, tensor)
-        verb = f"Remove `{view_snippet(view, tensor)}`"
+        verb = f"Remove `{_snippet(view, tensor)}`"
     else:
         spelling.swap(plan, tensor, activation)
-        verb = f"Use {_ACTIVATION_TEXT.get(activation, activation)} instead of `{view_snippet(view, tensor)}`"
+        verb = f"Use {activation} instead of `{_snippet(view, tensor)}`"
 
     plan.consumers = consumers.find(view, sites, plan.handled_losses)
     plan.consumers += [
@@ -137,7 +135,7 @@ def _change_activation(pair: Pair, activation: str, new_loss: str, view: Project
     return plan.finish("safe" if plan.safe else "unsafe", message)
 
 
-def view_snippet(view: ProjectView, tensor: TensorV) -> str:
+def _snippet(view: ProjectView, tensor: TensorV) -> str:
     source = view.file(tensor.site.path)
     node = source.node_at(tensor.site) if source is not None else None
     return source.snippet(node, 40) if node is not None else tensor.kind

@@ -5,7 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from losslint.fixes import imports
-from losslint.fixes.changes import FileChanges, Unfixable, never_empty, strip_parens, unwrap
+from losslint.fixes.changes import (
+    FileChanges,
+    Unfixable,
+    never_empty,
+    strip_parens,
+    unwrap,
+)
 from losslint.fixes.source import SourceFile
 
 

@@ -7,7 +7,7 @@ not named keeps its exact text: comments, blank lines and formatting survive.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import libcst as cst
 
@@ -122,7 +122,7 @@ def _merge_comma(previous, removed):
     return previous.with_changes(whitespace_after=after)
 
 
-def remove_statement(changes: "FileChanges", statement: cst.BaseSmallStatement) -> None:
+def remove_statement(changes: FileChanges, statement: cst.BaseSmallStatement) -> None:
     """Delete a small statement (`layers.append(nn.Softmax())`, `self.act = ...`): its line,
     or just it when the line holds several; an indented block left empty gets `pass`."""
     source = changes.source

@@ -192,27 +192,23 @@ def _enclosing_function(source: SourceFile, node: cst.CSTNode) -> cst.FunctionDe
 
 
 def _later_references(source: SourceFile, assign: cst.Assign, target: cst.Name) -> list[cst.CSTNode]:
-    """Reads of the name bound by `assign`, after it and up to the next binding of the name
-    (the right-hand side of `x = x.view(-1)` still reads the old value)."""
-    scope = source.scopes.get(target)
-    if scope is None:
-        return []
-    name = target.value
-    start = _key(source.positions[assign].end)
+    """Reads of the name bound by `assign` in the same function, after it and up to the
+    next binding of the name (the right-hand side of `x = x.view(-1)` still reads the old
+    value). Loops are taken in source order."""
+    scope = source.enclosing_function(assign)
+    start = source.end(assign)
+    uses = [(node, binds) for node, binds in source.variables(target.value) if source.enclosing_function(node) is scope]
     stops = []
-    for assignment in scope.assignments[name]:
-        node = assignment.node
-        if not isinstance(node, cst.CSTNode) or node is target:
-            continue
-        binder = source.parent(source.parent(node)) if isinstance(source.parent(node), cst.AssignTarget) else node
-        stops.append(_key(source.positions[binder].end))
+    for node, binds in uses:
+        if binds and node is not target:
+            statement = source.parent(source.parent(node)) if isinstance(source.parent(node), cst.AssignTarget) else node
+            stops.append(source.end(statement))
     stop = min((p for p in stops if p > start), default=None)
-    found = []
-    for access in scope.accesses[name]:
-        position = _key(source.positions[access.node].start)
-        if position >= start and (stop is None or position < stop):
-            found.append(access.node)
-    return found
+    return [
+        node
+        for node, binds in uses
+        if not binds and source.start(node) >= start and (stop is None or source.start(node) < stop)
+    ]
 
 
 def _key(position) -> tuple[int, int]:

@@ -65,11 +65,14 @@ def functional_name(changes: FileChanges) -> str:
             for alias in statement.names:
                 if dotted(alias.name) == FUNCTIONAL and alias.asname is not None:
                     return _local(alias)
-        elif statement.relative == () and not isinstance(statement.names, cst.ImportStar):
-            if dotted(statement.module) == "torch.nn":
-                for alias in statement.names:
-                    if dotted(alias.name) == "functional":
-                        return _local(alias)
+        elif (
+            statement.relative == ()
+            and not isinstance(statement.names, cst.ImportStar)
+            and dotted(statement.module) == "torch.nn"
+        ):
+            for alias in statement.names:
+                if dotted(alias.name) == "functional":
+                    return _local(alias)
     for need in changes.imports:
         if isinstance(need, ImportModule) and need.module == FUNCTIONAL:
             return need.alias
@@ -108,7 +111,7 @@ def name_from(changes: FileChanges, name: str, anchor: str) -> str:
             for alias in node.names:
                 if dotted(alias.name) == name:
                     return _local(alias)
-    if name in changes.source.scopes[tree]:
+    if changes.source.binds(name):
         raise_unfixable(f"`{name}` already means something else here")
     need = ImportName(anchor_module, name, anchor)
     if need not in changes.imports:

@@ -7,7 +7,7 @@ a fine pair, and calls on inputs losslint cannot follow make the fix unsafe.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import libcst as cst
 
@@ -99,11 +99,10 @@ def _rename_functional(plan: Plan, changes, call: cst.Call, old: str, new: str) 
         return {plan.view.file(source.path).site_of(call)}
     if not isinstance(call.func, cst.Name):
         raise Unfixable("the loss function is not named directly")
-    scope = source.scopes.get(call.func)
-    assignments = list(scope[call.func.value]) if scope is not None else []
-    if len(assignments) != 1 or not isinstance(assignments[0].node, cst.Name):
+    bindings = [node for node, binds in source.variables(call.func.value) if binds]
+    if len(bindings) != 1:
         raise Unfixable("the loss function's name is bound more than once")
-    target = assignments[0].node
+    target = bindings[0]
     assign = source.parent(source.parent(target))
     if not (isinstance(source.parent(target), cst.AssignTarget) and isinstance(assign, cst.Assign)):
         raise Unfixable("the loss function's name is not bound by an assignment")

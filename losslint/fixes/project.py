@@ -12,11 +12,20 @@ import tokenize
 from collections import Counter, defaultdict
 from functools import cached_property
 
-from losslint.analysis import Analysis, ir
-from losslint.analysis import torch_api
-from losslint.analysis.evaluate import ClassV, CriterionV, ExternalV, InstanceV, MethodV, Opaque, SeqV, TensorV, Value
+from losslint.analysis import Analysis, ir, torch_api
+from losslint.analysis.evaluate import (
+    ClassV,
+    CriterionV,
+    ExternalV,
+    InstanceV,
+    MethodV,
+    Opaque,
+    SeqV,
+    TensorV,
+    Value,
+)
 from losslint.findings import Position, Site
-from losslint.fixes.source import SourceFile
+from losslint.fixes.source import SourceFile, parsed
 
 
 class ProjectView:
@@ -37,7 +46,7 @@ class ProjectView:
         if path not in self._files:
             text = self.sources.get(path)
             try:
-                self._files[path] = SourceFile(path, text) if text is not None else None
+                self._files[path] = parsed(path, text) if text is not None else None
             except Exception:  # noqa: BLE001 - a file libcst cannot parse gets no fix
                 self._files[path] = None
         return self._files[path]
@@ -89,11 +98,10 @@ class ProjectView:
 
     def _calls(self):
         for facts in self.project.files.values():
-            for call_fact in facts.calls:
-                yield call_fact
+            yield from facts.calls
 
     @cached_property
-    def _index(self) -> "_Index":
+    def _index(self) -> _Index:
         """One pass over every call of the project, in all its contexts."""
         index = _Index()
         evaluator = self.evaluator

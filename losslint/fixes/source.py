@@ -6,46 +6,62 @@ characters, end exclusive. Lines end at \\r\\n, \\r or \\n, as for libcst and Py
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import functools
 import re
 from functools import cached_property
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider, ScopeProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from losslint.findings import Edit, Position, Site
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
+@functools.lru_cache(maxsize=64)
+def parsed(path: str, text: str) -> SourceFile:
+    """Files unchanged between the rounds of --fix are parsed once."""
+    return SourceFile(path, text)
+
+
 class SourceFile:
-    """A parsed file. Nodes are those of `self.module` (the wrapper's copy)."""
+    """A parsed file. Positions come from libcst; parents, names and imports from one
+    walk of our own (libcst's ParentNodeProvider and ScopeProvider cost several times the
+    parse)."""
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.text = text
-        self.wrapper = MetadataWrapper(cst.parse_module(text))
-        self.module = self.wrapper.module
+        self.module = cst.parse_module(text)
+        self.wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
 
     @cached_property
     def positions(self):
         return self.wrapper.resolve(PositionProvider)
 
     @cached_property
-    def parents(self):
-        return self.wrapper.resolve(ParentNodeProvider)
+    def _walk(self) -> tuple[dict, dict[str, list[cst.Name]], dict[str, str]]:
+        """(node -> parent, name -> Name nodes, local name -> dotted import)."""
+        parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        names: dict[str, list[cst.Name]] = {}
+        imported: dict[str, str] = {}
+        stack: list[cst.CSTNode] = [self.module]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Name):
+                names.setdefault(node.value, []).append(node)
+            elif isinstance(node, (cst.Import, cst.ImportFrom)):
+                imported.update(_imported_names(node))
+            for child in node.children:
+                parents[child] = node
+                stack.append(child)
+        return parents, names, imported
 
-    @cached_property
-    def scopes(self):
-        return self.wrapper.resolve(ScopeProvider)
-
-    @cached_property
-    def _by_range(self) -> dict[tuple, list[cst.CSTNode]]:
-        table: dict[tuple, list[cst.CSTNode]] = {}
-        for node, code_range in self.positions.items():
-            key = (code_range.start.line, code_range.start.column, code_range.end.line, code_range.end.column)
-            table.setdefault(key, []).append(node)
-        return table
+    @property
+    def parents(self) -> dict:
+        return self._walk[0]
 
     def node_at(self, site: Site, kind: type = cst.Call) -> cst.CSTNode | None:
         """The node of type `kind` that spans exactly `site`."""
@@ -55,6 +71,14 @@ class SourceFile:
                 return node
         return None
 
+    @cached_property
+    def _by_range(self) -> dict[tuple, list[cst.CSTNode]]:
+        table: dict[tuple, list[cst.CSTNode]] = {}
+        for node, code_range in self.positions.items():
+            key = (code_range.start.line, code_range.start.column, code_range.end.line, code_range.end.column)
+            table.setdefault(key, []).append(node)
+        return table
+
     def site_of(self, node: cst.CSTNode) -> Site:
         code_range = self.positions[node]
         return Site(
@@ -62,6 +86,14 @@ class SourceFile:
             Position(code_range.start.line, code_range.start.column + 1),
             Position(code_range.end.line, code_range.end.column + 1),
         )
+
+    def start(self, node: cst.CSTNode) -> tuple[int, int]:
+        position = self.positions[node].start
+        return (position.line, position.column)
+
+    def end(self, node: cst.CSTNode) -> tuple[int, int]:
+        position = self.positions[node].end
+        return (position.line, position.column)
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
@@ -74,13 +106,94 @@ class SourceFile:
         return text if len(text) <= limit else text[: limit - 3] + "..."
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
-        scope = self.scopes.get(node)
-        if scope is None:
+        """What a name or dotted attribute refers to through the file's imports:
+        `nn.NLLLoss` -> {"torch.nn.NLLLoss"} after `import torch.nn as nn`. Empty when its
+        first name is not imported (a local variable, a builtin)."""
+        parts: list[str] = []
+        while isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        if not isinstance(node, cst.Name):
             return set()
-        try:
-            return {q.name for q in scope.get_qualified_names_for(node)}
-        except Exception:  # noqa: BLE001 - libcst raises on odd names; unknown then
+        base = self._walk[2].get(node.value)
+        if base is None:
             return set()
+        return {".".join([base, *reversed(parts)])}
+
+    def variables(self, name: str) -> list[tuple[cst.Name, bool]]:
+        """Every use of variable `name` in the file: (node, True when it binds the name)."""
+        found = []
+        for node in self._walk[1].get(name, ()):
+            role = _role(node, self.parents.get(node), self.parents)
+            if role is not None:
+                found.append((node, role))
+        return found
+
+    def enclosing_function(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The def (or lambda, or the module) whose body holds `node`."""
+        current = self.parent(node)
+        while current is not None and not isinstance(current, (cst.FunctionDef, cst.Lambda, cst.Module)):
+            current = self.parent(current)
+        return current if current is not None else self.module
+
+    def binds(self, name: str) -> bool:
+        """Whether the file binds `name` anywhere (assignment, def, class, import, param)."""
+        if name in self._walk[2]:
+            return True
+        for node in self._walk[1].get(name, ()):
+            parent = self.parents.get(node)
+            if _role(node, parent, self.parents) or (
+                isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param)) and parent.name is node
+            ):
+                return True
+        return False
+
+
+def _imported_names(node: cst.Import | cst.ImportFrom) -> dict[str, str]:
+    found = {}
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                found[alias.asname.name.value] = dotted
+            else:
+                found[dotted.split(".")[0]] = dotted.split(".")[0]
+    elif not node.relative and not isinstance(node.names, cst.ImportStar):
+        module = _dotted(node.module)
+        for alias in node.names:
+            name = _dotted(alias.name)
+            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+            found[local] = f"{module}.{name}"
+    return found
+
+
+def _dotted(node) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _role(node: cst.Name, parent, parents) -> bool | None:
+    """True: binds the variable; False: reads it; None: not a variable (an attribute or
+    keyword name, a def/class/param/import name)."""
+    if isinstance(parent, cst.Attribute) and parent.attr is node:
+        return None
+    if isinstance(parent, cst.Arg) and parent.keyword is node:
+        return None
+    if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param)) and parent.name is node:
+        return None
+    if isinstance(parent, (cst.ImportAlias, cst.NameItem)):
+        return None
+    if isinstance(parent, cst.AsName):  # `with open(p) as f`, `except E as e` bind; imports not
+        return True if isinstance(parents.get(parent), (cst.WithItem, cst.ExceptHandler)) else None
+    target = node
+    while isinstance(parent, (cst.Element, cst.Tuple, cst.List, cst.StarredElement)):
+        target, parent = parent, parents.get(parent)
+    if isinstance(parent, (cst.AssignTarget, cst.For, cst.CompFor)) and getattr(parent, "target", None) is target:
+        return True
+    return isinstance(parent, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr)) and parent.target is target
 
 
 # --- text <-> positions ---------------------------------------------------------------------
@@ -97,19 +210,8 @@ def offset_of(starts: list[int], position: Position) -> int:
 
 
 def position_of(starts: list[int], offset: int) -> Position:
-    row = _bisect(starts, offset)
+    row = bisect.bisect_right(starts, offset) - 1
     return Position(row + 1, offset - starts[row] + 1)
-
-
-def _bisect(starts: list[int], offset: int) -> int:
-    low, high = 0, len(starts) - 1
-    while low < high:
-        middle = (low + high + 1) // 2
-        if starts[middle] <= offset:
-            low = middle
-        else:
-            high = middle - 1
-    return low
 
 
 def diff_edits(path: str, old: str, new: str) -> list[Edit]:
@@ -128,14 +230,11 @@ def diff_edits(path: str, old: str, new: str) -> list[Edit]:
         if tag == "equal":
             continue
         begin, end = old_offsets[i1], old_offsets[i2]
-        new_begin, new_end = new_offsets[j1], new_offsets[j2]
-        before, after = old[begin:end], new[new_begin:new_end]
+        before, after = old[begin:end], new[new_offsets[j1] : new_offsets[j2]]
         prefix = _common_prefix(before, after)
         suffix = _common_suffix(before[prefix:], after[prefix:])
         content = after[prefix : len(after) - suffix]
-        start = position_of(starts, begin + prefix)
-        stop = position_of(starts, end - suffix)
-        edits.append(Edit(content, Site(path, start, stop)))
+        edits.append(Edit(content, Site(path, position_of(starts, begin + prefix), position_of(starts, end - suffix))))
     return edits
 
 
@@ -171,8 +270,8 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
     return text
 
 
-def span(text_starts: list[int], edit: Edit) -> tuple[int, int]:
-    return offset_of(text_starts, edit.site.start), offset_of(text_starts, edit.site.end)
+def span(starts: list[int], edit: Edit) -> tuple[int, int]:
+    return offset_of(starts, edit.site.start), offset_of(starts, edit.site.end)
 
 
 def compiles(text: str, path: str) -> bool:

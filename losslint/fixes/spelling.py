@@ -112,15 +112,13 @@ def _stable_from_binding(plan: Plan, tensor: TensorV, source, log_call: cst.Call
     line = source.parent(assign)
     if not (isinstance(target, cst.Name) and target.value == name and isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1):
         raise Unfixable("the activation is not bound to this name")
-    scope = source.scopes.get(argument)
-    if scope is None or source.scopes.get(target) is not scope:
-        raise Unfixable("the log and the activation are in different scopes")
-    begin, end = _key(source.positions[assign].end), _key(source.positions[log_call].start)
+    if source.enclosing_function(argument) is not source.enclosing_function(assign):
+        raise Unfixable("the log and the activation are in different functions")
+    begin, end = source.end(assign), source.start(log_call)
     if not begin < end:
         raise Unfixable("the log comes first")
-    for assignment in scope.assignments[name]:
-        node = assignment.node
-        if node is not target and isinstance(node, cst.CSTNode) and begin < _key(source.positions[node].start) < end:
+    for node, binds in source.variables(name):
+        if binds and node is not target and begin < source.start(node) < end:
             raise Unfixable(f"`{name}` is rebound before the log")
     new = f"log_{name}"
     if plan.view.name_mentions(new, source.path) or plan.view.attribute_mentions(new):
@@ -131,10 +129,6 @@ def _stable_from_binding(plan: Plan, tensor: TensorV, source, log_call: cst.Call
     keep = cst.parse_statement(f"{name} = {new}.exp()\n")
     changes.rewrite(line, lambda updated: cst.FlattenSentinel([updated, keep]))
     changes.rewrite(log_call, lambda updated: strip_parens(cst.Name(new), updated))
-
-
-def _key(position) -> tuple[int, int]:
-    return (position.line, position.column)
 
 
 def _layer_call_to_functional(plan: Plan, inner: TensorV, applied: cst.Call, target: str) -> None:

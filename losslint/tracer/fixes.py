@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from losslint import catalog as catalog_module
 from losslint.tracer import measure
 from losslint.tracer.spec import LOSSES, PairSpec, SpecError
+from losslint.tracer.verdict import unstable_text
 
 GOOD = ("best", "fine")
 
@@ -41,7 +42,8 @@ class FixCheck:
         elif not t["equivalent"]:
             what = f"is not equivalent to {t['recommended']['description']} (gradient ratio {t['grad_ratio']})"
         else:
-            what = f"is only {t['verdict']}"
+            why = unstable_text(t["stability"] or {}) if not (t["stability"] or {}).get("stable") else "redundant"
+            what = f"is only {t['verdict']} ({why})"
         return f"{self.code}: the fix produces {self.fix_to.label()}, which {what}"
 
 

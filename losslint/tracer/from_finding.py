@@ -17,7 +17,7 @@ default, and spec.sources says which options came from the code.
 from __future__ import annotations
 
 from losslint.analysis import ir
-from losslint.tracer.spec import LOSS_OPTIONS, LOSSES, PairSpec
+from losslint.tracer.spec import LOSS_OPTIONS, LOSSES, ROW_FAMILIES, PairSpec
 
 # Positional parameters after (input, target) of the functional losses, and of the
 # criterion classes' constructors.
@@ -26,6 +26,9 @@ FUNCTIONAL_PARAMS = {
     "NLLLoss": ("weight", "size_average", "ignore_index", "reduce", "reduction"),
     "BCELoss": ("weight", "size_average", "reduce", "reduction"),
     "BCEWithLogitsLoss": ("weight", "size_average", "reduce", "reduction", "pos_weight"),
+    "KLDivLoss": ("size_average", "reduce", "reduction", "log_target"),
+    "MultiLabelSoftMarginLoss": ("weight", "size_average", "reduce", "reduction"),
+    "SoftMarginLoss": ("size_average", "reduce", "reduction"),
 }
 CLASS_PARAMS = FUNCTIONAL_PARAMS  # the constructors take the same parameters in the same order
 TENSOR_FACTORIES = frozenset({"tensor", "as_tensor", "Tensor", "FloatTensor", "DoubleTensor"})
@@ -103,7 +106,7 @@ def _literal(name: str, node: ir.IR):
         return _tensor_literal(node)
     value = _const(node)
     if name == "reduction":
-        return value if value in ("mean", "sum", "none") else None
+        return value if value in ("mean", "sum", "none", "batchmean") else None
     if name == "ignore_index":
         return value if isinstance(value, int) and not isinstance(value, bool) else None
     if name == "label_smoothing":
@@ -141,7 +144,7 @@ def _is_torch_factory(func: ir.IR) -> bool:
 
 def _classes(tensor, options: dict, loss: str | None) -> int | None:
     weight = options.get("weight")
-    if weight is not None and (loss in ("CrossEntropyLoss", "NLLLoss") or len(weight) > 1):
+    if weight is not None and (loss in ("CrossEntropyLoss", "NLLLoss", "MultiLabelSoftMarginLoss") or len(weight) > 1):
         return len(weight)
     pos_weight = options.get("pos_weight")
     if pos_weight is not None and len(pos_weight) > 1:
@@ -151,8 +154,8 @@ def _classes(tensor, options: dict, loss: str | None) -> int | None:
         name = func.name.rsplit(".", 1)[-1] if isinstance(func, ir.Global) else None
         if name in ("Linear", "LazyLinear"):
             out = _const(tensor.call.arg(1 if name == "Linear" else 0, "out_features"))
-            multiclass = loss in ("CrossEntropyLoss", "NLLLoss")
-            if isinstance(out, int) and not isinstance(out, bool) and out >= (2 if multiclass else 1):
+            rows = loss is not None and LOSSES[loss] in ROW_FAMILIES  # one distribution per row
+            if isinstance(out, int) and not isinstance(out, bool) and out >= (2 if rows else 1):
                 return out
     return None
 

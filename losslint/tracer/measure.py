@@ -19,7 +19,7 @@ import math
 
 from losslint import catalog as catalog_module
 from losslint.tracer import TraceError, ops, speed, verdict
-from losslint.tracer.spec import TOLERANCES, PairSpec, describe, recommended, validate
+from losslint.tracer.spec import ROW_FAMILIES, TOLERANCES, PairSpec, describe, recommended, validate
 
 torch = ops.torch
 
@@ -61,6 +61,9 @@ def trace(
         raise TraceError(f"the recommended pair {rec.label()} cannot run in {dtype} on {dev}: {_first_line(exc)}") from None
 
     result = {
+        # The family's best row itself (verdict.py: only it can come out "best").
+        "is_recommended": spec.loss is not None and (spec.activation, spec.spelling, spec.loss) == (
+            rec.activation, "direct", rec.loss),
         "activation": spec.activation,
         "spelling": spec.spelling,
         "loss": spec.loss,
@@ -181,7 +184,7 @@ def probe(spec: PairSpec, rec: PairSpec, device: str, dtype: str, check_values: 
         "threshold": min(thresholds) if thresholds else None,
         "loss": found["loss"],
         "gradient": found["gradient"],
-        "variable": "logit gap" if spec.family == "multiclass" else "|logit|",
+        "variable": "logit gap" if spec.family in ROW_FAMILIES else "|logit|",
         "probe_max": PROBE_MAX,
     }
 
@@ -189,13 +192,17 @@ def probe(spec: PairSpec, rec: PairSpec, device: str, dtype: str, check_values: 
 def _scenarios(spec: PairSpec):
     """(name, build(t) -> (logits float64, target)) for the confidently wrong and right cases."""
     n = spec.num_classes
-    if spec.family == "multiclass":
+    if spec.family in ROW_FAMILIES:
         usable = [c for c in range(n) if c != spec.ignore_index]
         top, other = usable[0], usable[1]
 
         def rows(t, label):
             z = torch.zeros(len(t), n, dtype=torch.float64)
             z[:, top] = t
+            if spec.family == "distribution":  # a one-hot target distribution
+                target = torch.zeros(len(t), n, dtype=torch.float64)
+                target[:, label] = 1.0
+                return z, target
             return z, torch.full((len(t),), label, dtype=torch.int64)
 
         if spec.loss is None:
@@ -207,7 +214,8 @@ def _scenarios(spec: PairSpec):
 
     def units(t, sign, label):
         z = (sign * t).unsqueeze(1).expand(len(t), n).clone() if n > 1 else sign * t
-        return z, torch.full_like(z, float(label))
+        value = (2.0 * label - 1.0) if spec.family == "margin" else float(label)  # margin: -1/+1
+        return z, torch.full_like(z, value)
 
     def scenario(sign: str, label: int):
         if spec.loss is None:  # the activation alone: no target

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from losslint.tracer import TraceError, require_torch
 from losslint.tracer.spec import PairSpec
 
@@ -13,6 +15,9 @@ LOSS_FUNCTIONS = {
     "NLLLoss": F.nll_loss,
     "BCELoss": F.binary_cross_entropy,
     "BCEWithLogitsLoss": F.binary_cross_entropy_with_logits,
+    "KLDivLoss": F.kl_div,
+    "MultiLabelSoftMarginLoss": F.multilabel_soft_margin_loss,
+    "SoftMarginLoss": F.soft_margin_loss,
 }
 # What each loss applies to its input itself before taking the log-likelihood; an
 # activation that this changes nothing on is redundant work (verdict.py).
@@ -73,7 +78,9 @@ def forward(spec: PairSpec, z, target, kwargs: dict, dim: int | None = None):
     out = activate(spec, z, dim)
     if spec.loss is None:
         return out
-    return LOSS_FUNCTIONS[spec.loss](out, target, **kwargs)
+    with warnings.catch_warnings():  # F.kl_div's note on reduction="mean" (rule LL303's business)
+        warnings.filterwarnings("ignore", message="reduction: 'mean' divides")
+        return LOSS_FUNCTIONS[spec.loss](out, target, **kwargs)
 
 
 def value_and_grad(spec: PairSpec, z, target, kwargs: dict, dim: int | None = None):
@@ -91,10 +98,16 @@ def make_data(spec: PairSpec, seed: int, batch: int = BATCH):
     gradient ratio 0.085).
 
     multiclass: logits (batch, C), integer targets; every 10th target is ignore_index
-    when one is set. binary: logits (batch,) or (batch, K), targets 0.0/1.0.
+    when one is set. binary, multilabel: logits (batch,) or (batch, K), targets 0.0/1.0.
+    margin: targets -1.0/+1.0. distribution: logits (batch, C), targets the softmax of
+    other random logits (soft labels).
     """
     gen = torch.Generator().manual_seed(seed)
     n = spec.num_classes
+    if spec.family == "distribution":
+        z = (torch.randn(batch, n, generator=gen) * LOGIT_SCALE).double()
+        target = torch.softmax(torch.randn(batch, n, generator=gen).double() * LOGIT_SCALE, dim=1)
+        return z, target
     if spec.family == "multiclass":
         z = (torch.randn(batch, n, generator=gen) * LOGIT_SCALE).double()
         target = torch.randint(0, n, (batch,), generator=gen)
@@ -104,11 +117,13 @@ def make_data(spec: PairSpec, seed: int, batch: int = BATCH):
     shape = (batch,) if n == 1 else (batch, n)
     z = (torch.randn(*shape, generator=gen) * LOGIT_SCALE).double()
     target = torch.randint(0, 2, shape, generator=gen).to(torch.float64)
+    if spec.family == "margin":
+        target = target * 2 - 1
     return z, target
 
 
 def target_as(target, dtype, device):
-    """Integer class targets stay integers; binary targets take the logits' dtype."""
+    """Integer class targets stay integers; float targets take the logits' dtype."""
     if target.dtype == torch.int64:
         return target.to(device)
     return target.to(device=device, dtype=dtype)

@@ -7,7 +7,8 @@ from losslint.tracer.verdict import reasons, unstable_text
 
 def render_one(r: dict) -> str:
     label = _label(r)
-    shape = f"{r['batch']} examples x {r['classes']} {'classes' if r['family'] == 'multiclass' else 'output unit(s)'}"
+    units = "classes" if r["family"] in ("multiclass", "distribution") else "output unit(s)"
+    shape = f"{r['batch']} examples x {r['classes']} {units}"
     tol = r["tolerance"]
     lines = [
         f"{label} on {r['device']} ({r['device_name']}) {r['dtype']}, torch {r['torch']}, {shape}, seed {r['seed']}",

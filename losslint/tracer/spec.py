@@ -17,23 +17,34 @@ SPELLINGS = ("direct", "log")
 # torch.log(x) of these activations is the unstable spelling of the log-activation.
 LOG_SPELLED = {"log_softmax": "softmax", "logsigmoid": "sigmoid"}
 
+# The loss -> its family, which decides the data (targets) and, through rules/accepted.toml's
+# "best" row of that family, the recommended pair. The BCE losses are "binary" also with
+# several output units (multi-label BCE): their best pair is logits into BCEWithLogitsLoss.
 LOSSES = {
     "CrossEntropyLoss": "multiclass",
     "NLLLoss": "multiclass",
     "BCELoss": "binary",
     "BCEWithLogitsLoss": "binary",
+    "KLDivLoss": "distribution",
+    "MultiLabelSoftMarginLoss": "multilabel",
+    "SoftMarginLoss": "margin",
 }
-# The keyword arguments each loss accepts (beyond input and target).
+# The keyword arguments each loss accepts (beyond input and target) that the tracer sets.
 LOSS_OPTIONS = {
     "CrossEntropyLoss": ("weight", "ignore_index", "reduction", "label_smoothing"),
     "NLLLoss": ("weight", "ignore_index", "reduction"),
     "BCELoss": ("weight", "reduction"),
     "BCEWithLogitsLoss": ("weight", "reduction", "pos_weight"),
+    "KLDivLoss": ("reduction",),
+    "MultiLabelSoftMarginLoss": ("weight", "reduction"),
+    "SoftMarginLoss": ("reduction",),
 }
 ACTIVATION_FAMILY = {"softmax": "multiclass", "log_softmax": "multiclass", "sigmoid": "binary", "logsigmoid": "binary"}
-REDUCTIONS = ("mean", "sum", "none")
+REDUCTIONS = ("mean", "sum", "none", "batchmean")  # batchmean: KLDivLoss only
 DTYPES = ("float32", "float16", "bfloat16")
-DEFAULT_CLASSES = {"multiclass": 10, "binary": 1}
+DEFAULT_CLASSES = {"multiclass": 10, "binary": 1, "distribution": 10, "multilabel": 10, "margin": 1}
+# Families whose logits are (batch, classes) with one distribution per row.
+ROW_FAMILIES = ("multiclass", "distribution")
 
 # torch.testing.assert_close's default (rtol, atol) per dtype (see taxonomy.md, "Tolerances").
 TOLERANCES = {
@@ -112,15 +123,17 @@ def validate(spec: PairSpec) -> PairSpec:
         raise SpecError("a trace without a loss is for log_softmax or logsigmoid (and their log spelling)")
     if spec.reduction not in REDUCTIONS:
         raise SpecError(f"unknown reduction {spec.reduction!r}")
+    if spec.reduction == "batchmean" and spec.loss != "KLDivLoss":
+        raise SpecError("reduction 'batchmean' is KLDivLoss's only")
     family = spec.family
     n = spec.num_classes
-    if family == "multiclass" and n < 2:
-        raise SpecError("a multiclass loss needs at least 2 classes")
+    if family in ROW_FAMILIES and n < 2:
+        raise SpecError(f"a {family} loss needs at least 2 classes")
     if n < 1 or n > 100_000:
         raise SpecError(f"--classes must be between 1 (binary) and 100000, not {n}")
     if spec.dim not in (0, 1, -1, -2):
         raise SpecError(f"dim {spec.dim} does not exist on (batch, classes) logits")
-    if spec.weight is not None and family == "multiclass" and len(spec.weight) != n:
+    if spec.weight is not None and family in ("multiclass", "multilabel") and len(spec.weight) != n:
         raise SpecError(f"weight has {len(spec.weight)} values for {n} classes")
     if spec.weight is not None and family == "binary" and len(spec.weight) not in (1, n):
         raise SpecError(f"weight has {len(spec.weight)} values for {n} outputs")
@@ -138,7 +151,10 @@ def recommended(spec: PairSpec, catalog: catalog_module.Catalog | None = None) -
     if spec.loss is None:
         return replace(spec, spelling="direct")
     cat = catalog or catalog_module.load()
-    best = [row for row in cat.accepted if row.family == spec.family and row.verdict == "best"]
+    rows = [row for row in cat.accepted if row.family == spec.family]
+    # The family's best row; a family whose only accepted pair is merely acceptable
+    # (SoftMarginLoss: unstable by construction) is compared with that pair.
+    best = [row for row in rows if row.verdict == "best"] or (rows if len(rows) == 1 else [])
     if len(best) != 1:
         raise SpecError(f"rules/accepted.toml has {len(best)} best pairs for the {spec.family} family, not one")
     row = best[0]

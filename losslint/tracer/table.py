@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from losslint import catalog as catalog_module
 from losslint.tracer import measure
-from losslint.tracer.spec import PairSpec
+from losslint.tracer.spec import ROW_FAMILIES, PairSpec
 from losslint.tracer.verdict import reasons
 
 # The quiz's twelve combinations (taxonomy.md, in its order) and the expression rules.
@@ -29,14 +29,28 @@ ROWS: tuple[PairSpec, ...] = (
     PairSpec("log_softmax", "NLLLoss", spelling="log"),  # LL105: torch.log(softmax(x)) into NLLLoss
     PairSpec("logsigmoid", None, spelling="log"),  # LL206: torch.log(torch.sigmoid(z))
 )
+# Beyond the quiz: the same family of mistakes with other losses (taxonomy.md, issue 7).
+BEYOND: tuple[PairSpec, ...] = (
+    PairSpec("log_softmax", "KLDivLoss"),
+    PairSpec("softmax", "KLDivLoss"),
+    PairSpec("sigmoid", "KLDivLoss"),
+    PairSpec("none", "MultiLabelSoftMarginLoss"),
+    PairSpec("sigmoid", "MultiLabelSoftMarginLoss"),
+    PairSpec("none", "SoftMarginLoss"),
+    PairSpec("sigmoid", "SoftMarginLoss"),
+    PairSpec("softmax", "BCEWithLogitsLoss", classes=10),  # softmax over 10 independent labels
+    PairSpec("softmax", "BCELoss", classes=10),
+    PairSpec("sigmoid", "NLLLoss"),
+)
 
 
-def trace_all(device: str = "auto", dtype: str = "float32", seed: int = 0,
-              classes: int | None = None, catalog: catalog_module.Catalog | None = None) -> list[dict]:
+def trace_all(device: str = "auto", dtype: str = "float32", seed: int = 0, classes: int | None = None,
+              catalog: catalog_module.Catalog | None = None, beyond: bool = True) -> list[dict]:
+    """The quiz's rows and the expression rules, then (beyond=True) the other losses'."""
     cat = catalog or catalog_module.load()
     results = []
-    for row in ROWS:
-        spec = row if classes is None or row.family == "binary" else PairSpec(
+    for row in ROWS + (BEYOND if beyond else ()):
+        spec = row if classes is None or row.classes is not None or row.family not in ROW_FAMILIES else PairSpec(
             row.activation, row.loss, row.spelling, classes=classes)
         result = measure.trace(spec, device=device, dtype=dtype, seed=seed, catalog=cat)
         result["agree"] = result["static_verdict"] is None or result["static_verdict"] == result["verdict"]

@@ -13,9 +13,12 @@ The criteria, applied in this order to a trace of the pair in the normal range
                 vanished gradient, a value clamped off by more than 10%); or
                 redundant: the loss applies again a normalization that changes nothing
                 on its input (log_softmax before CrossEntropyLoss): wasted work.
-  best        equivalent, stable, and the loss takes the raw logits itself (activation
-              "none"): one fused op, nothing to remove or to spell differently.
-  fine        equivalent, stable, not redundant, with an activation of its own
+  best        the family's recommended pair itself (rules/accepted.toml's "best" row:
+              logits into CrossEntropyLoss / BCEWithLogitsLoss / MultiLabelSoftMarginLoss /
+              SoftMarginLoss, log_softmax into KLDivLoss), confirmed stable by the probe.
+              The numbers can demote it (an unstable best row comes out acceptable), never
+              promote another pair to it.
+  fine        equivalent, stable, not redundant, and not the recommended pair itself
               (log_softmax + NLLLoss; F.logsigmoid traced alone).
 """
 
@@ -28,7 +31,7 @@ def numeric_verdict(trace: dict) -> str:
     stability = trace["stability"] or {}
     if not stability.get("stable", False) or trace["redundant"]:
         return "acceptable"
-    if trace["activation"] == "none" and trace["loss"] is not None:
+    if trace.get("is_recommended"):
         return "best"
     return "fine"
 

@@ -120,7 +120,7 @@ def test_exclude_patterns_relative_to_the_config_file(tmp_path, cli):
     [
         ('selekt = ["LL1"]\n', ["unknown configuration key `selekt`", "pyproject.toml"]),
         ('select = ["LL999"]\n', ["unknown rule selector `LL999`", "pyproject.toml"]),
-        ('select = ["LL3"]\n', ["unknown rule selector `LL3`"]),
+        ('select = ["LL8"]\n', ["unknown rule selector `LL8`"]),  # no LL8xx rules (LL3xx-LL6xx exist)
         ('ignore = ["softmax-before-mse"]\n', ["unknown rule selector `softmax-before-mse`"]),
         ('select = "LL103"\n', ["`select` must be a list of strings"]),
         ('respect-gitignore = "yes"\n', ["`respect-gitignore` must be true or false"]),
@@ -143,7 +143,7 @@ def test_configuration_errors_are_one_line_exit_2(tmp_path, cli, body, words):
     "args",
     [
         ["--select", "LL999"],
-        ["--ignore", "LL4"],
+        ["--ignore", "LL8"],
         ["--extend-select", "nonsense"],
         ["--config", "missing.toml"],
         ["--config", "select = [oops"],

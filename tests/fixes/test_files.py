@@ -40,7 +40,7 @@ def test_mode_crlf_and_bom_survive(tmp_path):
 
 
 def test_unchanged_files_are_not_touched(tmp_path):
-    model, train = _project(tmp_path)
+    _project(tmp_path)
     clean = tmp_path / "clean.py"
     clean.write_text("x = 1\n")
     before = os.stat(clean)

@@ -102,9 +102,10 @@ def test_loss_spelling(tmp_path, imports, before, imports_after, after):
         tmp_path,
         {"step.py": step(imports, before)},
         {"step.py": step(imports_after or imports, after)},
-        unsafe=False,
     )
-    assert [a.fix.applicability for a in fixed.applied] == ["safe"]
+    # Only LL104's switch keeps the loss value: it alone is safe.
+    expected = "safe" if "log_softmax" in before else "unsafe"
+    assert [a.fix.applicability for a in fixed.applied] == [expected]
 
 
 def test_criterion_shared_by_compatible_calls(tmp_path):
@@ -120,8 +121,9 @@ def test_criterion_shared_by_compatible_calls(tmp_path):
     def val_step(x, y):
         return criterion(model(x), y)
     """
-    fixed = expect(tmp_path, {"a.py": source}, {"a.py": source.replace("nn.NLLLoss()", "nn.CrossEntropyLoss()")}, unsafe=False)
-    assert len(fixed.applied) == 1 and fixed.applied[0].fix.applicability == "safe"
+    fixed = expect(tmp_path, {"a.py": source}, {"a.py": source.replace("nn.NLLLoss()", "nn.CrossEntropyLoss()")})
+    assert len(fixed.applied) == 1
+    assert "(criterion used on" not in fixed.applied[0].fix.message  # both calls are known
 
 
 def test_criterion_shared_with_a_pair_the_switch_would_break(tmp_path):
@@ -142,7 +144,7 @@ def test_criterion_shared_with_a_pair_the_switch_would_break(tmp_path):
     assert fixed.before[0].fix is None
 
 
-def test_criterion_also_used_on_unknown_input_is_unsafe(tmp_path):
+def test_criterion_also_used_on_unknown_input_is_named(tmp_path):
     source = """
     import torch.nn as nn
 
@@ -161,13 +163,13 @@ def test_criterion_also_used_on_unknown_input_is_unsafe(tmp_path):
     assert "a.py:10 (criterion used on an input losslint cannot follow)" in fix_.message
 
 
-def test_criterion_handed_to_a_library_is_unsafe(tmp_path):
+def test_criterion_handed_to_a_library_makes_ll104_unsafe(tmp_path):
     source = """
     import torch.nn as nn
     from somewhere import Trainer
 
-    model = nn.Linear(4, 3)
-    criterion = nn.BCELoss()
+    model = nn.Sequential(nn.Linear(4, 3), nn.LogSoftmax(dim=1))
+    criterion = nn.CrossEntropyLoss()
 
     def train_step(x, y):
         return criterion(model(x), y)
@@ -175,7 +177,9 @@ def test_criterion_handed_to_a_library_is_unsafe(tmp_path):
     Trainer(model, criterion).fit()
     """
     fixed = fix(tmp_path, {"a.py": source})
-    assert fixed.fix_of("LL201").applicability == "unsafe"
+    fix_ = fixed.fix_of("LL104")
+    assert fix_.applicability == "unsafe"
+    assert "a.py:10 (criterion used on an input losslint cannot follow)" in fix_.message
 
 
 @pytest.mark.parametrize(

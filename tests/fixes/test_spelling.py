@@ -229,3 +229,27 @@ def test_separate_statements_with_rebinding_get_no_fix(tmp_path):
     """
     fixed = fix(tmp_path, {"a.py": source})
     assert all(f.fix is None for f in fixed.before if f.code == "LL105")
+
+
+def test_log_of_sigmoid_computed_earlier(tmp_path):
+    source = """
+    import torch
+
+
+    def score(z, y):
+        p = torch.sigmoid(z)
+        log_likelihood = (y * torch.log(p)).sum()
+        return log_likelihood, p.mean()
+    """
+    after = """
+    import torch
+    import torch.nn.functional as F
+
+
+    def score(z, y):
+        log_p = F.logsigmoid(z)
+        p = log_p.exp()
+        log_likelihood = (y * log_p).sum()
+        return log_likelihood, p.mean()
+    """
+    expect(tmp_path, {"a.py": source}, {"a.py": after})

@@ -53,13 +53,20 @@ def test_a_fix_to_an_unstable_pair_is_a_bug_too():
     assert "is only acceptable" in check.problem()
 
 
+def test_a_fix_to_soft_margin_loss_would_be_a_bug():
+    # torch computes SoftMarginLoss as log(1 + exp(-y*x)): inf / NaN from a margin of -88.72.
+    check = fixes.check_rule(_with_fix("LL305", "none", "SoftMarginLoss"), device="cpu", catalog=CATALOG)
+    assert check.trace["equivalent"] and not check.ok
+    assert "is only acceptable (loss infinite from |logit| 88.72" in check.problem()
+
+
 def test_a_fix_that_raises_is_a_bug():
     check = fixes.check_rule(_with_fix("LL202", "none", "BCELoss"), device="cpu", catalog=CATALOG)
     assert "raises RuntimeError" in check.problem()
 
 
 def test_a_loss_the_tracer_does_not_model_is_skipped_not_failed():
-    check = fixes.check_rule(_with_fix("LL103", "log_softmax", "KLDivLoss"), device="cpu", catalog=CATALOG)
+    check = fixes.check_rule(_with_fix("LL103", "exp", "PoissonNLLLoss"), device="cpu", catalog=CATALOG)
     assert check.skipped and check.problem() is None and not check.ok
 
 

@@ -12,8 +12,8 @@ def _findings(source: str, path: str = "/virtual/train.py"):
     return linter.check_sources({path: textwrap.dedent(source)})
 
 
-def _only(source: str):
-    found = [f for f in _findings(source) if f.code]
+def _only(source: str, code: str | None = None):
+    found = [f for f in _findings(source) if f.code and (code is None or f.code == code)]
     assert len(found) == 1, [(f.code, f.message) for f in found]
     return found[0], spec_for(found[0])
 
@@ -64,7 +64,8 @@ def test_method_softmax_and_positional_criterion_arguments():
 
         def step(net, x, y):
             return criterion(net(x).softmax(0), y)
-        """
+        """,
+        code="LL103",  # LL402 reports the batch dim too
     )
     assert spec.dim == 0
     assert spec.ignore_index == 3
@@ -145,3 +146,19 @@ def test_a_finding_without_origin_is_not_traced():
         origin = None
 
     assert spec_for(Bare()) is None
+
+
+def test_kl_div_with_batchmean():
+    _, spec = _only(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        kl = nn.KLDivLoss(reduction="batchmean")
+
+        def distill(student_logits, teacher_probs):
+            return kl(F.softmax(student_logits, dim=1), teacher_probs)
+        """,
+        code="LL301",
+    )
+    assert (spec.activation, spec.loss, spec.reduction, spec.dim) == ("softmax", "KLDivLoss", "batchmean", 1)

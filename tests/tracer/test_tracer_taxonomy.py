@@ -27,6 +27,27 @@ TAXONOMY = {
     ("log_softmax", "log", "NLLLoss"): "acceptable",  # LL105
     ("logsigmoid", "log", None): "acceptable",  # LL206
 }
+# Beyond the quiz (taxonomy.md's table and the rules of issue 7).
+BEYOND = {
+    ("log_softmax", "direct", "KLDivLoss"): "best",
+    ("softmax", "direct", "KLDivLoss"): "wrong",
+    ("sigmoid", "direct", "KLDivLoss"): "wrong",
+    ("none", "direct", "MultiLabelSoftMarginLoss"): "best",
+    ("sigmoid", "direct", "MultiLabelSoftMarginLoss"): "wrong",
+    # Measured, not in taxonomy.md: torch computes SoftMarginLoss as log(1 + exp(-y*x)) and
+    # overflows from a margin of -88.72 in float32 (loss inf, gradient NaN), where
+    # BCEWithLogitsLoss on the same logits and (y+1)/2 targets stays finite.
+    ("none", "direct", "SoftMarginLoss"): "acceptable",
+    ("sigmoid", "direct", "SoftMarginLoss"): "wrong",
+    ("softmax", "direct", "BCEWithLogitsLoss"): "wrong",
+    ("softmax", "direct", "BCELoss"): "wrong",
+    ("sigmoid", "direct", "NLLLoss"): "wrong",
+}
+ALL = {**TAXONOMY, **BEYOND}
+# A disagreement between the numbers and the catalog is a bug in one of them: fix it, do not
+# list it here. (logits + SoftMarginLoss was one: the catalog said best, the numbers showed
+# an overflow from a margin of 88.72; rules/accepted.toml now says acceptable.)
+KNOWN_DISAGREEMENTS: dict[tuple, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +56,26 @@ def measured():
     return {(r["activation"], r["spelling"], r["loss"]): r for r in rows}
 
 
-def test_the_table_covers_both_quiz_tables_and_the_expression_rules():
-    keys = {(s.activation, s.spelling, s.loss) for s in table.ROWS}
-    assert keys == set(TAXONOMY)
+def test_the_table_covers_both_quiz_tables_the_expression_rules_and_beyond():
+    assert {(s.activation, s.spelling, s.loss) for s in table.ROWS} == set(TAXONOMY)
+    assert {(s.activation, s.spelling, s.loss) for s in table.BEYOND} == set(BEYOND)
 
 
-@pytest.mark.parametrize("key", sorted(TAXONOMY, key=str), ids=lambda k: "-".join(str(p) for p in k))
+def _id(key) -> str:
+    return "-".join(str(p) for p in key)
+
+
+def _catalog_case(key):
+    reason = KNOWN_DISAGREEMENTS.get(key)
+    return pytest.param(key, marks=pytest.mark.xfail(reason=reason, strict=True)) if reason else key
+
+
+@pytest.mark.parametrize("key", sorted(ALL, key=str), ids=_id)
 def test_numbers_give_the_taxonomy_verdict(measured, key):
-    assert measured[key]["verdict"] == TAXONOMY[key], measured[key]["why"]
+    assert measured[key]["verdict"] == ALL[key], measured[key]["why"]
 
 
-@pytest.mark.parametrize("key", sorted(TAXONOMY, key=str), ids=lambda k: "-".join(str(p) for p in k))
+@pytest.mark.parametrize("key", [_catalog_case(k) for k in sorted(ALL, key=str)], ids=_id)
 def test_numbers_agree_with_the_rule_catalog(measured, key):
     row = measured[key]
     if row["static_verdict"] is None:
@@ -61,10 +91,12 @@ def test_expression_rules_are_in_the_catalog():
 
 
 def test_a_disagreement_is_reported(measured):
-    rows = [dict(r) for r in measured.values()]
+    rows = [dict(r) for r in measured.values() if r["agree"]]
+    assert table.disagreements(rows) == [] and "verdicts agree with the numbers" in table.render(rows)
     rows[0]["static_verdict"], rows[0]["agree"] = "wrong", False
-    assert table.disagreements(rows) == [rows[0]]
-    assert "1 of 14 verdicts disagree" in table.render(rows)
+    assert table.disagreements(rows) == [rows[0]] and table.failed(rows)
+    expected = len(table.disagreements(rows))
+    assert f"{expected} of {len(rows)} verdicts disagree" in table.render(rows)
 
 
 def test_gradient_ratios_match_the_taxonomy(measured):
@@ -119,9 +151,17 @@ def test_log_of_sigmoid_breaks_at_minus_88_7(measured):
     assert stability["gradient"]["scenario"] == "z = -t"
 
 
-@pytest.mark.parametrize("key", [k for k, v in TAXONOMY.items() if v in ("best", "fine")], ids=str)
+@pytest.mark.parametrize("key", [k for k, v in ALL.items() if v in ("best", "fine")], ids=_id)
 def test_best_and_fine_pairs_never_depart(measured, key):
     assert measured[key]["stability"]["stable"]
+
+
+def test_soft_margin_loss_overflows_where_bce_with_logits_does_not(measured):
+    stability = measured[("none", "direct", "SoftMarginLoss")]["stability"]
+    assert round(stability["loss"]["from"], 2) == 88.72 and stability["loss"]["how"] == "inf"
+    assert stability["gradient"]["how"] == "nan"
+    assert "confidently wrong" in stability["gradient"]["scenario"]
+    assert measured[("none", "direct", "BCEWithLogitsLoss")]["stability"]["stable"]
 
 
 @pytest.mark.parametrize(

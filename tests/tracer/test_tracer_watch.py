@@ -118,6 +118,17 @@ def test_log_of_softmax_and_logits_into_nll():
         ("LL105", "torch.log(softmax)"), ("LL105", "torch.log(softmax)"), ("LL101", "nn.Linear")]
 
 
+def test_beyond_the_quiz_losses():
+    z, target = torch.randn(6, 4), torch.softmax(torch.randn(6, 4), dim=1)
+    with losslint.watch(action="collect") as w:
+        nn.KLDivLoss(reduction="batchmean")(F.softmax(z, dim=1), target)
+        nn.KLDivLoss(reduction="batchmean")(F.log_softmax(z, dim=1), target)  # right
+        nn.MultiLabelSoftMarginLoss()(torch.sigmoid(z), (target > 0.25).float())
+        F.soft_margin_loss(torch.sigmoid(z[:, 0]), torch.ones(6))
+    assert [(r.code, r.loss) for r in w.reports] == [
+        ("LL301", "KLDivLoss"), ("LL304", "MultiLabelSoftMarginLoss"), ("LL305", "SoftMarginLoss")]
+
+
 def test_correct_pairs_and_inference_softmax_are_silent():
     model = Net(None)
     x, y = torch.randn(6, 12), torch.randint(0, 5, (6,))

@@ -1,0 +1,305 @@
+"""How long losslint takes on a tree, beside the libcst parse floor and ruff, in one run.
+
+    python benchmarks/bench.py TREE [--jobs 2] [--repeat 3] [--json results.json]
+    python benchmarks/bench.py --synthetic 300          # a generated tree, for CI-size runs
+
+Every step runs in a fresh process, on a private copy of the tree's Python files; the time
+is wall-clock (the median of --repeat runs) and the memory is the peak RSS of the largest
+process of the step (os.wait4: the main process or one of its workers, whichever is
+larger). Steps:
+
+  parse, 1 / 2 processes   bare libcst.parse_module of every file: the floor a libcst
+                           linter cannot go below without skipping files
+  losslint cold            `losslint check` with an empty cache
+  losslint warm            the same again: cache present, nothing changed
+  losslint touched         after appending a comment to one file (a file it parses)
+  ruff cold / warm         `ruff check --select ALL --isolated`, without / with its cache
+  scaling                  losslint cold on 1x, 2x and 4x copies of the tree
+  big file                 losslint cold on one generated 20,000-line file
+
+Targets (issue 6): cold <= parse with 2 processes; warm <= ruff warm; touched close to
+warm; peak RSS < 150 MiB; time and memory linear in the number of copies; the big file
+in seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synthetic  # noqa: E402
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+SUFFIXES = (".py", ".pyi")
+EXCLUDED_DIRS = {"__pycache__", ".git", ".venv", "venv", "build", "dist", "node_modules"}
+
+# The floor: parse every file listed in argv[1] with libcst, in argv[2] processes.
+_PARSE_FLOOR = r"""
+import sys
+from multiprocessing import get_context
+import libcst
+
+def parse(path):
+    with open(path, "rb") as handle:
+        source = handle.read().decode("utf-8-sig", "replace")
+    try:
+        libcst.parse_module(source)
+    except Exception:
+        pass
+
+if __name__ == "__main__":
+    paths = open(sys.argv[1]).read().split("\n")
+    jobs = int(sys.argv[2])
+    if jobs == 1:
+        for path in paths:
+            parse(path)
+    else:
+        paths.sort(key=lambda p: -len(open(p, "rb").read()))
+        with get_context("fork" if sys.platform.startswith("linux") else "spawn").Pool(jobs) as pool:
+            for _ in pool.imap_unordered(parse, paths, chunksize=1):
+                pass
+"""
+
+
+def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS of the largest process in MiB, CPU seconds of the process
+    and its workers) of one run."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    if process.stderr:
+        process.stderr.close()
+    rss_kib = usage.ru_maxrss / (1024 if sys.platform == "darwin" else 1)  # bytes on macOS
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"bench: `{' '.join(command)}` failed ({process.returncode}):\n{stderr[-2000:]}")
+    return elapsed, rss_kib / 1024, usage.ru_utime + usage.ru_stime
+
+
+def python_files(tree: Path) -> list[Path]:
+    found = []
+    for directory, dirnames, filenames in os.walk(tree):
+        dirnames[:] = sorted(d for d in dirnames if d not in EXCLUDED_DIRS and not d.startswith("."))
+        found += [Path(directory) / name for name in sorted(filenames) if name.endswith(SUFFIXES)]
+    return found
+
+
+def copy_tree(source: Path, target: Path) -> Path:
+    """Copy only the Python files (and so every __init__.py) of `source` into target/name."""
+    destination = target / source.name
+    for path in python_files(source):
+        out = destination / path.relative_to(source)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, out)
+    return destination
+
+
+def count_lines(paths: list[Path]) -> int:
+    return sum(path.read_bytes().count(b"\n") for path in paths)
+
+
+class Bench:
+    def __init__(self, args, work: Path) -> None:
+        self.args = args
+        self.work = work
+        self.rows: list[dict] = []
+        self.commands: dict[str, str] = {}
+        self._caches = 0
+
+    def losslint(self, paths: list[Path], cache: Path | None) -> list[str]:
+        command = [sys.executable, "-m", "losslint", "check", *map(str, paths), "--isolated"]
+        command += ["--output-format", "concise", "--jobs", str(self.args.jobs)]
+        command += ["--cache-dir", str(cache)] if cache is not None else ["--no-cache"]
+        return command
+
+    def fresh_cache(self) -> Path:
+        self._caches += 1
+        return self.work / f"cache-{self._caches}"
+
+    def step(self, name: str, make_command, repeat: int | None = None, before=None) -> dict:
+        """Run a step --repeat times (make_command() gives each run's command)."""
+        times, peaks, cpus = [], [], []
+        for _ in range(repeat or self.args.repeat):
+            if before is not None:
+                before()
+            command = make_command()
+            elapsed, peak, cpu = measure(command, cwd=self.work)
+            times.append(elapsed)
+            peaks.append(peak)
+            cpus.append(cpu)
+        row = {
+            "step": name,
+            "seconds": statistics.median(times),
+            "cpu_seconds": statistics.median(cpus),
+            "runs": times,
+            "peak_rss_mib": max(peaks),
+        }
+        self.commands[name] = " ".join(command)
+        self.rows.append(row)
+        print(f"  {name:<44} {row['seconds']:7.2f} s {row['cpu_seconds']:8.2f} s {row['peak_rss_mib']:7.1f} MiB", flush=True)
+        return row
+
+    def floor(self, files: list[Path], jobs: int) -> dict:
+        listing = self.work / "files.txt"
+        listing.write_text("\n".join(map(str, files)))
+        script = self.work / "parse_floor.py"
+        script.write_text(_PARSE_FLOOR)
+        label = f"libcst parse, {jobs} process{'es' if jobs > 1 else ''}"
+        return self.step(label, lambda: [sys.executable, str(script), str(listing), str(jobs)])
+
+
+def run(args) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="losslint-bench-"))
+    try:
+        return _run(args, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(args, work: Path) -> dict:
+    if args.synthetic:
+        source = synthetic.write_tree(work / "generated", args.synthetic, lines=args.lines)
+    else:
+        source = Path(args.tree).resolve()
+        if not source.is_dir():
+            raise SystemExit(f"bench: not a directory: {args.tree}")
+    tree = copy_tree(source, work / "tree")
+    files = python_files(tree)
+    if not files:
+        raise SystemExit(f"bench: no Python files under {source}")
+    bench = Bench(args, work)
+    print(
+        f"tree: {source} ({len(files):,} files, {count_lines(files):,} lines); --jobs {args.jobs}; "
+        f"median of {args.repeat}; {os.cpu_count()} CPUs; Python {platform.python_version()}; {platform.platform()}"
+    )
+    print(f"  {'step':<44} {'wall':>9} {'CPU':>10} {'peak RSS':>11}")
+    parse1 = bench.floor(files, 1)
+    parse2 = bench.floor(files, 2)
+    cold = bench.step("losslint cold (empty cache)", lambda: bench.losslint([tree], bench.fresh_cache()))
+    cache = bench.fresh_cache()
+    measure(bench.losslint([tree], cache), cwd=work)  # fill the cache for warm / touched
+    warm = bench.step("losslint warm (cache, no change)", lambda: bench.losslint([tree], cache))
+    victim = _victim(files)
+    counter = iter(range(1_000_000))
+    touched = bench.step(
+        f"losslint touched ({victim.relative_to(tree)})",
+        lambda: bench.losslint([tree], cache),
+        before=lambda: _append(victim, f"# touched {next(counter)}\n"),
+    )
+    ruff = shutil.which("ruff") or _beside_python("ruff")
+    ruff_rows = {}
+    if ruff and not args.no_ruff:
+        command = [ruff, "check", "--select", "ALL", "--isolated", "--exit-zero", "--quiet"]
+        ruff_cache = work / "ruff-cache"
+        ruff_rows["cold"] = bench.step("ruff --select ALL, no cache", lambda: [*command, "--no-cache", str(tree)])
+        measure([*command, "--cache-dir", str(ruff_cache), str(tree)], cwd=work)
+        ruff_rows["warm"] = bench.step("ruff --select ALL, warm cache", lambda: [*command, "--cache-dir", str(ruff_cache), str(tree)])
+    scaling = []
+    if not args.no_scaling:
+        for copies in (1, 2, 4):
+            roots = []
+            for index in range(copies):
+                roots.append(copy_tree(tree, work / f"scale-{copies}" / f"copy{index}"))
+            scaling.append(bench.step(f"losslint cold, {copies}x copies", lambda: bench.losslint(roots, bench.fresh_cache()), repeat=1))
+    big = None
+    if not args.no_big_file:
+        big_file = synthetic.write_big_file(work / "big" / "big_module.py", lines=args.big_lines)
+        big = bench.step(f"losslint cold, one {args.big_lines:,}-line file", lambda: bench.losslint([big_file], None), repeat=1)
+
+    print("ratios:")
+    _ratio("cold / libcst parse 2 processes", cold, parse2, "target <= 1")
+    _ratio("cold / libcst parse 1 process", cold, parse1, "")
+    if ruff_rows:
+        _ratio("warm / ruff warm", warm, ruff_rows["warm"], "target <= 1")
+        _ratio("warm / ruff no cache", warm, ruff_rows["cold"], "")
+    _ratio("touched / warm", touched, warm, "close to 1")
+    _ratio("cold / touched", cold, touched, "")
+    if scaling:
+        base = scaling[0]
+        for row in scaling[1:]:
+            copies = row["step"].split(", ")[1].split("x")[0]
+            print(
+                f"  {copies}x copies / 1x: time {row['seconds'] / base['seconds']:.2f}, "
+                f"peak RSS {row['peak_rss_mib'] / base['peak_rss_mib']:.2f} (linear: {copies})"
+            )
+    peak = max(r["peak_rss_mib"] for r in (cold, warm, touched))
+    print(f"  peak RSS of cold/warm/touched: {peak:.1f} MiB (target < 150)")
+    print("commands (run in the work directory, a copy of the tree):")
+    for name, command in bench.commands.items():
+        print(f"  {name}: {command}")
+    return {
+        "tree": str(source),
+        "files": len(files),
+        "lines": count_lines(files),
+        "jobs": args.jobs,
+        "repeat": args.repeat,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "rows": bench.rows,
+        "commands": bench.commands,
+    }
+
+
+def _victim(files: list[Path]) -> Path:
+    """The file to touch: the first one that names a loss (losslint always parses those),
+    else the first file."""
+    from losslint import prefilter
+
+    for path in files:
+        if prefilter.scan(path.read_text(encoding="utf-8", errors="replace")).loss:
+            return path
+    return files[0]
+
+
+def _append(path: Path, text: str) -> None:
+    with path.open("a") as handle:
+        handle.write(text)
+
+
+def _beside_python(name: str) -> str | None:
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else None
+
+
+def _ratio(label: str, row: dict, base: dict, target: str) -> None:
+    value = row["seconds"] / base["seconds"] if base["seconds"] else float("inf")
+    print(f"  {label}: {value:.2f}" + (f" ({target})" if target else ""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("tree", nargs="?", help="a directory of Python files")
+    parser.add_argument("--synthetic", type=int, metavar="N", help="generate a tree of N files instead")
+    parser.add_argument("--lines", type=int, default=300, help="lines per generated file (default: 300)")
+    parser.add_argument("--jobs", type=int, default=2, help="losslint --jobs (default: 2)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per step; the median is kept (default: 3)")
+    parser.add_argument("--no-ruff", action="store_true", help="skip ruff even if installed")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the 1x/2x/4x copies")
+    parser.add_argument("--no-big-file", action="store_true", help="skip the single big file")
+    parser.add_argument("--big-lines", type=int, default=20_000, help="lines of the big file (default: 20000)")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args(argv)
+    if bool(args.tree) == bool(args.synthetic):
+        parser.error("give a TREE or --synthetic N (one of them)")
+    results = run(args)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
