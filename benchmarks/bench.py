@@ -206,18 +206,19 @@ def _run(args, work: Path) -> dict:
         ruff_cache = work / "ruff-cache"
         ruff_rows["cold"] = bench.step("ruff --select ALL, no cache", lambda: [*command, "--no-cache", str(tree)])
         measure([*command, "--cache-dir", str(ruff_cache), str(tree)], cwd=work)
-        ruff_rows["warm"] = bench.step("ruff --select ALL, warm cache", lambda: [*command, "--cache-dir", str(ruff_cache), str(tree)])
+        warm_ruff = [*command, "--cache-dir", str(ruff_cache), str(tree)]
+        ruff_rows["warm"] = bench.step("ruff --select ALL, warm cache", lambda: warm_ruff)
     scaling = []
     if not args.no_scaling:
         for copies in (1, 2, 4):
             roots = []
             for index in range(copies):
                 roots.append(copy_tree(tree, work / f"scale-{copies}" / f"copy{index}"))
-            scaling.append(bench.step(f"losslint cold, {copies}x copies", lambda: bench.losslint(roots, bench.fresh_cache()), repeat=1))
-    big = None
+            label = f"losslint cold, {copies}x copies"
+            scaling.append(bench.step(label, lambda: bench.losslint(roots, bench.fresh_cache()), repeat=1))
     if not args.no_big_file:
         big_file = synthetic.write_big_file(work / "big" / "big_module.py", lines=args.big_lines)
-        big = bench.step(f"losslint cold, one {args.big_lines:,}-line file", lambda: bench.losslint([big_file], None), repeat=1)
+        bench.step(f"losslint cold, one {args.big_lines:,}-line file", lambda: bench.losslint([big_file], None), repeat=1)
 
     print("ratios:")
     _ratio("cold / libcst parse 2 processes", cold, parse2, "target <= 1")

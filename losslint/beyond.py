@@ -23,14 +23,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from losslint.analysis import Analysis, arguments, handwritten, ir
-from losslint.analysis.arguments import IMPLICIT_DIM_OPS, UNREAD
+from losslint.analysis import Analysis, arguments, handwritten, ir, torch_api
+from losslint.analysis.arguments import IMPLICIT_DIM_OPS
 from losslint.analysis.evaluate import Evaluator, Frame, TensorV
 from losslint.analysis.facts import CallFact
 from losslint.analysis.pairs import LossCall, Pair, find_loss_calls
-from losslint.analysis import torch_api
-from losslint.catalog import Catalog, Rule
+from losslint.catalog import Catalog
 from losslint.findings import Finding, Related, Site
+from losslint.verdicts import make_finding
 
 SnippetReader = Callable[[Site], str]
 
@@ -252,7 +252,7 @@ class _Checker:
             existing.related.extend(r for r in related if r.site not in known)
             return
         origin = Check(code, site, {"activation": activation, "loss": loss, **details}, applied)
-        self.findings[key] = _finding(rule, rule.message.format(**text), site, related, activation, loss, origin)
+        self.findings[key] = make_finding(rule, rule.message.format(**text), site, related, activation, loss, origin)
 
 
 def _transposed_input(tensor: TensorV) -> bool:
@@ -269,21 +269,3 @@ def _transposed_input(tensor: TensorV) -> bool:
         name = func.name if isinstance(func, ir.Attr) else func.name.rsplit(".", 1)[-1] if isinstance(func, ir.Global) else None
         return name in _TRANSPOSES or name in torch_api.LAYOUT_METHODS
     return False
-
-
-def _finding(rule: Rule, message: str, site: Site, related: list[Related], activation, loss, origin) -> Finding:
-    return Finding(
-        code=rule.code,
-        name=rule.name,
-        message=message,
-        site=site,
-        severity=rule.severity,
-        verdict=rule.verdict,
-        activation=activation,
-        loss=loss,
-        related=related,
-        url=rule.url,
-        noqa_row=site.row,
-        origin=origin,
-        origins=[origin],
-    )

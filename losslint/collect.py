@@ -1,23 +1,27 @@
-"""Sources -> the facts the analysis needs, and the analysis: the fast path of a check.
+"""Sources -> the facts the analysis needs, and the analysis: the fast path of a check
+(docs/performance.md tells the whole story).
 
-    1. prefilter.roots   which files must be parsed (text only)
+    1. prefilter.plan    which files are parsed whatever happens (text only)
     2. facts             from the cache, else parsed (workers.Runner: a process pool when
                          there is enough work), then stored in the cache
-    3. analysis          analysis.analyze with every file's module table; when it resolves
+    3. analysis          analysis.analyze with every file's module table. When it resolves
                          an import to a file left unparsed (the model's definition imported
-                         by train.py), that file is parsed and the analysis runs again,
-                         until nothing is missing: the result is the one a parse of every
-                         file would give
+                         by train.py), or, analyzing a log, looks for callers that a file
+                         left unparsed may hold (its text calls that name), those files are
+                         parsed and the analysis runs again, until nothing is missing: the
+                         result is the one a parse of every file gives
     4. syntax            every file still unparsed gets a cheap syntax check, so that
                          invalid-syntax is reported for every file, as before
-    5. complete()        parses everything left, for callers that need the whole project
-                         (fixes look for every use of a model's output)
+    5. more(), complete() for the caller: parse what later steps' lookups landed on, or
+                         everything left (fixes look for every use of a model's output)
 
-With `prefilter=False` every file is parsed in step 2.
+With `prefilter=False` every file is parsed in step 2. The cache also keeps the files the
+last run parsed (loaded at once next time) and clean-project stamps (known_clean).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from losslint import analysis, prefilter, workers
@@ -51,8 +55,11 @@ class Collected:
     table: prefilter.ModuleTable
     facts: dict[str, FileFacts] = field(default_factory=dict)  # parsed, or failed to parse
     syntax_ok: set[str] = field(default_factory=set)  # checked, not parsed
+    log_callers: set[str] = field(default_factory=set)  # prefilter.Plan.log_callers
+    call_names: dict[str, frozenset[str]] = field(default_factory=dict)  # of those
     analysis: analysis.Analysis | None = None
     stats: Stats = field(default_factory=Stats)
+    found_nothing: bool = False  # set by the caller that judged the analysis
 
     @property
     def complete(self) -> bool:
@@ -70,7 +77,9 @@ def collect(sources: dict[str, str], options: RunOptions | None = None) -> Colle
     hint = _hint(sources, options.cache)
     if options.prefilter:
         scans = {path: prefilter.scan(source) for path, source in sources.items()}
-        wanted = prefilter.roots(scans, collected.table, sources) | hint
+        plan = prefilter.plan(scans, collected.table, sources)
+        wanted = plan.roots | hint
+        collected.log_callers = plan.log_callers
     else:
         wanted = set(sources)
     try:
@@ -79,13 +88,55 @@ def collect(sources: dict[str, str], options: RunOptions | None = None) -> Colle
             _analyze_until_complete(collected, options, runner)
             unparsed = [workers.Task("syntax", p, s) for p, s in sources.items() if p not in collected.facts]
             _run(collected, unparsed, options, runner)
-            if _shadowed(collected, unparsed):
+            if _shadowed(collected):
                 _analyze_until_complete(collected, options, runner)
     finally:
         if options.progress is not None:
             options.progress.close()
     _save_hint(collected, options.cache, hint)
     return collected
+
+
+def _clean_key(sources: dict[str, str], table: prefilter.ModuleTable, settings) -> str:
+    """Everything a check's findings (before noqa) depend on: every file's path, module
+    and text, losslint's code (entry_key's digest) and the settings."""
+    digest = hashlib.blake2b(digest_size=20)
+    for path in sorted(sources):
+        digest.update(f"{path}\0{table.info[path]!r}\0".encode())
+        digest.update(hashlib.blake2b(sources[path].encode("utf-8", "surrogatepass"), digest_size=16).digest())
+    return entry_key("clean-project", "", (), f"{digest.hexdigest()}\0{_settings_text(settings)}")
+
+
+def _settings_text(settings) -> str:
+    if settings is None:
+        return ""
+    fields = getattr(settings, "__dict__", {})
+    return repr(sorted((name, _stable(value)) for name, value in fields.items()))
+
+
+def _stable(value):
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(repr, value))
+    if isinstance(value, dict):
+        return sorted((repr(k), _stable(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_stable(v) for v in value]
+    return repr(value)
+
+
+def known_clean(sources: dict[str, str], settings, options: RunOptions | None) -> bool:
+    """Whether the cache says a check of exactly these files, with this losslint and these
+    settings, found nothing (before noqa): then there is nothing to parse or analyze."""
+    cache = options.cache if options is not None else None
+    if cache is None or not sources:
+        return False
+    return cache.get(_clean_key(sources, prefilter.ModuleTable(list(sources)), settings)) == b"clean"
+
+
+def remember_clean(collected: Collected, settings, options: RunOptions | None) -> None:
+    cache = options.cache if options is not None else None
+    if cache is not None and collected.found_nothing and collected.sources:
+        cache.put(_clean_key(collected.sources, collected.table, settings), b"clean")
 
 
 def _hint_key(sources) -> str:
@@ -106,6 +157,24 @@ def _hint(sources: dict[str, str], cache: FactsCache | None) -> set[str]:
 def _save_hint(collected: Collected, cache: FactsCache | None, previous: set[str]) -> None:
     if cache is not None and set(collected.facts) != previous:
         cache.put(_hint_key(collected.sources), "\n".join(sorted(collected.facts)).encode())
+
+
+def more(collected: Collected, options: RunOptions | None = None) -> bool:
+    """After later steps used the analysis (verdicts, the rules beyond the quiz): parse the
+    files their lookups landed on, if any, and analyze again. -> whether it did."""
+    missing = collected.analysis.project.missing - collected.facts.keys()
+    if not missing:
+        return False
+    options = options or RunOptions()
+    try:
+        with workers.Runner(options.jobs, expected=sum(len(collected.sources[p]) for p in missing)) as runner:
+            _run(collected, [workers.Task("facts", p, collected.sources[p]) for p in sorted(missing)], options, runner)
+            _analyze_until_complete(collected, options, runner)
+    finally:
+        if options.progress is not None:
+            options.progress.close()
+    _save_hint(collected, options.cache, set())
+    return True
 
 
 def complete(collected: Collected, options: RunOptions | None = None) -> Collected:
@@ -129,17 +198,62 @@ def _analyze_until_complete(collected: Collected, options: RunOptions, runner: w
         collected.analysis = analysis.analyze(collected.facts_list(), _known(collected))
         collected.stats.rounds += 1
         missing = collected.analysis.project.missing - collected.facts.keys()
+        if collected.log_callers - collected.facts.keys():
+            missing |= _callers(collected, _log_lookups(collected.analysis))
         if not missing:
             return
         _run(collected, [workers.Task("facts", p, collected.sources[p]) for p in sorted(missing)], options, runner)
 
 
-def _shadowed(collected: Collected, checked: list[workers.Task]) -> bool:
-    """Whether a file that turned out not to parse shares its module name with another
-    file: the module tables the analysis used counted it (see _known), so run it again."""
-    broken = [t.path for t in checked if t.path in collected.facts]
-    names = [collected.table.info[p][0] for p in broken]
+def _log_lookups(result: analysis.Analysis) -> set[str]:
+    """The callee names whose calls the analysis of log calls looks up: torch.log(p) of
+    LL105/LL206 and the hand-written losses (LL501/LL502), whose p may come from a caller.
+    A fresh evaluator redoes that part alone, so that the loss side's lookups (their
+    callers are roots already) do not count."""
+    from losslint.analysis import handwritten
+    from losslint.analysis.evaluate import Evaluator
+    from losslint.analysis.pairs import find_unstable_logs
+
+    project = result.project
+    table = project.calls_by_callee
+    if not hasattr(table, "asked"):
+        return set()
+    table.asked = set()
+    evaluator = Evaluator(project)
+    find_unstable_logs(project, evaluator)
+    for match in handwritten.find(project):  # as beyond.py's LL501/LL502 evaluate them
+        for frame in evaluator.contexts(match.func):
+            evaluator.values(match.probs, frame)
+    return table.asked
+
+
+def _callers(collected: Collected, asked: set[str]) -> set[str]:
+    """Unparsed files among the log's possible callers (prefilter.Plan.log_callers) that
+    may call one of the `asked` names: the analysis looked for the callers of functions or
+    the constructions of classes so named. `__init__` is left out: the analysis reads
+    those calls only inside a method it already has."""
+    names = asked - {"__init__"}
+    if not names:
+        return set()
+    found = set()
+    for path in collected.log_callers:
+        source = collected.sources[path]
+        if path in collected.facts:
+            continue
+        called = collected.call_names.get(path)
+        if called is None:
+            called = collected.call_names[path] = prefilter.call_names(source)
+        if not called.isdisjoint(names):
+            found.add(path)
+    return found
+
+
+def _shadowed(collected: Collected) -> bool:
+    """Whether a file that does not parse shares its module name with another file: the
+    module tables of the last analysis may have counted it (see _known): run it again."""
+    names = [collected.table.info[p][0] for p, f in collected.facts.items() if f.syntax_error is not None]
     return any(name and len(collected.table.by_name.get(name, ())) > 1 for name in names)
+
 
 
 def _known(collected: Collected) -> tuple[dict, dict]:
@@ -160,6 +274,12 @@ def _known(collected: Collected) -> tuple[dict, dict]:
 
 def _run(collected: Collected, tasks: list[workers.Task], options: RunOptions, runner: workers.Runner) -> None:
     """Fill collected.facts / syntax_ok from the cache or by running the tasks."""
+    todo, finished = _prepare(collected, tasks, options)
+    runner.run(todo, finished)
+
+
+def _prepare(collected: Collected, tasks: list[workers.Task], options: RunOptions):
+    """Take what the cache has; -> (the tasks left to run, the callback for their results)."""
     cache = options.cache
     keys: dict[str, str] = {}
     todo: list[workers.Task] = []
@@ -188,7 +308,7 @@ def _run(collected: Collected, tasks: list[workers.Task], options: RunOptions, r
             options.progress.update(stats.done, stats.computed)
 
     stats.computed += len(todo)
-    runner.run(todo, finished)
+    return todo, finished
 
 
 def _store(collected: Collected, task: workers.Task, result: FileFacts | None) -> None:

@@ -20,12 +20,11 @@ import io
 import os
 import pickle
 import sys
-import tempfile
 import time
 import zlib
 from pathlib import Path
 
-from losslint import __version__
+from losslint import __version__, atomic
 from losslint.analysis import ir
 
 ENV_VAR = "LOSSLINT_CACHE_DIR"
@@ -186,17 +185,5 @@ class FactsCache:
 
 
 def _write_atomic(target: Path, data: bytes) -> None:
-    """Write a temporary file beside `target` and rename it over `target`: readers see
-    the old bytes or the new ones, never a part."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide a shared CI cache from others
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    # 0644: mkstemp's 0600 would hide a cache shared on a CI machine from other users.
+    atomic.write_atomic(target, data, mode=0o644)

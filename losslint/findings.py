@@ -93,6 +93,12 @@ class Finding:
         """The notebook cell of the finding's site (None outside notebooks)."""
         return self.site.cell
 
+    @classmethod
+    def problem(cls, name: str, message: str, path: str, row: int = 1, column: int = 1) -> "Finding":
+        """A finding that is not a rule's: invalid-syntax, io-error (code None, like ruff)."""
+        position = Position(row, column)
+        return cls(code=None, name=name, message=message, site=Site(path, position, position), severity="error")
+
     def sort_key(self) -> tuple:
         return (self.site.path, self.site.cell or 0, self.site.start.row, self.site.start.column, self.code or "")
 

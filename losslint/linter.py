@@ -11,11 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from losslint import analysis, beyond, catalog, collect, fixes, noqa, notebook, verdicts
+from losslint import (
+    beyond,
+    catalog,
+    collect,
+    fixes,
+    noqa,
+    notebook,
+    verdicts,
+    workers,
+)
 from losslint.collect import RunOptions
 from losslint.config import Settings
 from losslint.discovery import find_files
-from losslint.findings import Finding, Position, Site
+from losslint.findings import Finding, Site
 
 
 @dataclass
@@ -64,13 +73,25 @@ def check_sources(sources: dict[str, str], settings: Settings | None = None, run
     """Lint in-memory sources as one project: {path: source}. `settings` selects rules
     (default: all); noqa comments are honoured either way. `run`: processes, cache and
     progress (collect.RunOptions; default: this process only, no cache)."""
+    with workers.gc_paused():  # millions of long-lived objects: see workers.gc_paused
+        return _check_sources(sources, settings, run)
+
+
+def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunOptions | None) -> list[Finding]:
+    if collect.known_clean(sources, settings, run):  # unchanged since a run that found nothing
+        findings = noqa.apply([], sources, settings)
+        if not findings:
+            return findings
     collected = collect.collect(sources, run)  # only the files that matter are parsed
     findings, result = _judge(collected, sources, settings)
+    while collect.more(collected, run):  # judging looked into files not parsed yet
+        findings, result = _judge(collected, sources, settings)
     if not collected.complete and any(f.origin is not None for f in findings):
         # Fixes look for every use of a model's output and of a criterion: give them the
         # whole project (the findings stay the same: the prefilter never costs recall).
         findings, result = _judge(collect.complete(collected, run), sources, settings)
     fixes.attach(findings, result, sources, catalog.load())  # finding.fix, for what remains
+    collect.remember_clean(collected, settings, run)
     return findings
 
 
@@ -80,6 +101,7 @@ def _judge(collected: collect.Collected, sources: dict[str, str], settings: Sett
     lines = {path: source.splitlines() for path, source in sources.items()}
     findings += verdicts.judge(result.pairs, result.logs, catalog.load(), lambda site: snippet(lines, site))
     findings = beyond.judge(result, catalog.load(), lambda site: snippet(lines, site), findings)  # LL3xx-LL6xx
+    collected.found_nothing = not findings  # before noqa: a clean project (see collect.known_clean)
     findings = noqa.apply(findings, sources, settings)  # selection, suppression, LL901; sorted
     return findings, result
 
@@ -101,23 +123,9 @@ def snippet(lines: dict[str, list[str]], site: Site, limit: int = 60) -> str:
 
 
 def _syntax_error(path: str, error) -> Finding:
-    position = Position(error.row, error.column)
-    return Finding(
-        code=None,
-        name="invalid-syntax",
-        message=error.message,
-        site=Site(path, position, position),
-        severity="error",
-    )
+    return Finding.problem("invalid-syntax", error.message, path, error.row, error.column)
 
 
 def _file_error(path: str, exc: Exception) -> Finding:
     reason = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else (exc.strerror or str(exc))
-    position = Position(1, 1)
-    return Finding(
-        code=None,
-        name="io-error",
-        message=f"Failed to read file: {reason}",
-        site=Site(path, position, position),
-        severity="error",
-    )
+    return Finding.problem("io-error", f"Failed to read file: {reason}", path)

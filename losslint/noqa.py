@@ -20,8 +20,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import stat
-import tempfile
 import tokenize
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from losslint import catalog
+from losslint.atomic import write_atomic
 from losslint.config import Settings
 from losslint.findings import Edit, Finding, Fix, Position, Site
 
@@ -337,16 +336,3 @@ def _add_to_file(path: Path, rows: dict[int, set[str]], skipped: list[str]) -> i
     return changed
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same directory, keeping the file's mode."""
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise

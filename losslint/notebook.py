@@ -19,11 +19,11 @@ import difflib
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from losslint.atomic import write_atomic
 from losslint.findings import Edit, Finding, Fix, Position, Related, Site
 
 SUFFIX = ".ipynb"
@@ -45,14 +45,7 @@ class NotebookError(ValueError):
         self.column = column
 
     def finding(self, path: str) -> Finding:
-        position = Position(self.row, self.column)
-        return Finding(
-            code=None,
-            name="io-error",
-            message=f"Failed to read notebook: {self}",
-            site=Site(path, position, position),
-            severity="error",
-        )
+        return Finding.problem("io-error", f"Failed to read notebook: {self}", path, self.row, self.column)
 
 
 @dataclass
@@ -408,21 +401,5 @@ def write_fixed(path: str | os.PathLike, fixed_source: str) -> bool:
     text = apply_source(notebook, fixed_source)
     if text == notebook.text:
         return False
-    _atomic_write(Path(path), text)
+    write_atomic(Path(path), text.encode("utf-8"))
     return True
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    mode = path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

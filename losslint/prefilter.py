@@ -9,14 +9,17 @@ a *root* (parsed whatever happens) when
   - it names a loss, or imports (directly or through other files) a file that names one:
     its calls may be loss calls, and it may call, construct or subclass what is in there
     (a train.py whose criterion comes from `build_loss()` has no loss word of its own);
-  - it says `log` (torch.log, x.log()) and it, or a file that imports it (directly or
-    not), names an activation or imports a file that does: the log's argument may be
-    the model's output, passed in by a caller (LL105/LL206, hand-written LL501/LL502);
-    those importers are roots too, as the calling contexts.
+  - it takes the log of a tensor (torch.log(p), p.log()): LL105/LL206 and the
+    hand-written losses LL501/LL502 start there.
 
-Everything else is parsed only when the analysis of a parsed file resolves an import to
-it (the model's definition in models.py, with nothing but nn.Linear in it):
-losslint/collect.py does that, transitively, through analysis.project's `missing`.
+Everything else is parsed only when the analysis of parsed files asks for it: when it
+resolves an import to it (the model's definition in models.py, with nothing but nn.Linear
+in it), or, for a file that imports (directly or not) a file taking a log, when the
+analysis looks for the callers of a function or the constructions of a class that the
+file calls by name (train.py passing the model's output to losses.binary_ce(p, y)).
+Callers of the loss side need no such care: whoever calls into a file that names a loss
+imports it, so is a root already. losslint/collect.py does the loading, transitively,
+through analysis.project's `missing` and `calls_by_callee.asked`.
 
 "Imports" here is read from the text with regular expressions, and over-approximated
 (a module name counts under every import root; a package's submodules count when the
@@ -55,10 +58,9 @@ def _tables(predicate) -> list[str]:
     ]
 
 
-# LOSS_CLASSES, LOSS_FUNCTIONS, ... / ACTIVATION_LAYERS, ..., LOG_OF / LOG_FUNCTIONS, LOG_METHODS
+# LOSS_CLASSES, LOSS_FUNCTIONS, ... / ACTIVATION_LAYERS, ACTIVATION_FUNCTIONS, ..., LOG_OF
 LOSS_WORDS = _words(_tables(lambda name: "LOSS" in name))
 ACTIVATION_WORDS = _words(_tables(lambda name: "ACTIVATION" in name or name == "LOG_OF"))
-LOG_WORDS = _words(_tables(lambda name: name.startswith("LOG_") and name != "LOG_OF"))
 
 
 def _minimal(words: frozenset[str]) -> tuple[str, ...]:
@@ -92,30 +94,38 @@ def _has_word(source: str, words: frozenset[str], needles: tuple[str, ...]) -> b
     return False
 
 
-_LOG_RE = re.compile(r"log_?\b")  # starts with a literal: the regex engine's fast path
-# Objects whose .log(...) is not a tensor's: Lightning's self.log, math.log, numpy's,
-# logging's and loggers'.
-_NOT_TENSORS = frozenset({"self", "math", "cmath", "np", "numpy", "logging", "mlflow", "wandb"})
+# What the analyzer takes for a log (torch_api.LOG_FUNCTIONS / LOG_METHODS), in text:
+#   torch.log(p), torch.special.log(p), T.log(p) after `import torch as T`, f = torch.log
+#   p.log(), p.log_()          (the tensor methods take no argument: self.log("loss", v),
+#                               math.log(x) and logger.log(...) are not these)
+#   log(p)                     after `from torch import log`
+_LOG_OWNERS = frozenset(name.rsplit(".", 2)[-2] for name in torch_api.LOG_FUNCTIONS if "." in name)
+_LOG_NAMES = sorted({n.rsplit(".", 1)[-1] for n in torch_api.LOG_FUNCTIONS} | set(torch_api.LOG_METHODS), key=len, reverse=True)
+_LOG_RE = re.compile(r"(?:" + "|".join(map(re.escape, _LOG_NAMES)) + r")\b")
+_NOT_TENSORS = frozenset({"self", "math", "cmath", "np", "numpy", "logging", "logger", "log"})
+_TORCH_ALIAS_RE = re.compile(r"import[ \t]+torch(?:\.special)?[ \t]+as[ \t]+(\w+)")
+_LOG_IMPORT_RE = re.compile(r"from[ \t]+torch(?:\.special)?[ \t]+import[^\n]*\blog\b")
 
 
 def _has_log(source: str) -> bool:
-    """torch.log(p), log(p), p.log(), p.log_(), f = torch.log; but not self.log(...),
-    math.log(x), logger.log(...), logging, log_dir."""
+    owners: set[str] | None = None
     for match in _LOG_RE.finditer(source):
         start, end = match.span()
         before = source[start - 1] if start else ""
-        after = source[end:end + 80].lstrip()
         if before == ".":
             owner = start - 1
             while owner > 0 and _is_word_char(source[owner - 1]):
                 owner -= 1
-            name = source[owner:start - 1]
-            if name in _NOT_TENSORS or "log" in name.lower():
-                continue
-            if not (after.startswith("=") and not after.startswith("==")):
+            name = source[owner : start - 1]
+            if owners is None:
+                owners = set(_LOG_OWNERS) | set(_TORCH_ALIAS_RE.findall(source))
+            if name in owners:
                 return True
-        elif not _is_word_char(before) and after.startswith("("):
-            return True
+            if name not in _NOT_TENSORS and source[end : end + 20].replace(" ", "").startswith("()"):
+                return True
+        elif not _is_word_char(before) and source[end : end + 20].lstrip().startswith("("):
+            if source[max(0, start - 4) : start] != "def " and _LOG_IMPORT_RE.search(source):
+                return True
     return False
 
 
@@ -308,23 +318,38 @@ class ModuleTable:
         return found
 
 
-def roots(scans: dict[str, Scan], table: ModuleTable, sources: dict[str, str]) -> set[str]:
-    """The files that must be parsed whatever the analysis of others finds (see above)."""
+@dataclass
+class Plan:
+    roots: set[str]  # parsed whatever happens
+    log_callers: set[str]  # may call into a file that takes a log: parsed if they call a
+    # function or class whose callers the analysis looks for (see losslint/collect.py)
+
+
+def plan(scans: dict[str, Scan], table: ModuleTable, sources: dict[str, str]) -> Plan:
+    """Which files are roots (see above), and which may be calling contexts of a log."""
     importers: dict[str, set[str]] = defaultdict(set)  # file -> files that import it
     for path, found in scans.items():
         for item in found.imports:
             for target in table.targets(item, path, sources[path]):
                 if target != path:
                     importers[target].add(path)
-    found = _upstream({p for p, s in scans.items() if s.loss}, importers)
-    reach_activation = _upstream({p for p, s in scans.items() if s.activation}, importers)
-    for path in (p for p, s in scans.items() if s.log):
-        # torch.log(p) in `path` sees an activation if some file (`path` itself, or one of
-        # its callers) reaches both: those callers are its contexts.
-        both = _upstream({path}, importers) & reach_activation
-        if both:
-            found |= both | {path}
-    return found
+    logs = {p for p, s in scans.items() if s.log}
+    roots = _upstream({p for p, s in scans.items() if s.loss}, importers) | logs
+    return Plan(roots, _upstream(logs, importers) - roots)
+
+
+def roots(scans: dict[str, Scan], table: ModuleTable, sources: dict[str, str]) -> set[str]:
+    return plan(scans, table, sources).roots
+
+
+# `name(` where a call's callee name is `name` (f(x), obj.f(x), f(a)(b)); not `def name(`.
+_CALL_NAME_RE = re.compile(r"(?<!def )(?<!class )\b([^\W\d]\w*)\s*\(")
+
+
+def call_names(source: str) -> frozenset[str]:
+    """Every name a call in the file may be a call of (a superset: strings and comments
+    count too)."""
+    return frozenset(_CALL_NAME_RE.findall(source))
 
 
 def _upstream(start: set[str], importers: dict[str, set[str]]) -> set[str]:

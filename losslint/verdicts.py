@@ -65,16 +65,16 @@ def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
         related = [Related(use.call_site, f"{use.loss} computed here")]
         if use.ctor_site is not None:
             related.append(Related(use.ctor_site, f"{use.loss} created here"))
-    return _finding(rule, message, site, related, pair.activation, use.loss, pair)
+    return make_finding(rule, message, site, related, pair.activation, use.loss, pair)
 
 
 def _expression_finding(rule: Rule, tensor: TensorV, snippet: SnippetReader, pair: Pair | None) -> Finding:
     message = rule.message.format(activation=f"`{snippet(tensor.site)}`", loss=f"`{pair.use.loss}`" if pair else "the loss")
     related = [Related(pair.use.call_site, f"{pair.use.loss} computed here")] if pair else []
-    return _finding(rule, message, tensor.site, related, tensor.kind, pair.use.loss if pair else None, pair or tensor)
+    return make_finding(rule, message, tensor.site, related, tensor.kind, pair.use.loss if pair else None, pair or tensor)
 
 
-def _finding(rule: Rule, message: str, site: Site, related: list[Related], activation: str, loss: str | None, origin) -> Finding:
+def make_finding(rule: Rule, message: str, site: Site, related: list[Related], activation: str, loss: str | None, origin) -> Finding:
     return Finding(
         code=rule.code,
         name=rule.name,

@@ -713,7 +713,9 @@ class Evaluator:
             return (self.instance(func.key, node, frame),)
         if isinstance(func, FuncV):
             facts = self.project.functions.get(func.key)
-            if facts is None:
+            if facts is None or _recursing(frame, func.key):
+                # A recursive function (unwrap(model.module)) would be followed into itself
+                # once per call site and level: exponential. Its value is not modelled.
                 return (UNKNOWN,)
             offset = 1 if func.bound is not None else 0
             callee = self.frame(func.key, node, frame, func.bound, offset)
@@ -850,6 +852,15 @@ class Evaluator:
                 facts = self.project.functions[forward[0].key]
                 return self.value(facts.returns, self.frame(facts.key, OPAQUE_ARGS, None, layer, 1))
         return UNKNOWN
+
+
+def _recursing(frame: Frame | None, func: str) -> bool:
+    """Whether `func` is already being evaluated in this chain of calls."""
+    while frame is not None:
+        if frame.func == func:
+            return True
+        frame = frame.caller
+    return False
 
 
 def _dedupe(values: tuple[Value, ...]) -> tuple[Value, ...]:

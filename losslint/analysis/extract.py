@@ -314,20 +314,20 @@ class _Extractor:
     def import_statement(self, node: cst.Import | cst.ImportFrom, env: dict[str, ir.IR]) -> None:
         if isinstance(node, cst.Import):
             for alias in node.names:
-                dotted = _dotted(alias.name)
+                dotted = dotted_name(alias.name)
                 if alias.asname is not None:
                     env[_asname(alias)] = ir.Global(dotted, "", origin=self.path)
                 else:
                     top = dotted.split(".")[0]
                     env[top] = ir.Global(top, "", origin=self.path)
             return
-        module = _dotted(node.module) if node.module is not None else ""
+        module = dotted_name(node.module) if node.module is not None else ""
         level = len(node.relative)
         if isinstance(node.names, cst.ImportStar):
             self.facts.star_imports.append(ir.Global(module, "", level=level, origin=self.path))
             return
         for alias in node.names:
-            name = _dotted(alias.name)
+            name = dotted_name(alias.name)
             local = _asname(alias) if alias.asname is not None else name
             env[local] = ir.Global(module, name, level=level, origin=self.path)
 
@@ -608,11 +608,12 @@ def _else_body(orelse: cst.If | cst.Else | None) -> Sequence[cst.CSTNode]:
     return orelse.body.body
 
 
-def _dotted(node: cst.BaseExpression) -> str:
+def dotted_name(node: cst.BaseExpression | None) -> str:
+    """`torch.nn.functional` for the Name/Attribute chain that spells it, else ""."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
+        return f"{dotted_name(node.value)}.{node.attr.value}"
     return ""
 
 
@@ -623,7 +624,7 @@ def _asname(alias: cst.ImportAlias) -> str:
 def _decorator_name(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Call):
         node = node.func
-    return _dotted(node).rsplit(".", 1)[-1]
+    return dotted_name(node).rsplit(".", 1)[-1]
 
 
 def _callee_name(node: cst.BaseExpression) -> str | None:

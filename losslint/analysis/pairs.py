@@ -11,7 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from losslint.analysis import ir, torch_api
-from losslint.analysis.evaluate import CriterionV, Evaluator, ExternalV, Frame, LossFnV, TensorV, Value
+from losslint.analysis.evaluate import (
+    CriterionV,
+    Evaluator,
+    ExternalV,
+    Frame,
+    LossFnV,
+    TensorV,
+    Value,
+)
 from losslint.analysis.facts import CallFact
 from losslint.analysis.project import Project
 from losslint.findings import Site

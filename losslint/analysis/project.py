@@ -6,7 +6,14 @@ from collections import defaultdict
 from pathlib import Path
 
 from losslint.analysis import ir
-from losslint.analysis.facts import MODULE_BODY, CallFact, ClassFacts, FileFacts, FunctionFacts, key_of
+from losslint.analysis.facts import (
+    MODULE_BODY,
+    CallFact,
+    ClassFacts,
+    FileFacts,
+    FunctionFacts,
+    key_of,
+)
 
 
 def module_name(path: Path) -> tuple[str, str, bool]:
@@ -23,6 +30,18 @@ def module_name(path: Path) -> tuple[str, str, bool]:
         parts.insert(0, directory.name)
         directory = directory.parent
     return ".".join(parts), str(directory), is_package
+
+
+class _AskedNames(defaultdict):
+    """calls_by_callee, remembering which callee names were looked up with get()."""
+
+    def __init__(self, table: dict[str, list[CallFact]]) -> None:
+        super().__init__(list, table)
+        self.asked: set[str] = set()
+
+    def get(self, key, default=None):
+        self.asked.add(key)
+        return super().get(key, default)
 
 
 class Project:
@@ -45,10 +64,13 @@ class Project:
         # The prefilter (losslint/prefilter.py) leaves some files unparsed. `known` holds the
         # two tables above built from every file of the run, so that imports resolve as if
         # all were parsed; a lookup that lands on an unparsed file answers None and is
-        # remembered in `missing`: losslint/collect.py parses those and analyzes again.
+        # remembered in `missing`. Callers in unparsed files would be missing from
+        # calls_by_callee: it remembers the names looked up (`asked`). losslint/collect.py
+        # parses what both point at and analyzes again.
         self.missing: set[str] = set()
         if known is not None:
             self.modules, self.modules_by_name = known
+            self.calls_by_callee = _AskedNames(self.calls_by_callee)
 
     # --- lookups --------------------------------------------------------------------------
 

@@ -16,7 +16,15 @@ import json
 import sys
 
 from losslint.tracer import MISSING_TORCH, TorchMissing, TraceError
-from losslint.tracer.spec import ACTIVATIONS, DTYPES, LOSSES, REDUCTIONS, SPELLINGS, PairSpec, SpecError
+from losslint.tracer.spec import (
+    ACTIVATIONS,
+    DTYPES,
+    LOSSES,
+    REDUCTIONS,
+    SPELLINGS,
+    PairSpec,
+    SpecError,
+)
 
 
 def add_parser(sub) -> None:

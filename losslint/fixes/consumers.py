@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from losslint.analysis.extract import dotted_name as dotted
 from losslint.findings import Site
-from losslint.fixes.imports import dotted
 from losslint.fixes.project import ProjectView
 from losslint.fixes.source import SourceFile
 

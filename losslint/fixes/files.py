@@ -11,11 +11,10 @@ Notebooks are written through losslint.notebook (only the changed cells).
 from __future__ import annotations
 
 import os
-import stat
-import tempfile
 from pathlib import Path
 
 from losslint import notebook
+from losslint.atomic import remove_quietly, temporary_beside
 
 BOM = b"\xef\xbb\xbf"
 
@@ -61,40 +60,20 @@ def write_all(fixed: dict[str, str], expected: dict[str, str]) -> list[str]:
     replaced: list[str] = []
     try:
         for path, data in payloads.items():
-            temporaries[path] = _temporary(Path(path), data)
+            temporaries[path] = temporary_beside(Path(path), data)
         for path in payloads:
             os.replace(temporaries[path], path)
             del temporaries[path]
             replaced.append(path)
     except BaseException as exc:
         for temporary in temporaries.values():
-            _unlink(temporary)
+            remove_quietly(temporary)
         for path in replaced:
             try:
-                os.replace(_temporary(Path(path), originals[path]), path)
+                os.replace(temporary_beside(Path(path), originals[path]), path)
             except OSError:
                 pass
         if isinstance(exc, OSError):
             raise WriteError(f"cannot write {getattr(exc, 'filename', None) or 'a file'}: {exc.strerror or exc}") from None
         raise
     return sorted(payloads)
-
-
-def _temporary(path: Path, data: bytes) -> str:
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".losslint-tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, mode)
-    except BaseException:
-        _unlink(temporary)
-        raise
-    return temporary
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass

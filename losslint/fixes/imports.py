@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from losslint.analysis.extract import dotted_name as dotted
 from losslint.fixes.changes import FileChanges
 
 FUNCTIONAL = "torch.nn.functional"
@@ -33,14 +34,6 @@ class ImportName:
     module: str
     name: str
     anchor: str
-
-
-def dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 def _local(alias: cst.ImportAlias) -> str:

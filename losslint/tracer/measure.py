@@ -19,7 +19,14 @@ import math
 
 from losslint import catalog as catalog_module
 from losslint.tracer import TraceError, ops, speed, verdict
-from losslint.tracer.spec import ROW_FAMILIES, TOLERANCES, PairSpec, describe, recommended, validate
+from losslint.tracer.spec import (
+    ROW_FAMILIES,
+    TOLERANCES,
+    PairSpec,
+    describe,
+    recommended,
+    validate,
+)
 
 torch = ops.torch
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.analysis.helpers import codes, one, pairs
+from tests.analysis.helpers import codes, pairs
 
 # (imports, expression applied to `h`, the activation it is)
 ACTIVATIONS = [

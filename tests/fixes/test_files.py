@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from losslint import cli
+from losslint import atomic, cli
 from losslint.fixes import files
 
 SEQUENTIAL = "import torch.nn as nn\n\nmodel = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))\n"
@@ -78,7 +78,7 @@ def test_failure_while_preparing_leaves_everything(tmp_path, monkeypatch, capsys
     def no_temporary(*args, **kwargs):
         raise OSError(13, "Permission denied", str(tmp_path))
 
-    monkeypatch.setattr(files.tempfile, "mkstemp", no_temporary)
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", no_temporary)
     assert cli.main([str(tmp_path), "--fix"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Permission denied" in err

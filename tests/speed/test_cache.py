@@ -91,7 +91,7 @@ def test_concurrent_runs_share_a_cache_safely(project, tmp_path):
         results = pool.map(_lint_into, [(str(project), directory)] * 8)
     assert all(r == results[0] for r in results)
     assert findings(project, cache=FactsCache(tmp_path / "cache")) == findings(project)
-    assert not [p for p in (tmp_path / "cache" / "facts-v1").iterdir() if p.name.startswith(".tmp")]
+    assert not [p for p in (tmp_path / "cache" / "facts-v1").iterdir() if p.name.startswith(".")]  # no temporary left
 
 
 def test_the_key_covers_content_path_and_module():
@@ -128,3 +128,33 @@ def test_prune_drops_entries_unused_for_a_month_once_a_day(tmp_path):
     os.utime(tmp_path / "cache" / "facts-v1" / "old", (month_ago, month_ago))
     assert cache.prune() == 0  # pruned less than a day ago
     assert cache.prune(now=time.time() + 2 * 24 * 3600) == 1
+
+
+CLEAN_TRAIN = TRAIN_NLL.replace("nn.NLLLoss()", "nn.CrossEntropyLoss()")  # logits into CE: fine
+
+
+def test_an_unchanged_clean_project_is_not_analyzed_again(tmp_path, monkeypatch):
+    from losslint import collect, linter
+
+    project = write(tmp_path / "clean", {"models.py": MODELS, "train.py": CLEAN_TRAIN})
+    options = collect.RunOptions(cache=FactsCache(tmp_path / "cache"))
+    assert linter.check_paths([str(project)], run=options).findings == []
+
+    def no_analysis(*args, **kwargs):
+        raise AssertionError("analyzed again")
+
+    monkeypatch.setattr(collect, "collect", no_analysis)
+    assert linter.check_paths([str(project)], run=options).findings == []
+    (project / "train.py").write_text(TRAIN_NLL)  # now wrong: LL101
+    with pytest.raises(AssertionError, match="analyzed again"):
+        linter.check_paths([str(project)], run=options)
+
+
+def test_a_project_whose_findings_are_suppressed_is_not_taken_for_clean(tmp_path):
+    from losslint import collect, linter
+
+    noqa = TRAIN_NLL.replace("criterion = nn.NLLLoss()", "criterion = nn.NLLLoss()  # noqa: LL101")
+    project = write(tmp_path / "quiet", {"models.py": MODELS, "train.py": noqa})
+    options = collect.RunOptions(cache=FactsCache(tmp_path / "cache"))
+    for _ in range(2):  # the second run must not report the noqa comment as unused (LL901)
+        assert linter.check_paths([str(project)], run=options).findings == []

@@ -56,7 +56,7 @@ def test_training_file_without_trigger_words_is_a_root(tmp_path):
     write(
         tmp_path,
         {
-            "models.py": MODELS.replace("return self.out(self.hidden(x).relu())", "return self.out(self.hidden(x)).softmax(dim=1)"),
+            "models.py": MODELS.replace("self.out(self.hidden(x).relu())", "self.out(self.hidden(x)).softmax(dim=1)"),
             "losses.py": "import torch.nn as nn\n\n\ndef make_criterion():\n    return nn.CrossEntropyLoss()\n",
             "train.py": (
                 "from losses import make_criterion\nfrom models import Classifier\n\n"
@@ -111,6 +111,26 @@ def test_a_log_whose_argument_comes_from_a_caller(tmp_path):
     )
     got = findings(tmp_path)
     assert [code for code, _, _ in got] == ["LL206", "LL501"]
+    assert got == findings(tmp_path, prefilter=False)
+
+
+def test_files_the_rules_beyond_the_pairs_look_into_are_parsed_too(tmp_path):
+    # The reduction is read by LL303's check, after the analysis: config.py is loaded then.
+    write(
+        tmp_path,
+        {
+            "config.py": 'REDUCTION = "mean"\n',
+            "train.py": (
+                "import torch.nn as nn\nimport torch.nn.functional as F\n\nimport config\n\n"
+                "criterion = nn.KLDivLoss(reduction=config.REDUCTION)\n\n\n"
+                "def step(student_logits, teacher_probs):\n"
+                "    return criterion(F.log_softmax(student_logits, dim=1), teacher_probs)\n"
+            ),
+        },
+    )
+    assert "config.py" not in parsed_names(collected(tmp_path))
+    got = findings(tmp_path)
+    assert got == [("LL303", "train.py", 6)]
     assert got == findings(tmp_path, prefilter=False)
 
 
