@@ -21,7 +21,9 @@ last run parsed (loaded at once next time) and clean-project stamps (known_clean
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import pickle
 from dataclasses import dataclass, field
 
 from losslint import analysis, prefilter, workers
@@ -36,6 +38,10 @@ class RunOptions:
     cache: FactsCache | None = None
     progress: Progress | None = None
     prefilter: bool = True
+    # Reuse the findings of an identical earlier run (same files, settings, losslint). Off
+    # when the caller needs what the analysis found (fixes, the tracer): findings from the
+    # cache carry no `origin`.
+    reuse_results: bool = False
 
 
 @dataclass
@@ -137,6 +143,33 @@ def remember_clean(collected: Collected, settings, options: RunOptions | None) -
     cache = options.cache if options is not None else None
     if cache is not None and collected.found_nothing and collected.sources:
         cache.put(_clean_key(collected.sources, collected.table, settings), b"clean")
+
+
+def known_findings(sources: dict[str, str], settings, options: RunOptions | None) -> list | None:
+    """The final findings of an identical earlier run, or None."""
+    cache = options.cache if options is not None else None
+    if cache is None or not options.reuse_results or not sources:
+        return None
+    data = cache.get(_results_key(sources, prefilter.ModuleTable(list(sources)), settings))
+    if data is None:
+        return None
+    try:
+        return pickle.loads(data)
+    except Exception:  # noqa: BLE001 - a corrupt entry is a miss; the run rewrites it
+        return None
+
+
+def remember_findings(sources: dict[str, str], findings: list, settings, options: RunOptions | None) -> None:
+    cache = options.cache if options is not None else None
+    if cache is None or not sources:
+        return
+    bare = [dataclasses.replace(f, origin=None, origins=[]) for f in findings]
+    key = _results_key(sources, prefilter.ModuleTable(list(sources)), settings)
+    cache.put(key, pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _results_key(sources, table, settings) -> str:
+    return "results-" + _clean_key(sources, table, settings)
 
 
 def _hint_key(sources) -> str:

@@ -11,16 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from losslint import (
-    beyond,
-    catalog,
-    collect,
-    fixes,
-    noqa,
-    notebook,
-    verdicts,
-    workers,
-)
+from losslint import catalog, collect, noqa, notebook, workers
 from losslint.collect import RunOptions
 from losslint.config import Settings
 from losslint.discovery import find_files
@@ -82,6 +73,15 @@ def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunO
         findings = noqa.apply([], sources, settings)
         if not findings:
             return findings
+    reused = collect.known_findings(sources, settings, run)  # unchanged since the last run
+    if reused is not None:
+        return reused
+    findings = _check_anew(sources, settings, run)
+    collect.remember_findings(sources, findings, settings, run)
+    return findings
+
+
+def _check_anew(sources: dict[str, str], settings: Settings | None, run: RunOptions | None) -> list[Finding]:
     collected = collect.collect(sources, run)  # only the files that matter are parsed
     findings, result = _judge(collected, sources, settings)
     while collect.more(collected, run):  # judging looked into files not parsed yet
@@ -90,12 +90,16 @@ def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunO
         # Fixes look for every use of a model's output and of a criterion: give them the
         # whole project (the findings stay the same: the prefilter never costs recall).
         findings, result = _judge(collect.complete(collected, run), sources, settings)
+    from losslint import fixes  # libcst: not needed by a warm run on a clean project
+
     fixes.attach(findings, result, sources, catalog.load())  # finding.fix, for what remains
     collect.remember_clean(collected, settings, run)
     return findings
 
 
 def _judge(collected: collect.Collected, sources: dict[str, str], settings: Settings | None):
+    from losslint import beyond, verdicts
+
     facts, result = collected.facts_list(), collected.analysis
     findings = [_syntax_error(f.path, f.syntax_error) for f in facts if f.syntax_error is not None]
     lines = {path: source.splitlines() for path, source in sources.items()}

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from losslint.analysis.evaluate import Evaluator, TensorV
-from losslint.analysis.extract import extract
 from losslint.analysis.facts import FileFacts
 from losslint.analysis.pairs import Pair, find_pairs, find_unstable_logs
 from losslint.analysis.project import Project, module_name
@@ -23,6 +22,8 @@ from losslint.analysis.project import Project, module_name
 
 def file_facts(path: str, source: str) -> FileFacts:
     """Facts of one file; `path` need not exist (stdin, tests)."""
+    from losslint.analysis.extract import extract  # libcst: imported only when parsing
+
     candidate = Path(path)
     if candidate.is_file():
         module, root, is_package = module_name(candidate)

@@ -13,12 +13,15 @@ from __future__ import annotations
 import difflib
 import sys
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from losslint import linter, notebook
 from losslint.cli import output
-from losslint.fixes import apply, files
 from losslint.reporters import HUMAN_FORMATS, REPORTERS
 from losslint.reporters.text import display_path
+
+if TYPE_CHECKING:
+    from losslint.fixes import apply
 
 
 def add_arguments(parser) -> None:
@@ -39,6 +42,8 @@ def requested(args) -> bool:
 
 def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str, str]) -> int:
     """Fix, then report. `stdin_sources` is the stdin source ({path: text}) or empty."""
+    from losslint.fixes import apply, files  # libcst: only when fixing
+
     sources = dict(stdin_sources or result.sources)
     linted = [f for f in result.findings if f.site.path in sources]
     unreadable = [f for f in result.findings if f.site.path not in sources]  # io errors stay

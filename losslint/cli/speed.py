@@ -45,7 +45,15 @@ def run_options(args, output_format: str) -> RunOptions:
         directory = Path(args.cache_dir) if args.cache_dir else factcache.default_dir()
         cache = factcache.FactsCache(directory)
     quiet = getattr(args, "quiet", False) or getattr(args, "silent", False) or getattr(args, "statistics", False)
-    return RunOptions(jobs=jobs, cache=cache, progress=progress.for_output(output_format, quiet))
+    # Findings of an unchanged project can be replayed, unless something needs the analysis
+    # behind them (fixes and the tracer use each finding's origin).
+    needs_analysis = any(getattr(args, flag, False) for flag in ("fix", "diff", "unsafe_fixes", "trace"))
+    return RunOptions(
+        jobs=jobs,
+        cache=cache,
+        progress=progress.for_output(output_format, quiet),
+        reuse_results=not needs_analysis,
+    )
 
 
 def finish(options: RunOptions) -> None:

@@ -158,3 +158,41 @@ def test_a_project_whose_findings_are_suppressed_is_not_taken_for_clean(tmp_path
     options = collect.RunOptions(cache=FactsCache(tmp_path / "cache"))
     for _ in range(2):  # the second run must not report the noqa comment as unused (LL901)
         assert linter.check_paths([str(project)], run=options).findings == []
+
+
+def test_an_unchanged_project_with_findings_replays_them(tmp_path, monkeypatch):
+    from losslint import collect, linter
+
+    project = write(tmp_path / "wrong", {"models.py": MODELS, "train.py": TRAIN_NLL})
+    replay = collect.RunOptions(cache=FactsCache(tmp_path / "cache"), reuse_results=True)
+    first = linter.check_paths([str(project)], run=replay).findings
+    assert [f.code for f in first] == ["LL101"] and first[0].origin is not None
+
+    def no_analysis(*args, **kwargs):
+        raise AssertionError("analyzed again")
+
+    monkeypatch.setattr(collect, "collect", no_analysis)
+    again = linter.check_paths([str(project)], run=replay).findings
+    assert [f.to_json() for f in again] == [f.to_json() for f in first]
+    assert again[0].origin is None  # replayed: fixes and the tracer must not use these
+    # A run that needs the analysis (fixes, the tracer) never replays.
+    needs_origins = collect.RunOptions(cache=FactsCache(tmp_path / "cache"), reuse_results=False)
+    with pytest.raises(AssertionError, match="analyzed again"):
+        linter.check_paths([str(project)], run=needs_origins)
+    # Nor does a run over changed sources.
+    (project / "train.py").write_text(TRAIN_NLL + "\n# edited\n")
+    with pytest.raises(AssertionError, match="analyzed again"):
+        linter.check_paths([str(project)], run=replay)
+
+
+def test_the_cli_replays_only_when_nothing_needs_the_analysis(tmp_path, capsys):
+    from losslint.cli import main
+
+    project = write(tmp_path / "wrong", {"models.py": MODELS, "train.py": TRAIN_NLL})
+    args = [str(project), "--isolated", "--cache-dir", str(tmp_path / "cache"), "--output-format", "json"]
+    assert main(args) == 1
+    first = capsys.readouterr().out
+    assert main(args) == 1 and capsys.readouterr().out == first
+    # --diff needs each finding's origin to build the fix: it must still produce the diff.
+    assert main([*args[:-2], "--diff", "--unsafe-fixes"]) == 1
+    assert "CrossEntropyLoss" in capsys.readouterr().out
