@@ -2,7 +2,8 @@
 
     extract.py   one file -> FileFacts (libcst; no other file is looked at)
     project.py   all FileFacts, and how imports between them resolve
-    evaluate.py  what an expression holds, across functions and files
+    evaluate.py  what an expression holds, across functions and files (values.py: the
+                 values and frames it computes with)
     pairs.py     every loss call and what its input holds
 
 Nothing in this package imports torch.

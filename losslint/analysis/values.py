@@ -1,0 +1,149 @@
+"""What the evaluator computes: values (what an expression holds at run time) and frames
+(the calling context an expression is evaluated in). Picklable, compared by identity
+except where noted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from losslint.analysis import ir
+from losslint.findings import Site
+
+# --- values ---------------------------------------------------------------------------------
+
+
+class Value:
+    __slots__ = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Opaque(Value):
+    pass
+
+
+UNKNOWN = Opaque()
+
+
+@dataclass(frozen=True)
+class ConstV(Value):
+    value: object
+
+
+@dataclass(frozen=True)
+class TensorV(Value):
+    """A tensor whose last operation is known: an activation or raw logits."""
+
+    kind: str  # "logits" or an activation name ("softmax", "log_softmax", ...)
+    site: Site  # the activation (layer construction or call), or the last logit layer
+    form: str  # "layer" | "function" | "method" | "log" (torch.log of an activation)
+    applied: Site | None = None  # where a layer stored on self is called: self.act(x)
+    unstable: bool = False  # torch.log(softmax(x)) rather than log_softmax(x)
+    inner: "TensorV | None" = None  # for form "log": the activation inside the log
+    call: ir.Call | None = None  # the activation's call: nn.Softmax(dim=1), F.softmax(x, 1), ...
+    # What made it: "torch.nn.Softmax", "torch.nn.functional.softmax", "torch.nn.Linear",
+    # or a tensor method's name ("softmax"). Rules that read the call's arguments need it.
+    op: str = ""
+    # Indexed, viewed, squeezed or transposed since: its layout may not be the one the
+    # activation or layer produced (probs[:, 1], logits.view(-1, n_choices)).
+    reshaped: bool = False
+
+
+@dataclass(frozen=True)
+class ExternalV(Value):
+    name: str  # dotted name outside the linted project, e.g. "torch.nn.Softmax"
+    # functools.partial(F.kl_div, reduction="batchmean"): the partial call, whose keyword
+    # arguments the loss call inherits (LL303 reads them); None for the plain name.
+    partial: ir.Call | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ModuleV(Value):
+    path: str
+
+
+@dataclass(frozen=True)
+class ClassV(Value):
+    key: str
+
+
+@dataclass(frozen=True, eq=False)
+class FuncV(Value):
+    key: str
+    bound: Value | None = None  # the instance of a bound method
+
+
+@dataclass(frozen=True, eq=False)
+class InstanceV(Value):
+    cls: str
+    ctor: ir.Call | None  # the construction call, when known
+    frame: "Frame | None"  # where the construction call is evaluated
+
+
+@dataclass(frozen=True, eq=False)
+class LayerV(Value):
+    name: str  # "torch.nn.Softmax"
+    site: Site
+    call: ir.Call
+    frame: "Frame"
+
+
+@dataclass(frozen=True, eq=False)
+class CriterionV(Value):
+    loss: str  # "CrossEntropyLoss"
+    site: Site  # construction
+    call: ir.Call
+    frame: "Frame"
+
+
+@dataclass(frozen=True, eq=False)
+class LossFnV(Value):
+    loss: str
+    name: str  # "torch.nn.functional.cross_entropy"
+
+
+@dataclass(frozen=True, eq=False)
+class SeqV(Value):
+    items: tuple[Value, ...]
+    callable: bool  # nn.Sequential (callable) vs a list / ModuleList
+
+
+@dataclass(frozen=True, eq=False)
+class TupleV(Value):
+    items: tuple[Value, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class DictV(Value):
+    items: tuple[tuple[object, Value], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class MethodV(Value):
+    obj: Value
+    name: str
+
+
+@dataclass(frozen=True, eq=False)
+class SuperV(Value):
+    cls: str
+    self_value: Value | None
+
+
+# --- frames -----------------------------------------------------------------------------------
+
+
+class _Opaque:
+    """Frame.args for a call whose arguments are unknown (a layer inside nn.Sequential)."""
+
+
+OPAQUE_ARGS = _Opaque()
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    func: str  # function key, or a module body key
+    args: object  # ir.Call (bound), None (unbound: look at callers), or OPAQUE_ARGS
+    caller: "Frame | None"
+    self_value: Value | None
+    offset: int  # 1 when `self` is bound implicitly, so args[0] is params[1]
+    depth: int
