@@ -8,7 +8,7 @@ import json
 import pytest
 
 from losslint import config
-from tests.ci.helpers import SINGLE, project, write
+from tests.cli.helpers import SINGLE, project, write
 
 
 def codes(cli, root, args=()) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.ci.helpers import SINGLE, err, out, run, write
+from tests.cli.helpers import SINGLE, err, out, run, write
 
 
 def test_stdin_is_linted_as_the_named_file(tmp_path):

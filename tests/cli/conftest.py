@@ -1,6 +1,6 @@
 import pytest
 
-from tests.ci.helpers import Cli
+from tests.cli.helpers import Cli
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from losslint import discovery
-from tests.ci.helpers import SINGLE, git_init, out, project, run, write
+from tests.cli.helpers import SINGLE, git_init, out, project, run, write
 
 CLEAN = "x = 1\n"
 

@@ -17,7 +17,7 @@ from losslint import catalog, linter
 from losslint.findings import Edit, Finding, Fix, Position, Related, Site
 from losslint.reporters import REPORTERS, full, github
 from losslint.reporters.context import Context
-from tests.ci.helpers import CE_CALL_ROW, CE_CTOR_ROW, SIGMOID_ROW, SINGLE, SOFTMAX_ROW, out, project, run, write
+from tests.cli.helpers import CE_CALL_ROW, CE_CTOR_ROW, SIGMOID_ROW, SINGLE, SOFTMAX_ROW, out, project, run, write
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
