@@ -54,6 +54,9 @@ class Check:
     site: Site
     details: dict = field(default_factory=dict)  # activation, loss, flags: what the rule read
     applied: Site | None = None
+    # The activation/loss pair the check judged, for the checks the tracer can run as a
+    # pair (tracer/from_finding.TRACED_CHECKS); None for the others.
+    pair: Pair | None = field(default=None, compare=False)
 
 
 def judge(analysis: Analysis, catalog: Catalog, snippet: SnippetReader, findings: list[Finding]) -> list[Finding]:
@@ -185,11 +188,17 @@ class _Checker:
         inner = tensor.inner if tensor.form == "log" and tensor.inner is not None else tensor
         self.implicit_dim(tensor, use)
         if inner.kind in ("softmax", "log_softmax") and use.loss in CLASS_DIM_LOSSES and not tensor.reshaped:
-            if arguments.softmax_dim(inner) == 0 and not _transposed_input(inner):
+            # Only on a classifier's output (nn.Linear's logits): a softmax over dim 0 of an
+            # unbatched (classes,) vector is right, and an unknown input may be one.
+            if arguments.softmax_dim(inner) == 0 and _classifier_output(inner) and not _transposed_input(inner):
                 self.add("LL402", inner.site, self.related_loss(use), inner, use.loss, {}, {"dim": 0},
-                         applied=inner.applied)
-        if tensor.kind == "softmax" and use.loss == "BCELoss" and not tensor.reshaped:
-            self.add("LL404", tensor.site, self.related_loss(use), tensor, use.loss, {}, {}, applied=tensor.applied)
+                         applied=inner.applied, pair=pair)
+        # Two softmax columns against one-hot targets are a binary classifier (BCE is then
+        # twice CE, not a multi-label mistake): left alone when the layer shows 2 outputs.
+        two_columns = tensor.source is not None and tensor.source.units == 2
+        if tensor.kind == "softmax" and use.loss == "BCELoss" and not tensor.reshaped and not two_columns:
+            self.add("LL404", tensor.site, self.related_loss(use), tensor, use.loss, {}, {}, applied=tensor.applied,
+                     pair=pair)
         if tensor.kind == "logits" and use.loss == "CrossEntropyLoss" and not tensor.reshaped:
             if arguments.output_units(tensor) == 1:
                 self.add("LL405", tensor.site, self.related_loss(use), tensor, use.loss, {}, {"units": 1})
@@ -232,7 +241,7 @@ class _Checker:
         return related
 
     def add(self, code: str, site: Site, related: list[Related], tensor: TensorV | None, loss: str | None,
-            fields: dict, details: dict, applied: Site | None = None) -> None:
+            fields: dict, details: dict, applied: Site | None = None, pair: Pair | None = None) -> None:
         rule = self.catalog.by_code_or_name(code)
         if rule is None:
             return
@@ -251,8 +260,13 @@ class _Checker:
             known = {r.site for r in existing.related}
             existing.related.extend(r for r in related if r.site not in known)
             return
-        origin = Check(code, site, {"activation": activation, "loss": loss, **details}, applied)
+        origin = Check(code, site, {"activation": activation, "loss": loss, **details}, applied, pair)
         self.findings[key] = make_finding(rule, rule.message.format(**text), site, related, activation, loss, origin)
+
+
+def _classifier_output(tensor: TensorV) -> bool:
+    """Whether the activation is applied to an output layer's logits in their own layout."""
+    return tensor.source is not None and not tensor.source.reshaped
 
 
 def _transposed_input(tensor: TensorV) -> bool:

@@ -167,30 +167,10 @@ def _const(node: ir.IR) -> object:
     return node.value if isinstance(node, ir.Const) else UNREAD
 
 
-# Output layers and where their number of outputs is: nn.Linear(in, out), nn.LazyLinear(out),
-# nn.Conv2d(in, out, k) (out channels are the classes of a segmentation map).
-_OUT_POSITION = {
-    "torch.nn.Linear": (1, "out_features"),
-    "torch.nn.LazyLinear": (0, "out_features"),
-    "torch.nn.Bilinear": (2, "out_features"),
-    "torch.nn.Conv1d": (1, "out_channels"),
-    "torch.nn.Conv2d": (1, "out_channels"),
-    "torch.nn.Conv3d": (1, "out_channels"),
-    "torch.nn.LazyConv1d": (0, "out_channels"),
-    "torch.nn.LazyConv2d": (0, "out_channels"),
-    "torch.nn.LazyConv3d": (0, "out_channels"),
-}
-
-
 def output_units(tensor: TensorV) -> int | None:
-    """How many outputs the layer that produced these logits has, when literal."""
-    if tensor.kind != "logits" or tensor.form != "layer" or tensor.call is None:
-        return None
-    where = _OUT_POSITION.get(tensor.op)
-    if where is None:
-        return None
-    value = _argument_literal(tensor.call, *where)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """How many outputs the layer that produced these logits has, when the evaluator could
+    read it (a literal, a module constant, a default or literal constructor argument)."""
+    return tensor.units if tensor.kind == "logits" and tensor.form == "layer" else None
 
 
 # --- autocast ---------------------------------------------------------------------------

@@ -616,7 +616,8 @@ class Evaluator:
     def call_external(self, name: str, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         site = node.site
         if name in torch_api.ACTIVATION_FUNCTIONS:
-            return (TensorV(torch_api.ACTIVATION_FUNCTIONS[name], site, "function", call=node, op=name),)
+            source = _logits(self.first_arg(node, frame))
+            return (TensorV(torch_api.ACTIVATION_FUNCTIONS[name], site, "function", call=node, op=name, source=source),)
         if name in torch_api.LOG_FUNCTIONS:
             return tuple(self.log_of(x, site) for x in self.first_arg(node, frame))
         if name in torch_api.LOGIT_FUNCTIONS:
@@ -695,7 +696,8 @@ class Evaluator:
     def call_method(self, method: MethodV, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         obj, name = method.obj, method.name
         if name in torch_api.ACTIVATION_METHODS:
-            return (TensorV(torch_api.ACTIVATION_METHODS[name], node.site, "method", call=node, op=name),)
+            source = _logits((obj,))
+            return (TensorV(torch_api.ACTIVATION_METHODS[name], node.site, "method", call=node, op=name, source=source),)
         if isinstance(obj, TensorV):
             if name in torch_api.LOG_METHODS:
                 return (self.log_of(obj, node.site),)
@@ -711,14 +713,33 @@ class Evaluator:
                 return self.call(obj, node, frame)
         return (UNKNOWN,)
 
+    def output_size(self, layer: LayerV) -> int | None:
+        """An output layer's number of outputs (nn.Linear(h, NUM_CLASSES)), when every value
+        its argument can hold is the same int."""
+        where = torch_api.OUTPUT_SIZE.get(layer.name)
+        if where is None:
+            return None
+        node = layer.call.arg(*where)
+        if node is None or any(isinstance(a, ir.Starred) for a in layer.call.args[: where[0] + 1]):
+            return None
+        if isinstance(node, ir.Const):
+            values: tuple[Value, ...] = (ConstV(node.value),)
+        else:
+            values = self.values(node, layer.frame)
+        sizes = {v.value for v in values if isinstance(v, ConstV)}
+        if len(sizes) != 1 or len(values) != sum(isinstance(v, ConstV) for v in values):
+            return None
+        size = sizes.pop()
+        return size if isinstance(size, int) and not isinstance(size, bool) else None
+
     def apply(self, layer: Value, x: Value, applied: Site | None) -> Value:
         """The output of calling `layer` on a tensor whose value is `x`."""
         if isinstance(layer, LayerV):
             kind = torch_api.ACTIVATION_LAYERS.get(layer.name)
             if kind is not None:
-                return TensorV(kind, layer.site, "layer", applied=applied, call=layer.call, op=layer.name)
+                return TensorV(kind, layer.site, "layer", applied=applied, call=layer.call, op=layer.name, source=_logits((x,)))
             if layer.name in torch_api.LOGIT_LAYERS:
-                return TensorV("logits", layer.site, "layer", call=layer.call, op=layer.name)
+                return TensorV("logits", layer.site, "layer", call=layer.call, op=layer.name, units=self.output_size(layer))
             if layer.name in torch_api.PASSTHROUGH_LAYERS:
                 if isinstance(x, TensorV) and layer.name in torch_api.LAYOUT_LAYERS:
                     return replace(x, reshaped=True)  # nn.Flatten / nn.Unflatten
@@ -734,6 +755,13 @@ class Evaluator:
                 facts = self.project.functions[forward[0].key]
                 return self.value(facts.returns, self.frame(facts.key, OPAQUE_ARGS, None, layer, 1))
         return UNKNOWN
+
+
+def _logits(values: tuple[Value, ...]) -> TensorV | None:
+    """The logits an activation is applied to, when its input is known to be one."""
+    if len(values) == 1 and isinstance(values[0], TensorV) and values[0].kind == "logits":
+        return values[0]
+    return None
 
 
 def _recursing(frame: Frame | None, func: str) -> bool:

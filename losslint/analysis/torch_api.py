@@ -70,6 +70,20 @@ LOGIT_LAYERS = frozenset(
 )
 LOGIT_FUNCTIONS = frozenset({"torch.nn.functional.linear", "torch.nn.functional.bilinear"})
 
+# Where an output layer's number of outputs is: nn.Linear(in, out), nn.LazyLinear(out),
+# nn.Conv2d(in, out, k) (out channels are the classes of a segmentation map).
+OUTPUT_SIZE = {
+    "torch.nn.Linear": (1, "out_features"),
+    "torch.nn.LazyLinear": (0, "out_features"),
+    "torch.nn.Bilinear": (2, "out_features"),
+    "torch.nn.Conv1d": (1, "out_channels"),
+    "torch.nn.Conv2d": (1, "out_channels"),
+    "torch.nn.Conv3d": (1, "out_channels"),
+    "torch.nn.LazyConv1d": (0, "out_channels"),
+    "torch.nn.LazyConv2d": (0, "out_channels"),
+    "torch.nn.LazyConv3d": (0, "out_channels"),
+}
+
 # Layers that pass their input through unchanged in kind (a softmax stays a softmax).
 PASSTHROUGH_LAYERS = frozenset(
     {

@@ -46,6 +46,11 @@ class TensorV(Value):
     # Indexed, viewed, squeezed or transposed since: its layout may not be the one the
     # activation or layer produced (probs[:, 1], logits.view(-1, n_choices)).
     reshaped: bool = False
+    # For logits from an output layer: its number of outputs, when readable (the classes).
+    units: int | None = field(default=None, compare=False)
+    # For an activation: the logits it was applied to, when known (nn.Linear's output): its
+    # input is a classifier's output, and source.units its number of classes.
+    source: "TensorV | None" = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

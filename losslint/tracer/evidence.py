@@ -38,6 +38,8 @@ def evidence_for(finding, device: str, dtype: str, seed: int, cat, cache: dict) 
     if spec is None:
         if finding.loss and finding.loss not in LOSSES:
             reason = f"the tracer does not model {finding.loss}"
+        elif hasattr(finding.origin, "details"):  # a beyond.Check the tracer cannot run as a pair
+            reason = f"{finding.code} checks a condition (a flag, a shape, a region), not a pair the tracer runs"
         else:
             reason = "the analyzer kept no activation/loss pair for this finding"
         return {"traced": False, "reason": reason, "summary": f"not traced: {reason}"}

@@ -7,8 +7,10 @@ log reaches a loss), or the TensorV of an expression rule computed anywhere. Fro
   loss arguments    the criterion's construction (nn.CrossEntropyLoss(reduction="sum")) or
                     the functional call (F.cross_entropy(x, y, label_smoothing=0.1)):
                     reduction, weight, pos_weight, ignore_index, label_smoothing, when literal
-  the classes       the length of a literal weight, or the out_features of the Linear
-                    layer when the loss input is that layer's output; else 10
+  the classes       the length of a literal weight, or the size of the output layer
+                    (nn.Linear's out_features, read by the evaluator: a literal, a
+                    module constant, a constructor argument) whose output is the loss
+                    input or the activation's input; else 10
 
 Only literals count (ir.Const, torch.tensor([...]) of constants): anything else keeps the
 default, and spec.sources says which options came from the code.
@@ -34,9 +36,19 @@ CLASS_PARAMS = FUNCTIONAL_PARAMS  # the constructors take the same parameters in
 TENSOR_FACTORIES = frozenset({"tensor", "as_tensor", "Tensor", "FloatTensor", "DoubleTensor"})
 
 
+# The condition rules (beyond.Check) whose finding is one activation/loss pair the tracer
+# can run as it is: softmax over dim 0 into CE/NLL, softmax into BCELoss.
+TRACED_CHECKS = frozenset({"LL402", "LL404"})
+
+
 def spec_for(finding) -> PairSpec | None:
     """The spec to trace for a finding, or None when the tracer cannot run it."""
     origin = finding.origin
+    if hasattr(origin, "details"):  # a beyond.Check: traced only as the pair it judged
+        pair = getattr(origin, "pair", None)
+        if origin.code not in TRACED_CHECKS or pair is None:
+            return None
+        origin = pair
     tensor = getattr(origin, "tensor", origin)
     use = getattr(origin, "use", None)
     if tensor is None or not hasattr(tensor, "kind"):
@@ -60,6 +72,8 @@ def spec_for(finding) -> PairSpec | None:
     if classes is not None:
         options["classes"] = classes
         sources["classes"] = "code"
+    elif tensor.kind == "softmax" and loss is not None and LOSSES[loss] == "binary":
+        options["classes"] = 10  # a softmax over one binary output is constant: trace 10 labels
     return PairSpec(activation, loss, spelling, sources=sources, **options)
 
 
@@ -149,14 +163,15 @@ def _classes(tensor, options: dict, loss: str | None) -> int | None:
     pos_weight = options.get("pos_weight")
     if pos_weight is not None and len(pos_weight) > 1:
         return len(pos_weight)
-    if tensor.kind == "logits" and tensor.form == "layer" and tensor.call is not None:
-        func = tensor.call.func
-        name = func.name.rsplit(".", 1)[-1] if isinstance(func, ir.Global) else None
-        if name in ("Linear", "LazyLinear"):
-            out = _const(tensor.call.arg(1 if name == "Linear" else 0, "out_features"))
-            rows = loss is not None and LOSSES[loss] in ROW_FAMILIES  # one distribution per row
-            if isinstance(out, int) and not isinstance(out, bool) and out >= (2 if rows else 1):
-                return out
+    # The output layer's size: of the logits themselves, or of the logits the activation
+    # (inside the log, for torch.log(softmax)) was applied to.
+    source = tensor.inner if tensor.form == "log" and tensor.inner is not None else tensor
+    if source.kind != "logits":
+        source = source.source
+    out = source.units if source is not None and source.form == "layer" else None
+    rows = loss is not None and LOSSES[loss] in ROW_FAMILIES  # one distribution per row
+    if out is not None and out >= (2 if rows else 1):
+        return out
     return None
 
 

@@ -35,6 +35,17 @@ CASES = {
     "one_unit_in_sequential": ("m = nn.Sequential(nn.Linear(32, 8), nn.ReLU(), nn.Linear(8, out_features=1))\ndef f(x, y): return nn.CrossEntropyLoss()(m(x), y)", "LL405"),
     "lazy_linear": ("m = nn.LazyLinear(1)\ndef f(x, y): return nn.CrossEntropyLoss()(m(x), y)", "LL405"),
     "one_channel_segmentation": ("m = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.Conv2d(16, 1, 1))\ndef f(x, y): return F.cross_entropy(m(x), y)", "LL405"),
+    "one_unit_module_constant": ("OUT = 1\nm = nn.Sequential(nn.Linear(32, OUT))\ndef f(x, y): return F.cross_entropy(m(x), y)", "LL405"),
+    "one_unit_constructor_argument": (
+        "class Head(nn.Module):\n"
+        "    def __init__(self, n_out):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(32, n_out)\n"
+        "    def forward(self, x):\n"
+        "        return self.fc(x)\n"
+        "def f(x, y): return F.cross_entropy(Head(1)(x), y)",
+        "LL405",
+    ),
     # sigmoid into NLLLoss
     "sigmoid_nll_one_unit": ("m = nn.Sequential(nn.Linear(32, 1), nn.Sigmoid())\ndef f(x, y): return nn.NLLLoss()(m(x), y)", "LL406"),
     "sigmoid_nll_many_units": ("def f(x, y): return F.nll_loss(torch.sigmoid(fc(x)), y)", "LL406"),
@@ -65,6 +76,9 @@ SILENT = {
     "two_units": "two = nn.Linear(32, 2)\ndef f(x, y): return F.cross_entropy(two(x), y)",
     "units_unknown": "def f(x, y, k): return F.cross_entropy(nn.Linear(32, k)(x), y)",
     "one_unit_bce": "def f(x, t): return F.binary_cross_entropy_with_logits(unit(x), t)",
+    # two softmax columns against one-hot targets: a binary classifier, BCE = 2 x CE
+    "two_column_softmax_bce": "two = nn.Linear(32, 2)\ndef f(x, t): return F.binary_cross_entropy(F.softmax(two(x), dim=1), t)",
+    "two_column_softmax_layer_bce": "N = 2\nm = nn.Sequential(nn.Linear(32, N), nn.Softmax(dim=1))\ndef f(x, t): return nn.BCELoss()(m(x), t)",
 }
 
 

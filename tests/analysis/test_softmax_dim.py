@@ -103,6 +103,20 @@ BATCH_DIM = {
     "method": "def f(x, y): return F.nll_loss(fc(x).log_softmax(0), y)",
     "layer": "m = nn.Sequential(nn.Linear(32, 10), nn.LogSoftmax(dim=0))\ndef f(x, y): return nn.NLLLoss()(m(x), y)",
     "unstable_log": "def f(x, y): return F.nll_loss(torch.log(F.softmax(fc(x), dim=0)), y)",
+    "model_output": """
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Linear(32, 10)
+        self.drop = nn.Dropout(0.1)
+
+    def forward(self, x):
+        x = self.drop(self.head(x))
+        return x.log_softmax(dim=0)
+
+def f(x, y):
+    return nn.NLLLoss()(Net()(x), y)
+""",
 }
 
 
@@ -127,6 +141,10 @@ BATCH_DIM_SILENT = {
     "reshaped_after": "def f(x, y): return F.nll_loss(F.log_softmax(fc(x), dim=0).view(-1, 10), y)",
     "not_a_class_loss": "def f(x, t): return F.kl_div(F.log_softmax(fc(x), dim=0), t, reduction='batchmean')",
     "dim_unknown": "def f(x, y, d): return F.nll_loss(F.log_softmax(fc(x), dim=d), y)",
+    # one unbatched (classes,) example: dim 0 is its class dimension
+    "unbatched_vector": "def f(y):\n    v = torch.randn(10)\n    return F.nll_loss(torch.log_softmax(v, dim=0), y)",
+    "input_of_unknown_origin": "def f(scores, y): return F.nll_loss(F.log_softmax(scores, dim=0), y)",
+    "reshaped_logits": "def f(x, y): return F.nll_loss(F.log_softmax(fc(x).view(10, -1), dim=0), y)",
 }
 
 

@@ -167,3 +167,36 @@ def test_trace_on_cuda_without_a_device_is_one_line_exit_2(project, capsys):
     captured = capsys.readouterr()
     assert captured.err == "losslint: error: --device cuda: torch sees no CUDA device on this machine\n"
     assert captured.out == ""
+
+
+def test_condition_rules_are_traced_as_the_pair_they_judged(tmp_path):
+    # LL402 (log_softmax over the batch into NLLLoss) and LL404 (softmax into BCELoss) are
+    # condition rules, not taxonomy rows: the tracer runs the pair with the finding's own
+    # dim and the output layer's size, and its numbers agree with the rule's verdict.
+    source = textwrap.dedent(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        fc = nn.Linear(32, 6)
+
+        def over_batch(x, y):
+            return F.nll_loss(F.log_softmax(fc(x), dim=0), y)
+
+        def multi_label(x, t):
+            return nn.BCELoss()(F.softmax(fc(x), dim=1), t)
+
+        def one_unit(x, y):
+            return F.cross_entropy(nn.Linear(32, 1)(x), y)
+        """
+    )
+    findings = {f.code: f for f in linter.check_sources({str(tmp_path / "s.py"): source}) if f.code}
+    evidence.attach(list(findings.values()), device="cpu")
+    batch, labels = findings["LL402"].evidence, findings["LL404"].evidence
+    assert batch["traced"] and batch["options"]["dim"] == 0 and batch["classes"] == 6
+    assert set(batch["options"]["from_code"]) == {"classes", "dim"}
+    assert batch["equivalent"] is False and batch["verdict"] == "wrong" and batch["grad_ratio"] > 1.5
+    assert labels["traced"] and labels["pair"]["activation"] == "softmax" and labels["classes"] == 6
+    assert labels["equivalent"] is False and labels["verdict"] == "wrong"
+    assert "the numbers say" not in batch["summary"] + labels["summary"]
+    assert findings["LL405"].evidence["summary"] == "not traced: LL405 checks a condition (a flag, a shape, a region), not a pair the tracer runs"

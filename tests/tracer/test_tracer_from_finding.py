@@ -162,3 +162,55 @@ def test_kl_div_with_batchmean():
         code="LL301",
     )
     assert (spec.activation, spec.loss, spec.reduction, spec.dim) == ("softmax", "KLDivLoss", "batchmean", 1)
+
+
+def test_classes_from_the_output_layer_before_the_activation():
+    # nn.Linear(h, NUM_CLASSES) then nn.Softmax: the classes come from the layer the
+    # softmax is applied to, through a module constant, a literal, or a constructor argument.
+    source = """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        NUM_CLASSES = 7
+        seq = nn.Sequential(nn.Linear(16, NUM_CLASSES), nn.Softmax(dim=1))
+
+        class Net(nn.Module):
+            def __init__(self, n_classes):
+                super().__init__()
+                self.fc = nn.Linear(16, n_classes)
+
+            def forward(self, x):
+                return F.softmax(self.fc(x), dim=1)
+
+        class Log(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(16, 5)
+
+            def forward(self, x):
+                return self.fc(x).log_softmax(1)
+
+        criterion = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            return criterion(seq(x), y) + criterion(Net(3)(x), y) + criterion(Log()(x), y)
+        """
+    found = {f.site.start.row: spec_for(f) for f in _findings(source) if f.code in ("LL103", "LL104")}
+    assert sorted((row, spec.classes, spec.sources.get("classes")) for row, spec in found.items()) == [
+        (6, 7, "code"), (14, 3, "code"), (24, 5, "code"),  # LL104 points at the loss
+    ]
+
+
+def test_classes_unknown_when_the_layer_size_is_not_readable():
+    _, spec = _only(
+        """
+        import torch.nn as nn
+
+        def build(n):
+            return nn.Sequential(nn.Linear(16, n), nn.Softmax(dim=1))
+
+        def step(x, y, n):
+            return nn.CrossEntropyLoss()(build(n)(x), y)
+        """
+    )
+    assert spec.classes is None and "classes" not in spec.sources
