@@ -38,6 +38,14 @@ DEFAULT_FIX_TO = {
     "LL205": ("none", "BCEWithLogitsLoss"),
 }
 
+# Fixes that pick one of two intents the code does not show: never safe, and they say so.
+# Softmax into BCEWithLogitsLoss is a multi-label loss with the wrong activation, or a
+# multi-class classifier with the wrong loss; removing the softmax assumes the first.
+AMBIGUOUS_INTENT = {
+    "LL403": "this assumes independent labels; if each example has exactly one class, use CrossEntropyLoss on the logits with class indices instead",
+}
+
+
 def fix_target(rule: Rule) -> tuple[str, str] | None:
     if rule.fix_to is not None:
         return rule.fix_to.activation, rule.fix_to.loss
@@ -57,7 +65,7 @@ def build(rule: Rule, origin, view: ProjectView) -> Fix:
     activation, new_loss = target
     if activation == origin.activation:
         return _switch_only(origin, new_loss, view)
-    return _change_activation(origin, activation, new_loss, view)
+    return _change_activation(origin, activation, new_loss, view, AMBIGUOUS_INTENT.get(rule.code))
 
 
 def _stable(tensor: TensorV, view: ProjectView) -> Fix:
@@ -84,7 +92,7 @@ def _switch_only(pair: Pair, new_loss: str, view: ProjectView) -> Fix:
     return plan.finish(applicability, message + plan.readers_note("the criterion is also used at"))
 
 
-def _change_activation(pair: Pair, activation: str, new_loss: str, view: ProjectView) -> Fix:
+def _change_activation(pair: Pair, activation: str, new_loss: str, view: ProjectView, caveat: str | None = None) -> Fix:
     tensor = pair.tensor
     plan = Plan(view)
     sites = {tensor.site} | ({tensor.inner.site} if tensor.inner is not None else set())
@@ -132,7 +140,9 @@ def _change_activation(pair: Pair, activation: str, new_loss: str, view: Project
         message += plan.readers_note(f"the model then returns logits; apply {tensor.kind} where its output is read as probabilities")
     else:
         message += plan.readers_note(f"the output becomes {activation}; check where it is read")
-    return plan.finish("safe" if plan.safe else "unsafe", message)
+    if caveat is not None:
+        message += f"; {caveat}"
+    return plan.finish("safe" if plan.safe and caveat is None else "unsafe", message)
 
 
 def _snippet(view: ProjectView, tensor: TensorV) -> str:

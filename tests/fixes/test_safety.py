@@ -179,3 +179,24 @@ def test_binary_threshold_named(tmp_path):
     assert "train.py:11 `model(x) >= 0.5`" in fix_.message
     assert fixed.changed["train.py"].count("BCEWithLogitsLoss") == 1
     assert "return self.fc(x).squeeze(1)" in fixed.changed["model.py"]
+
+
+def test_softmax_into_bce_with_logits_is_never_safe(tmp_path):
+    # Only the loss reads the output, which would make a removal safe, but the code does
+    # not show whether the labels are independent (the fix) or exclusive (CE instead).
+    source = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+model = nn.Sequential(nn.Linear(4, 6), nn.Softmax(dim=1))
+
+def train_step(x, t):
+    return F.binary_cross_entropy_with_logits(model(x), t)
+"""
+    safe_only = fix(tmp_path, {"m.py": source}, unsafe=False)
+    assert safe_only.changed == {}
+    (finding,) = [f for f in safe_only.before if f.code == "LL403"]
+    assert finding.fix.applicability == "unsafe"
+    assert "use CrossEntropyLoss on the logits with class indices instead" in finding.fix.message
+    fixed = fix(tmp_path, {"m.py": source}, unsafe=True)
+    assert "nn.Softmax" not in fixed.changed["m.py"]
