@@ -63,6 +63,8 @@ def annotation(finding: Finding, root: Path) -> str:
     message = f"{_where(site, root)}: {label} {finding.message}"
     for related in finding.related:
         message += f"\n{_where(related.site, root)}: {related.message}"
+    if finding.evidence is not None:  # `--trace`: the tracer's one-line summary
+        message += f"\n{finding.evidence['summary']}"
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in params)
     return f"::{level} {rendered}::{escape_data(message)}"
 

@@ -137,6 +137,8 @@ def _result(finding: Finding, root: Path, context: Context, index: dict[str, int
             for i, r in enumerate(finding.related, start=1)
         ]
     properties = {k: v for k, v in (("verdict", finding.verdict), ("activation", finding.activation), ("loss", finding.loss)) if v}
+    if finding.evidence is not None:  # `--trace`: the tracer's numbers, as in the JSON record
+        properties["evidence"] = finding.evidence
     if properties:
         result["properties"] = properties
     if finding.fix is not None and finding.fix.edits and all(e.site.cell is None for e in finding.fix.edits):

@@ -200,3 +200,22 @@ def test_condition_rules_are_traced_as_the_pair_they_judged(tmp_path):
     assert labels["equivalent"] is False and labels["verdict"] == "wrong"
     assert "the numbers say" not in batch["summary"] + labels["summary"]
     assert findings["LL405"].evidence["summary"] == "not traced: LL405 checks a condition (a flag, a shape, a region), not a pair the tracer runs"
+
+
+def test_sarif_and_github_carry_the_evidence(project, capsys):
+    import jsonschema
+
+    from tests.cli.test_output_formats import sarif_schema
+
+    assert main(["check", ".", "--trace", "--trace-device", "cpu", "--output-format", "sarif"]) == 1
+    text = capsys.readouterr().out
+    document = json.loads(text, parse_constant=pytest.fail)  # strict JSON: no NaN/Infinity
+    jsonschema.Draft4Validator(sarif_schema()).validate(document)
+    results = {r["ruleId"]: r for r in document["runs"][0]["results"]}
+    ll103 = results["LL103"]["properties"]["evidence"]
+    assert ll103["traced"] and ll103["verdict"] == "wrong" and ll103["summary"].startswith("traced on cpu float32:")
+
+    assert main(["check", ".", "--trace", "--trace-device", "cpu", "--output-format", "github"]) == 1
+    annotations = [line for line in capsys.readouterr().out.splitlines() if "(LL103)" in line]
+    assert len(annotations) == 1
+    assert "%0Atraced on cpu float32: gradient 11.8x smaller than CrossEntropyLoss on logits" in annotations[0]
