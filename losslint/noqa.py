@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from losslint import catalog
+from losslint import catalog, notebook
 from losslint.atomic import write_atomic
 from losslint.config import Settings
 from losslint.findings import Edit, Finding, Fix, Position, Site
@@ -277,7 +277,8 @@ class Added:
 def add_noqa(findings: list[Finding]) -> Added:
     """Insert `# noqa: CODE` at the noqa row of every finding (not for syntax errors or
     LL901), merging with an existing noqa comment. Files are rewritten atomically,
-    keeping their line endings, BOM and mode."""
+    keeping their line endings, BOM and mode; notebooks get the comment in the cell
+    line of the finding, and only the changed cells are rewritten."""
     wanted: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     for finding in findings:
         if finding.code is None or finding.code == UNUSED_NOQA or finding.noqa_row is None:
@@ -285,10 +286,12 @@ def add_noqa(findings: list[Finding]) -> Added:
         wanted[finding.site.path][finding.noqa_row].add(finding.code)
     added = Added()
     for path, rows in sorted(wanted.items()):
-        if path.endswith(".ipynb") or not os.path.isfile(path):
-            added.skipped.append(f"{path}: --add-noqa edits Python files only")
-            continue
-        added.lines += _add_to_file(Path(path), rows, added.skipped)
+        if not os.path.isfile(path):
+            added.skipped.append(f"{path}: not a file, no noqa added")
+        elif notebook.is_notebook(path):
+            added.lines += _add_to_notebook(Path(path), rows, added.skipped)
+        else:
+            added.lines += _add_to_file(Path(path), rows, added.skipped)
     return added
 
 
@@ -306,8 +309,42 @@ def _add_to_file(path: Path, rows: dict[int, set[str]], skipped: list[str]) -> i
     bom = data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
     lines = split_lines(text)
+    changed = _add_to_lines(text, lines, rows, skipped, lambda row: f"{path}:{row}")
+    if changed:
+        encoded = ("\ufeff" if bom else "") + "".join(lines)
+        write_atomic(path, encoded.encode("utf-8"))
+    return len(changed)
+
+
+def _add_to_notebook(path: Path, rows: dict[int, set[str]], skipped: list[str]) -> int:
+    """The rows are rows of the joined cells (what the linter read): the comments are
+    added there and notebook.replace_lines puts each edited line back in its cell."""
+    try:
+        book = notebook.read(path)
+    except (notebook.NotebookError, OSError) as exc:
+        skipped.append(f"{path}: {exc}, no noqa added")
+        return 0
+    lines = split_lines(book.source)
+    if len(lines) != len(book.lines):  # a lone CR in a cell: tokenizer rows are not cell rows
+        skipped.append(f"{path}: a cell has a carriage return inside a line, no noqa added")
+        return 0
+
+    def where(row: int) -> str:
+        cell, position = book.position(Position(row, 1))
+        return f"{path}:cell {cell}:{position.row}"
+
+    changed = _add_to_lines(book.source, lines, rows, skipped, where)
+    text = notebook.replace_lines(book, {row: lines[row - 1][:-1] for row in changed})  # minus the "\n" joining the cells
+    if text != book.text:
+        bom = "\ufeff" if path.read_bytes().startswith(b"\xef\xbb\xbf") else ""
+        write_atomic(path, (bom + text).encode("utf-8"))
+    return len(changed)
+
+
+def _add_to_lines(text: str, lines: list[str], rows: dict[int, set[str]], skipped: list[str], where: Callable[[int], str]) -> list[int]:
+    """Add the codes to `lines` (split_lines(text)) in place; the rows changed."""
     found = parse(text)
-    changed = 0
+    changed = []
     for row, codes in sorted(rows.items()):
         if not 0 < row <= len(lines):
             continue
@@ -315,7 +352,7 @@ def _add_to_file(path: Path, rows: dict[int, set[str]], skipped: list[str]) -> i
         body = line.rstrip("\r\n")
         eol = line[len(body) :]
         if row in found.string_rows or body.rstrip().endswith("\\"):
-            skipped.append(f"{path}:{row}: the line ends inside a string or continues, no comment possible")
+            skipped.append(f"{where(row)}: the line ends inside a string or continues, no comment possible")
             continue
         directive = found.by_row.get(row)
         if directive is not None and directive.codes is None:
@@ -329,10 +366,5 @@ def _add_to_file(path: Path, rows: dict[int, set[str]], skipped: list[str]) -> i
         else:
             body = body.rstrip() + "  # noqa: " + ", ".join(sorted(codes))
         lines[row - 1] = body + eol
-        changed += 1
-    if changed:
-        encoded = ("\ufeff" if bom else "") + "".join(lines)
-        write_atomic(path, encoded.encode("utf-8"))
+        changed.append(row)
     return changed
-
-

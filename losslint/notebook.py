@@ -8,7 +8,8 @@ of one file. IPython syntax that is not Python (`%magic`, `%%cell magic`, `!shel
 Findings are computed on the joined source (noqa, fixes and everything else work on it
 unchanged); `locate` translates their sites to cell-relative rows just before reporting.
 `apply_source` maps a fixed joined source back onto the cells and rewrites only the
-cells that changed, leaving outputs, metadata and the JSON layout as they were.
+cells that changed, leaving outputs, metadata and the JSON layout as they were;
+`replace_lines` does the same for in-place line edits (--add-noqa).
 """
 
 from __future__ import annotations
@@ -326,6 +327,24 @@ def apply_source(notebook: Notebook, fixed_source: str) -> str:
                     cells[cell].append(notebook.real[i])
             if j is not None:
                 cells[cell].append(new_lines[j])
+    return _rewrite(notebook, cells)
+
+
+def replace_lines(notebook: Notebook, replacements: dict[int, str]) -> str:
+    """The notebook file's new text with joined rows (1-based) replaced in place: each
+    new line stays in its cell at its row, no alignment needed (for --add-noqa, which
+    only appends comments). Rows of blanked IPython lines are left as they are."""
+    cells: dict[int, list[str]] = {cell: [] for cell, _ in notebook.origin}
+    for index, (cell, _) in enumerate(notebook.origin):
+        line = replacements.get(index + 1)
+        keep = line is None or notebook.lines[index] != notebook.real[index]
+        cells[cell].append(notebook.real[index] if keep else line)
+    return _rewrite(notebook, cells)
+
+
+def _rewrite(notebook: Notebook, cells: dict[int, list[str]]) -> str:
+    """The notebook's text with the code cells' lines `cells` ({cell index: lines});
+    only cells whose text changed get a new `source` (in their list-or-string form)."""
     data = copy.deepcopy(notebook.data)
     changed = False
     for index, lines in cells.items():

@@ -5,7 +5,9 @@
     --diff           print what --fix would change as a unified diff; write nothing;
                      exit 1 when there is a diff
     --show-fixes     after --fix, list what was fixed
-Standard input (`-`) with --fix: the fixed code goes to stdout, the report to stderr.
+Standard input (`-`) with --fix: the fixed code goes to stdout, the report to stderr;
+for a notebook (--stdin-filename x.ipynb), the notebook's JSON with the fixed cells.
+In notebooks --diff shows each changed cell, like ruff.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
     """Fix, then report. `stdin_sources` is the stdin source ({path: text}) or empty."""
     from losslint.fixes import apply, files  # libcst: only when fixing
 
-    sources = dict(stdin_sources or result.sources)
+    sources = _stdin_linted(stdin_sources, result) if stdin_sources else dict(result.sources)
     linted = [f for f in result.findings if f.site.path in sources]
     unreadable = [f for f in result.findings if f.site.path not in sources]  # io errors stay
     outcome = apply.fix_sources(sources, lambda s: linter.check_sources(s, settings), args.unsafe_fixes, linted)
@@ -54,9 +56,9 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
 
         tracing.attach_evidence(remaining, args)
     if args.diff:
-        return _diff(args, sources, outcome, remaining)
+        return _diff(args, sources, outcome, remaining, result.notebooks)
     if stdin_sources:
-        return _stdin(args, fmt, sources, outcome, remaining)
+        return _stdin(args, fmt, stdin_sources, result.notebooks, outcome, remaining)
     from losslint.cli import UsageError
 
     try:
@@ -74,8 +76,18 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
     return output.exit_code(remaining, args, fixed=len(outcome.applied))
 
 
-def _diff(args, sources: dict[str, str], outcome: apply.Outcome, remaining) -> int:
-    text = unified_diff(sources, outcome.changed)
+def _stdin_linted(stdin_sources: dict[str, str], result: linter.Result) -> dict[str, str]:
+    """What was linted from stdin, which the fixes edit: a notebook's joined cells (none
+    when its JSON did not parse), not its JSON."""
+    (path, text), = stdin_sources.items()
+    if not notebook.is_notebook(path):
+        return {path: text}
+    book = result.notebooks.get(path)
+    return {path: book.source} if book is not None else {}
+
+
+def _diff(args, sources: dict[str, str], outcome: apply.Outcome, remaining, notebooks: dict) -> int:
+    text = unified_diff(sources, outcome.changed, notebooks)
     if not args.silent:
         sys.stdout.write(text)
         count = len(outcome.applied)
@@ -84,26 +96,55 @@ def _diff(args, sources: dict[str, str], outcome: apply.Outcome, remaining) -> i
     return 1 if text and not args.exit_zero else 0
 
 
-def _stdin(args, fmt: str, sources: dict[str, str], outcome: apply.Outcome, remaining) -> int:
-    (path, original), = sources.items()
-    sys.stdout.write(outcome.sources.get(path, original))
+def _stdin(args, fmt: str, stdin_sources: dict[str, str], notebooks: dict, outcome: apply.Outcome, remaining) -> int:
+    """The fixed text on stdout (unchanged when nothing was fixed, or when it did not
+    parse), the report on stderr, its frames taken from the fixed text."""
+    (path, original), = stdin_sources.items()
+    book = notebooks.get(path)
+    if book is not None:  # the fixed cells back into the notebook's JSON
+        text = notebook.apply_source(book, outcome.sources[path])
+        fixed_books = {path: notebook.parse(text, path)}
+        remaining = notebook.locate(remaining, fixed_books)
+        frames: dict[str, str] = {}
+    else:
+        text = outcome.sources.get(path, original)
+        fixed_books = {}
+        frames = {path: text}
+    sys.stdout.write(text)
     sys.stdout.flush()
     if not args.silent:
-        ctx = output.context(args, fmt, outcome.sources)
+        ctx = output.context(args, fmt, frames, fixed_books)
         ctx.color = False
         ctx.fixed = len(outcome.applied)
         sys.stderr.write(REPORTERS[fmt](remaining, ctx))
     return output.exit_code(remaining, args, fixed=len(outcome.applied))
 
 
-def unified_diff(sources: dict[str, str], changed: dict[str, str]) -> str:
+def unified_diff(sources: dict[str, str], changed: dict[str, str], notebooks: dict | None = None) -> str:
     chunks = []
     for path in sorted(changed):
         name = display_path(path)
+        book = (notebooks or {}).get(path)
+        if book is not None:  # rows of the joined cells mean nothing to a reader
+            chunks.append(cell_diff(book, changed[path], name))
+            continue
         before = sources[path].splitlines(keepends=True)
         after = changed[path].splitlines(keepends=True)
         lines = list(difflib.unified_diff(before, after, name, name))
         chunks.append("".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines))
+    return "".join(chunks)
+
+
+def cell_diff(book: notebook.Notebook, fixed_source: str, name: str) -> str:
+    """A unified diff per changed code cell (`--- name:cell 3`), rows within the cell."""
+    after = notebook.parse(notebook.apply_source(book, fixed_source), book.path)
+    chunks = []
+    for number, cell in enumerate(book.data["cells"], 1):
+        if cell.get("cell_type") != "code":
+            continue
+        label = f"{name}:cell {number}"
+        lines = difflib.unified_diff(book.cell_lines(number), after.cell_lines(number), label, label, lineterm="")
+        chunks.extend(line + "\n" for line in lines)
     return "".join(chunks)
 
 

@@ -148,13 +148,14 @@ def stdin_path(args) -> str:
 
 def check_stdin(args, settings: config.Settings) -> tuple[linter.Result, dict[str, str]]:
     """Lint standard input as --stdin-filename (alone). Returns the result and the
-    in-memory source (reporters show frames from it)."""
+    in-memory source (reporters show frames from it; for a notebook it is the JSON
+    text, which --fix echoes when it does not parse)."""
     path = stdin_path(args)
     source = read_stdin()
     if args.stdin_filename and settings.force_exclude and settings.is_excluded(Path(path)):
         return linter.Result(findings=[], files=[]), {path: source}
     if notebook.is_notebook(path):  # the JSON text of a notebook: its cells are linted
-        return notebook.check_text(path, source, settings), {}
+        return notebook.check_text(path, source, settings), {path: source}
     return linter.Result(findings=linter.check_sources({path: source}, settings), files=[path]), {path: source}
 
 
