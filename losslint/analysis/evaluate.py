@@ -418,6 +418,8 @@ class Evaluator:
         if isinstance(obj, (TensorV, SeqV, LayerV, Opaque)):
             # Methods: tensor.softmax(1), model.to(device), seq.forward(x).
             return (MethodV(obj, name),)
+        if isinstance(obj, CriterionV) and name in torch_api.MODEL_SELF_METHODS:
+            return (MethodV(obj, name),)  # nn.CrossEntropyLoss().to(device)
         return (UNKNOWN,)
 
     def _eval_Item(self, node: ir.Item, frame: Frame):
@@ -706,6 +708,8 @@ class Evaluator:
             return (UNKNOWN,)
         if isinstance(obj, InstanceV) and name in torch_api.MODEL_SELF_METHODS:
             return (obj,)  # only made by instance_attr for a model class without its own method
+        if isinstance(obj, CriterionV):
+            return (obj,)  # made above for MODEL_SELF_METHODS only
         if isinstance(obj, (SeqV, LayerV)):
             if name in torch_api.MODEL_SELF_METHODS:
                 return (obj,)

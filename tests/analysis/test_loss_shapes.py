@@ -226,3 +226,30 @@ def test_model_returning_dict(tmp_path):
     step(Net(), 1, 2)
     """
     assert pairs(tmp_path, {"a.py": source}) == [("softmax", "NLLLoss")]
+
+
+def test_criterion_and_model_moved_to_a_device(tmp_path):
+    # The tutorial shape: model and criterion both `.to(device)`, torch.max for the
+    # predictions beside the loss.
+    train = """
+    import torch
+    import torch.nn as nn
+    from model import Classifier
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model = Classifier().to(device)
+    criterion = nn.CrossEntropyLoss().to(device)
+    nll = nn.NLLLoss().cuda().float()
+
+    def train(loader):
+        model.train()
+        for inputs, labels in loader:
+            inputs, labels = inputs.to(device), labels.to(device)
+            outputs = model(inputs)
+            _, preds = torch.max(outputs, 1)
+            loss = criterion(outputs, labels) + nll(outputs, labels)
+            loss.backward()
+    """
+    assert pairs(tmp_path, {"model.py": MODEL, "train.py": train}) == [
+        ("log_softmax", "CrossEntropyLoss"), ("log_softmax", "NLLLoss"),
+    ]
