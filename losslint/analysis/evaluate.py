@@ -31,6 +31,7 @@ from losslint.analysis.values import (  # noqa: F401 - re-exported: evaluate is 
     MethodV,
     ModuleV,
     Opaque,
+    PretrainedV,
     SeqV,
     SuperV,
     TensorV,
@@ -418,7 +419,7 @@ class Evaluator:
         if isinstance(obj, (TensorV, SeqV, LayerV, Opaque)):
             # Methods: tensor.softmax(1), model.to(device), seq.forward(x).
             return (MethodV(obj, name),)
-        if isinstance(obj, CriterionV) and name in torch_api.MODEL_SELF_METHODS:
+        if isinstance(obj, (CriterionV, PretrainedV)) and name in torch_api.MODEL_SELF_METHODS:
             return (MethodV(obj, name),)  # nn.CrossEntropyLoss().to(device)
         return (UNKNOWN,)
 
@@ -479,6 +480,15 @@ class Evaluator:
             return (TupleV(base.items + extra),)
         return (UNKNOWN,)
 
+    def _eval_AttrSet(self, node: ir.AttrSet, frame: Frame):
+        # Only a pretrained model's head matters; any other attribute set keeps the value.
+        return tuple(
+            PretrainedV(base.name, self.value(node.value, frame))
+            if isinstance(base, PretrainedV) and node.attr in torch_api.HEAD_ATTRIBUTES
+            else base
+            for base in self.values(node.base, frame)
+        )
+
     def _eval_ItemSet(self, node: ir.ItemSet, frame: Frame):
         base = self.value(node.base, frame)
         key = self.value(node.key, frame)
@@ -534,7 +544,7 @@ class Evaluator:
             return values if len({(v.kind, v.unstable) for v in values}) == 1 else (UNKNOWN,)
         if all(isinstance(v, CriterionV) for v in values):
             return values if len({v.loss for v in values}) == 1 else (UNKNOWN,)
-        if all(isinstance(v, (InstanceV, SeqV, LayerV)) for v in values):
+        if all(isinstance(v, (InstanceV, SeqV, LayerV, PretrainedV)) for v in values):
             outputs = [self.apply(v, UNKNOWN, None) for v in values]
             if all(isinstance(o, TensorV) for o in outputs) and len({(o.kind, o.unstable) for o in outputs}) == 1:
                 return values
@@ -607,7 +617,7 @@ class Evaluator:
         if isinstance(func, InstanceV):
             forward = self.instance_attr(func, "forward")
             return tuple(v for f in forward if isinstance(f, FuncV) for v in self.call(f, node, frame)) or (UNKNOWN,)
-        if isinstance(func, (LayerV, SeqV)):
+        if isinstance(func, (LayerV, SeqV, PretrainedV)):
             first = node.arg(0, "input")
             inputs = self.values(first, frame) if first is not None else (UNKNOWN,)
             return tuple(self.apply(func, x, node.site) for x in inputs)
@@ -657,6 +667,8 @@ class Evaluator:
             return (self.ordered_dict(node, frame),)
         if name.startswith("torch.nn.") and name[9:10].isupper():
             return (LayerV(name, site, node, frame),)
+        if torch_api.is_model_zoo(name) or (name == "torch.hub.load" and _torchvision_hub(node)):
+            return (PretrainedV(name),)
         return (UNKNOWN,)
 
     def first_arg(self, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
@@ -708,7 +720,7 @@ class Evaluator:
             return (UNKNOWN,)
         if isinstance(obj, InstanceV) and name in torch_api.MODEL_SELF_METHODS:
             return (obj,)  # only made by instance_attr for a model class without its own method
-        if isinstance(obj, CriterionV):
+        if isinstance(obj, (CriterionV, PretrainedV)):
             return (obj,)  # made above for MODEL_SELF_METHODS only
         if isinstance(obj, (SeqV, LayerV)):
             if name in torch_api.MODEL_SELF_METHODS:
@@ -749,6 +761,8 @@ class Evaluator:
                     return replace(x, reshaped=True)  # nn.Flatten / nn.Unflatten
                 return x
             return UNKNOWN
+        if isinstance(layer, PretrainedV):  # whatever the backbone does, the head comes last
+            return self.apply(layer.head, UNKNOWN, applied) if layer.head is not None else UNKNOWN
         if isinstance(layer, SeqV) and layer.callable:
             for item in layer.items:
                 x = self.apply(item, x, None)
@@ -759,6 +773,11 @@ class Evaluator:
                 facts = self.project.functions[forward[0].key]
                 return self.value(facts.returns, self.frame(facts.key, OPAQUE_ARGS, None, layer, 1))
         return UNKNOWN
+
+
+def _torchvision_hub(node: ir.Call) -> bool:
+    repo = node.arg(0, "repo_or_dir")
+    return isinstance(repo, ir.Const) and isinstance(repo.value, str) and repo.value.startswith("pytorch/vision")
 
 
 def _logits(values: tuple[Value, ...]) -> TensorV | None:

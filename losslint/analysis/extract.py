@@ -380,7 +380,11 @@ class _Extractor:
                 flow.env[container] = ir.ItemSet(current, key, value)
             return
         if isinstance(target, cst.Attribute):
+            # model.fc = nn.Linear(...) on a pretrained model: its new head (see AttrSet).
+            owner = self.target_name(target.value)
             self.walk_for_calls(target.value, flow.env)
+            if owner is not None:
+                flow.env[owner] = ir.AttrSet(self.lookup_target(owner, flow.env), target.attr.value, value)
 
     # --- expressions ------------------------------------------------------------------------
 

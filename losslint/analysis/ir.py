@@ -186,6 +186,15 @@ class AllOf(IR):
 
 
 @dataclass(frozen=True, eq=False)
+class AttrSet(IR):
+    """`base` after `base.attr = value` (a pretrained model's head replaced: model.fc = ...)."""
+
+    base: IR
+    attr: str
+    value: IR
+
+
+@dataclass(frozen=True, eq=False)
 class ItemSet(IR):
     """`base` after `base[key] = value` (an OrderedDict of layers being built)."""
 

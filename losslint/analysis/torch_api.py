@@ -211,6 +211,19 @@ AUTOCAST = {
 }
 
 # Methods of a model that return the model itself.
+# Model zoos whose classifiers end in their head attribute: torchvision's and timm's
+# classifiers return `self.fc(x)` / `self.classifier(x)` / `self.head(x)` last.
+# (torch.hub.load counts for the pytorch/vision repository only: other hub models, like
+# DINO's ViTs, keep a head their forward never applies.)
+MODEL_ZOOS = ("torchvision.models.", "timm.create_model", "timm.models.", "pretrainedmodels.",
+              "efficientnet_pytorch.EfficientNet.")
+HEAD_ATTRIBUTES = frozenset({"fc", "classifier", "head", "heads", "last_linear", "_fc"})
+
+
+def is_model_zoo(name: str) -> bool:
+    return name.startswith(MODEL_ZOOS)
+
+
 MODEL_SELF_METHODS = frozenset(
     {"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16", "requires_grad_"}
 )

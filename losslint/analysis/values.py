@@ -85,6 +85,17 @@ class InstanceV(Value):
 
 
 @dataclass(frozen=True, eq=False)
+class PretrainedV(Value):
+    """A model from a model zoo (torchvision.models.resnet18(), timm.create_model(...)):
+    its forward is unknown except that it ends in its classifier head, so once user code
+    replaces the head (model.fc = nn.Sequential(nn.Linear(512, 10), nn.Softmax(1))) the
+    model's output is the head's output."""
+
+    name: str  # "torchvision.models.resnet18"
+    head: Value | None = None  # the layer assigned to its head attribute
+
+
+@dataclass(frozen=True, eq=False)
 class LayerV(Value):
     name: str  # "torch.nn.Softmax"
     site: Site

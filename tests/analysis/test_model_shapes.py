@@ -257,6 +257,44 @@ MODELS = {
         def build():
             return Net()
     """,
+    # A pretrained classifier whose head is replaced: its forward ends in the head.
+    "torchvision_head_replaced": """
+        import torch.nn as nn
+        from torchvision import models
+
+        def build():
+            model = models.resnet18(weights=models.ResNet18_Weights.DEFAULT)
+            for p in model.parameters():
+                p.requires_grad = False
+            model.fc = nn.Sequential(nn.Linear(model.fc.in_features, 3), nn.Softmax(dim=1))
+            return model.to("cpu")
+    """,
+    "timm_head_on_self": """
+        import timm
+        import torch.nn as nn
+
+        class Wrapper(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.backbone = timm.create_model("efficientnet_b0", pretrained=True)
+                self.backbone.classifier = nn.Linear(1280, 3)
+                self.act = nn.Softmax(dim=1)
+
+            def forward(self, x):
+                return self.act(self.backbone(x))
+
+        def build():
+            return Wrapper()
+    """,
+    "torchvision_hub_head": """
+        import torch
+        import torch.nn as nn
+
+        def build():
+            model = torch.hub.load("pytorch/vision:v0.10.0", "resnet18", pretrained=True)
+            model.fc = nn.Sequential(nn.Dropout(0.2), nn.Linear(512, 3), nn.Softmax(dim=-1))
+            return model
+    """,
 }
 
 
@@ -269,6 +307,37 @@ LOGIT_MODELS = {
     "sequential": "nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))",
     "conv_head": "nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten(), nn.Dropout(), nn.Linear(8, 3))",
 }
+
+
+PRETRAINED_SILENT = {
+    # the head is not replaced: the model's output is unknown
+    "untouched": "model = models.resnet18()",
+    "identity_head": "model = models.resnet18()\nmodel.fc = nn.Identity()",
+    # not a head attribute, and not a model zoo
+    "other_attribute": "model = models.resnet18()\nmodel.act = nn.Softmax(dim=1)",
+    "not_a_zoo": "import mylib\nmodel = mylib.build()\nmodel.fc = nn.Sequential(nn.Linear(512, 3), nn.Softmax(dim=1))",
+    # other hub repositories may keep a head that forward never applies (DINO's ViTs)
+    "other_hub_repo": "model = torch.hub.load('facebookresearch/dino:main', 'dino_vits16')\nmodel.head = nn.Sequential(nn.Linear(384, 3), nn.Softmax(dim=1))",
+}
+
+
+@pytest.mark.parametrize("case", sorted(PRETRAINED_SILENT))
+def test_pretrained_model_without_a_known_head_is_silent(tmp_path, case):
+    model = f"import torch\nimport torch.nn as nn\nfrom torchvision import models\n{PRETRAINED_SILENT[case]}\ndef build():\n    return model\n"
+    assert pairs(tmp_path, {"model.py": model, "train.py": TRAIN}) == []
+
+
+def test_pretrained_linear_head_gives_logits(tmp_path):
+    model = """
+import torch.nn as nn
+import torchvision
+
+def build():
+    net = torchvision.models.densenet121()
+    net.classifier = nn.Linear(1024, 3)
+    return net
+"""
+    assert pairs(tmp_path, {"model.py": model, "train.py": TRAIN}) == [("none", "CrossEntropyLoss")]
 
 
 @pytest.mark.parametrize("shape", sorted(LOGIT_MODELS))

@@ -582,6 +582,31 @@ CASES = {
             return torch.compile(nn.DataParallel(net))
         """,
     ),
+    "pretrained_head": (
+        """
+        import torch.nn as nn
+        import torchvision
+
+        def build():
+            model = torchvision.models.resnet18(weights="DEFAULT")
+            model.fc = nn.Sequential(
+                nn.Linear(512, 3),
+                nn.Softmax(dim=1),  # probabilities
+            )
+            return model
+        """,
+        """
+        import torch.nn as nn
+        import torchvision
+
+        def build():
+            model = torchvision.models.resnet18(weights="DEFAULT")
+            model.fc = nn.Sequential(
+                nn.Linear(512, 3),
+            )
+            return model
+        """,
+    ),
 }
 
 
