@@ -238,6 +238,8 @@ class _Checker:
         related = [Related(use.call_site, f"{use.loss} computed here")]
         if use.ctor_site is not None:
             related.append(Related(use.ctor_site, f"{use.loss} created here"))
+        if use.via is not None:
+            related.append(Related(use.via, f"loss module computing {use.loss} called here"))
         return related
 
     def add(self, code: str, site: Site, related: list[Related], tensor: TensorV | None, loss: str | None,

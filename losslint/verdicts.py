@@ -65,6 +65,8 @@ def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
         related = [Related(use.call_site, f"{use.loss} computed here")]
         if use.ctor_site is not None:
             related.append(Related(use.ctor_site, f"{use.loss} created here"))
+    if use.via is not None:
+        related.append(Related(use.via, f"loss module computing {use.loss} called here"))
     return make_finding(rule, message, site, related, pair.activation, use.loss, pair)
 
 

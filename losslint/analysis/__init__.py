@@ -17,7 +17,7 @@ from pathlib import Path
 
 from losslint.analysis.evaluate import Evaluator, TensorV
 from losslint.analysis.facts import FileFacts
-from losslint.analysis.pairs import Pair, find_pairs, find_unstable_logs
+from losslint.analysis.pairs import Pair, find_pairs, find_unstable_logs, link_loss_modules
 from losslint.analysis.project import Project, module_name
 
 
@@ -51,4 +51,5 @@ def analyze(facts: list[FileFacts], known: tuple[dict, dict] | None = None) -> A
     """`known`: every file's module tables, when some files were left unparsed (Project)."""
     project = Project([f for f in facts if f.syntax_error is None], known)
     evaluator = Evaluator(project)
+    link_loss_modules(project, evaluator)
     return Analysis(project, evaluator, find_pairs(project, evaluator), find_unstable_logs(project, evaluator))

@@ -75,6 +75,7 @@ class Evaluator:
         self._frames: dict[tuple, Frame] = {}
         self._instances: dict[tuple, InstanceV] = {}
         self._callers: dict[str, list[Frame]] = {}
+        self._instance_callers: dict[str, list[Frame]] = defaultdict(list)  # see add_caller
         self._mro: dict[str, list[str]] = {}
         self._subclasses: dict[str, list[str]] | None = None
 
@@ -124,12 +125,19 @@ class Evaluator:
                 return [self.frame(func, None, None, inst, 1) for inst in instances]
         return [self.unbound_frame(func)]
 
+    def add_caller(self, func: str, frame: Frame) -> None:
+        """A call that reaches `func` without naming it: `criterion(out, y)` running a
+        loss module's forward (pairs.link_loss_modules finds them)."""
+        if len(self._instance_callers[func]) < MAX_CALLERS:
+            self._instance_callers[func].append(frame)
+        self._callers.pop(func, None)
+
     def callers(self, func: str) -> list[Frame]:
         if func in self._callers:
             return self._callers[func]
         self._callers[func] = []  # recursion guard
         facts = self.project.functions[func]
-        frames: list[Frame] = []
+        frames: list[Frame] = list(self._instance_callers.get(func, ()))
         if facts.name == "__init__" and facts.cls is not None:
             for inst in self.constructions(facts.cls):
                 if inst.ctor is not None:

@@ -16,6 +16,8 @@ from losslint.analysis.evaluate import (
     Evaluator,
     ExternalV,
     Frame,
+    FuncV,
+    InstanceV,
     LossFnV,
     TensorV,
     Value,
@@ -35,6 +37,13 @@ class LossUse:
     frame: Frame  # context the call was evaluated in
     ctor_frame: Frame | None
 
+    @property
+    def via(self) -> Site | None:
+        """The call that ran the loss module computing this loss (`criterion(out, y)` with
+        a FocalLoss whose forward calls F.cross_entropy), when reached through one."""
+        args = self.frame.args
+        return args.site if isinstance(args, ir.Call) and self.frame.func.endswith(".forward") else None
+
 
 @dataclass(frozen=True)
 class Pair:
@@ -44,6 +53,34 @@ class Pair:
     @property
     def activation(self) -> str:
         return "none" if self.tensor.kind == "logits" else self.tensor.kind
+
+
+def link_loss_modules(project: Project, evaluator: Evaluator) -> None:
+    """`criterion(model(x), y)` where criterion is a project module whose forward computes
+    a loss (a FocalLoss, a label-smoothing loss): that call becomes a caller of the forward,
+    so the loss inside it sees the caller's tensor. The callee values computed here are
+    memoized, so find_pairs does not evaluate them again."""
+    loss_functions: set[str] = set()
+    module_calls: list[tuple[CallFact, Frame, InstanceV]] = []
+    for facts in project.files.values():
+        for call_fact in facts.calls:
+            call = call_fact.call
+            if not call.args and not call.kwargs:
+                continue
+            try:
+                unbound = evaluator.unbound_frame(call_fact.func)
+                values = evaluator.values(call.func, unbound)
+            except RecursionError:
+                continue
+            if any(_loss_of(v) for v in values):
+                loss_functions.add(call_fact.func)
+            module_calls.extend((call_fact, unbound, v) for v in values if isinstance(v, InstanceV))
+    if not loss_functions:
+        return
+    for call_fact, caller, instance in module_calls:
+        for forward in evaluator.instance_attr(instance, "forward"):
+            if isinstance(forward, FuncV) and forward.key in loss_functions:
+                evaluator.add_caller(forward.key, evaluator.frame(forward.key, call_fact.call, caller, instance, 1))
 
 
 def find_pairs(project: Project, evaluator: Evaluator) -> list[Pair]:

@@ -253,3 +253,62 @@ def test_criterion_and_model_moved_to_a_device(tmp_path):
     assert pairs(tmp_path, {"model.py": MODEL, "train.py": train}) == [
         ("log_softmax", "CrossEntropyLoss"), ("log_softmax", "NLLLoss"),
     ]
+
+
+LOSS_MODULE = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class FocalLoss(nn.Module):
+    def __init__(self, gamma=2.0):
+        super().__init__()
+        self.gamma = gamma
+
+    def forward(self, inputs, targets):
+        ce = F.cross_entropy(inputs, targets, reduction="none")
+        pt = torch.exp(-ce)
+        return ((1 - pt) ** self.gamma * ce).mean()
+
+
+class SmoothedNLL(nn.Module):
+    def forward(self, logits, targets):
+        return F.nll_loss(logits.log_softmax(dim=-1), targets)
+"""
+
+
+def test_loss_module_forward_sees_the_callers_tensor(tmp_path):
+    # A project nn.Module whose forward computes a loss: `criterion(model(x), y)` runs
+    # that forward, so the loss inside it gets the model's output.
+    train = """
+    import torch.nn as nn
+    from losses import FocalLoss
+    from model import Classifier
+
+    class Trainer:
+        def __init__(self):
+            self.model = Classifier()
+            self.criterion = FocalLoss(gamma=1.0)
+
+        def step(self, x, y):
+            return self.criterion(self.model(x), y)
+    """
+    found = pairs(tmp_path, {"model.py": MODEL, "losses.py": LOSS_MODULE, "train.py": train})
+    # (SmoothedNLL's own log_softmax + NLLLoss is a pair wherever its input comes from.)
+    assert found == [("log_softmax", "CrossEntropyLoss"), ("log_softmax", "NLLLoss")]
+
+
+def test_loss_module_that_normalizes_itself_is_a_fine_pair(tmp_path):
+    train = """
+    from losses import SmoothedNLL
+    from model import Classifier
+
+    model, criterion = Classifier(), SmoothedNLL()
+
+    def step(x, y):
+        return criterion(model(x), y)
+    """
+    assert pairs(tmp_path, {"model.py": MODEL, "losses.py": LOSS_MODULE, "train.py": train}) == [
+        ("log_softmax", "NLLLoss"),
+    ]

@@ -200,3 +200,33 @@ def train_step(x, t):
     assert "use CrossEntropyLoss on the logits with class indices instead" in finding.fix.message
     fixed = fix(tmp_path, {"m.py": source}, unsafe=True)
     assert "nn.Softmax" not in fixed.changed["m.py"]
+
+
+def test_a_loss_module_call_is_the_loss_it_computes(tmp_path):
+    # criterion(out, y) runs a FocalLoss whose forward calls F.cross_entropy: that call is
+    # not another reader of the probabilities, so removing the softmax stays safe.
+    losses = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+class FocalLoss(nn.Module):
+    def forward(self, inputs, targets):
+        ce = F.cross_entropy(inputs, targets, reduction="none")
+        return ((1 - torch.exp(-ce)) ** 2 * ce).mean()
+"""
+    train = """
+from model import build
+from losses import FocalLoss
+
+model = build()
+criterion = FocalLoss()
+
+def train_step(x, y):
+    return criterion(model(x), y)
+"""
+    fixed = fix(tmp_path, {"model.py": MODEL, "losses.py": losses, "train.py": train}, unsafe=False)
+    (finding,) = [f for f in fixed.before if f.code == "LL103"]
+    assert finding.fix.applicability == "safe"
+    assert [r.message for r in finding.related][-1] == "loss module computing CrossEntropyLoss called here"
+    assert "nn.Softmax" not in fixed.changed["model.py"]
