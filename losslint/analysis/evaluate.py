@@ -644,6 +644,8 @@ class Evaluator:
             return (TensorV("logits", site, "function", call=node, op=name),)
         if name in torch_api.SHAPE_FUNCTIONS:
             return tuple(replace(x, reshaped=True) if isinstance(x, TensorV) else x for x in self.first_arg(node, frame))
+        if name in torch_api.JOIN_FUNCTIONS:
+            return tuple(self.joined(v) for v in self.values(node.arg(0, "tensors"), frame)) if node.args else (UNKNOWN,)
         if name in torch_api.MODEL_WRAPPERS:
             return self.first_arg(node, frame)
         if name in ("builtins.list", "builtins.tuple"):
@@ -678,6 +680,17 @@ class Evaluator:
         if torch_api.is_model_zoo(name) or (name == "torch.hub.load" and _torchvision_hub(node)):
             return (PretrainedV(name),)
         return (UNKNOWN,)
+
+    @staticmethod
+    def joined(tensors: Value) -> Value:
+        """torch.cat/stack of a list or tuple: the items' kind when they all agree, in a
+        new layout (stacking adds a dimension, cat may join along the classes)."""
+        items = tensors.items if isinstance(tensors, (SeqV, TupleV)) else ()
+        if not items or not all(isinstance(v, TensorV) for v in items):
+            return UNKNOWN
+        if len({(v.kind, v.unstable) for v in items}) != 1:
+            return UNKNOWN
+        return replace(items[0], reshaped=True)
 
     def first_arg(self, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         first = node.arg(0, "input")

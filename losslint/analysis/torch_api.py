@@ -186,6 +186,8 @@ SHAPE_FUNCTIONS = frozenset(
         "torch.transpose", "torch.permute", "torch.movedim", "torch.swapaxes",
     }
 )
+# Joining tensors: torch.cat(step_outputs, 0) of per-step softmax outputs is softmax output.
+JOIN_FUNCTIONS = frozenset({"torch.cat", "torch.concat", "torch.concatenate", "torch.stack"})
 # The shape-only operations above that change the layout (not just dtype or device):
 # after them the class dimension may have moved or been selected (TensorV.reshaped).
 LAYOUT_METHODS = frozenset(

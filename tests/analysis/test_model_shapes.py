@@ -364,3 +364,74 @@ def test_module_level_model_and_script_loop(tmp_path):
                 loss.backward()
     """
     assert pairs(tmp_path, {"script.py": script}) == [("sigmoid", "BCEWithLogitsLoss")]
+
+
+JOINED = {
+    # a decoder's per-step probabilities, concatenated for the loss
+    "cat_of_appended_steps": """
+class Decoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.GRUCell(16, 16)
+        self.proj = nn.Linear(16, 3)
+
+    def forward(self, h, steps):
+        outs = []
+        for _ in range(steps):
+            h = self.cell(h, h)
+            outs.append(F.softmax(self.proj(h), dim=1))
+        return torch.cat(outs, 0)
+
+def build():
+    return Decoder()
+""",
+    "stack_of_a_literal_list": """
+class Pair(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, x):
+        return torch.stack([F.softmax(self.head(x), 1), F.softmax(self.head(-x), 1)])
+
+def build():
+    return Pair()
+""",
+    "concat_of_a_tuple": """
+class Two(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))
+
+    def forward(self, x):
+        return torch.concat((self.a(x), self.a(x * 2)), dim=0)
+
+def build():
+    return Two()
+""",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(JOINED))
+def test_joined_activations(tmp_path, shape):
+    model = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n" + JOINED[shape]
+    assert pairs(tmp_path, {"model.py": model, "train.py": TRAIN}) == [("softmax", "CrossEntropyLoss")]
+
+
+def test_joined_tensors_of_different_kinds_are_unknown(tmp_path):
+    model = """
+import torch
+import torch.nn as nn
+
+class Mixed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return torch.cat([self.fc(x), torch.softmax(self.fc(x), 1)], 0)
+
+def build():
+    return Mixed()
+"""
+    assert pairs(tmp_path, {"model.py": model, "train.py": TRAIN}) == []
