@@ -30,7 +30,7 @@ from losslint.analysis.facts import CallFact
 from losslint.analysis.pairs import LossCall, Pair, find_loss_calls
 from losslint.catalog import Catalog
 from losslint.findings import Finding, Related, Site
-from losslint.verdicts import make_finding
+from losslint.verdicts import computed_here, make_finding
 
 SnippetReader = Callable[[Site], str]
 
@@ -235,7 +235,7 @@ class _Checker:
     # --- findings -------------------------------------------------------------------------
 
     def related_loss(self, use) -> list[Related]:
-        related = [Related(use.call_site, f"{use.loss} computed here")]
+        related = [Related(use.call_site, computed_here(use))]
         if use.ctor_site is not None:
             related.append(Related(use.ctor_site, f"{use.loss} created here"))
         if use.via is not None:

@@ -49,6 +49,13 @@ def _add(findings: dict[tuple, Finding], finding: Finding) -> None:
         existing.origins.append(finding.origin)
 
 
+def computed_here(use) -> str:
+    """The related site's message for the loss call."""
+    if use.implicit:  # NeuralNetClassifier(Module, criterion=...): skorch calls the loss
+        return f"{use.loss} applied to the module's output by the net created here"
+    return f"{use.loss} computed here"
+
+
 def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
     use, tensor = pair.use, pair.tensor
     loss_spelling = f"`{use.loss}`"
@@ -59,10 +66,10 @@ def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
         site = use.ctor_site or use.call_site
         related = [Related(tensor.site, produced)]
         if use.ctor_site is not None:
-            related.append(Related(use.call_site, f"{use.loss} computed here"))
+            related.append(Related(use.call_site, computed_here(use)))
     else:
         site = tensor.site
-        related = [Related(use.call_site, f"{use.loss} computed here")]
+        related = [Related(use.call_site, computed_here(use))]
         if use.ctor_site is not None:
             related.append(Related(use.ctor_site, f"{use.loss} created here"))
     if use.via is not None:
@@ -72,7 +79,7 @@ def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
 
 def _expression_finding(rule: Rule, tensor: TensorV, snippet: SnippetReader, pair: Pair | None) -> Finding:
     message = rule.message.format(activation=f"`{snippet(tensor.site)}`", loss=f"`{pair.use.loss}`" if pair else "the loss")
-    related = [Related(pair.use.call_site, f"{pair.use.loss} computed here")] if pair else []
+    related = [Related(pair.use.call_site, computed_here(pair.use))] if pair else []
     return make_finding(rule, message, tensor.site, related, tensor.kind, pair.use.loss if pair else None, pair or tensor)
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from losslint.analysis import ir, torch_api
 from losslint.analysis.evaluate import (
+    UNKNOWN,
+    ClassV,
     CriterionV,
     Evaluator,
     ExternalV,
@@ -36,6 +38,9 @@ class LossUse:
     ctor: ir.Call | None  # the criterion construction
     frame: Frame  # context the call was evaluated in
     ctor_frame: Frame | None
+    # The loss is applied by a library on the model's output (skorch's NeuralNetClassifier(
+    # module, criterion=...)): `call` is the library object's construction, not a loss call.
+    implicit: bool = False
 
     @property
     def via(self) -> Site | None:
@@ -92,13 +97,58 @@ def find_pairs(project: Project, evaluator: Evaluator) -> list[Pair]:
                 continue
             try:
                 unbound = evaluator.unbound_frame(call_fact.func)
-                if not any(_loss_of(v) for v in evaluator.values(call.func, unbound)):
+                callees = evaluator.values(call.func, unbound)
+                for callee in callees:
+                    if isinstance(callee, ExternalV) and callee.name in torch_api.SKORCH_NETS:
+                        pairs.extend(_skorch_pairs(callee.name, call, unbound, evaluator))
+                if not any(_loss_of(v) for v in callees):
                     continue
                 for frame in evaluator.contexts(call_fact.func):
                     pairs.extend(_pairs_at(call, frame, evaluator))
             except RecursionError:
                 continue  # pathologically deep code: say nothing about this call
     return pairs
+
+
+def _skorch_pairs(net: str, call: ir.Call, frame: Frame, evaluator: Evaluator) -> list[Pair]:
+    """NeuralNetClassifier(Module, criterion=nn.CrossEntropyLoss): the module's output
+    goes to the criterion as it is (except the NLLLoss case, see torch_api.SKORCH_NETS)."""
+    if torch_api.SKORCH_NETS[net] is None:
+        node = call.arg(1, "criterion")
+    else:  # keyword-only on the classifiers
+        node = next((value for key, value in call.kwargs if key == "criterion"), None)
+    if node is None and torch_api.SKORCH_NETS[net] is None:
+        return []
+    if node is None:
+        losses = {torch_api.SKORCH_NETS[net]}
+    else:
+        losses = {_criterion_class(v) for v in evaluator.values(node, frame)}
+    if len(losses) != 1 or None in losses:
+        return []
+    loss = losses.pop()
+    if loss == "NLLLoss" and net in torch_api.SKORCH_LOGS_NLL:
+        return []
+    module = call.arg(0, "module")
+    if module is None:
+        return []
+    use = LossUse(loss, call.site, None, call, None, frame, None, implicit=True)
+    pairs = []
+    for value in evaluator.values(module, frame):
+        if isinstance(value, ClassV):  # skorch instantiates the class itself
+            value = evaluator.generic_instance(value.key)
+        output = evaluator.apply(value, UNKNOWN, None)
+        if isinstance(output, TensorV):
+            pairs.append(Pair(output, use))
+    return pairs
+
+
+def _criterion_class(value: Value) -> str | None:
+    """The loss of a criterion passed as a class (nn.CrossEntropyLoss) or an instance."""
+    if isinstance(value, ExternalV):
+        return torch_api.loss_class(value.name)
+    if isinstance(value, CriterionV):
+        return value.loss
+    return None
 
 
 @dataclass(frozen=True)

@@ -213,6 +213,20 @@ AUTOCAST = {
 }
 
 # Methods of a model that return the model itself.
+# skorch's nets call their criterion on the module's output: the net's construction is a
+# loss site. The default criterion of each; NeuralNet takes it as its second argument.
+# NeuralNetClassifier takes the log of the output first when the criterion is NLLLoss (so
+# it expects probabilities there): that combination is not a pair losslint judges.
+SKORCH_NETS = {
+    "skorch.NeuralNet": None,
+    "skorch.net.NeuralNet": None,
+    "skorch.NeuralNetClassifier": "NLLLoss",
+    "skorch.classifier.NeuralNetClassifier": "NLLLoss",
+    "skorch.NeuralNetBinaryClassifier": "BCEWithLogitsLoss",
+    "skorch.classifier.NeuralNetBinaryClassifier": "BCEWithLogitsLoss",
+}
+SKORCH_LOGS_NLL = frozenset({"skorch.NeuralNetClassifier", "skorch.classifier.NeuralNetClassifier"})
+
 # Model zoos whose classifiers end in their head attribute: torchvision's and timm's
 # classifiers return `self.fc(x)` / `self.classifier(x)` / `self.head(x)` last.
 # (torch.hub.load counts for the pytorch/vision repository only: other hub models, like

@@ -54,6 +54,8 @@ def activation_of(value: TensorV) -> str:
 def switch(plan: Plan, use: LossUse, new_loss: str, after: Callable[[TensorV], str] = activation_of) -> None:
     """Rename the loss of `use` to `new_loss`. `after` gives the activation each input
     will have once the whole fix is applied."""
+    if use.implicit:
+        raise Unfixable(f"{use.loss} is chosen by a library's criterion argument")
     key = use.ctor_site or use.call_site
     if key in plan.switched:
         return

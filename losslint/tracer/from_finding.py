@@ -66,7 +66,7 @@ def spec_for(finding) -> PairSpec | None:
     if dim is not None:
         options["dim"] = dim
         sources["dim"] = "code"
-    if use is not None:
+    if use is not None and not getattr(use, "implicit", False):  # skorch: no loss call to read
         options.update(_loss_options(use, loss, sources))
     classes = _classes(tensor, options, loss)
     if classes is not None:

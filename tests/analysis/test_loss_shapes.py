@@ -1,5 +1,7 @@
 """Where the loss sits, and how its input is traced back to the model."""
 
+import pytest
+
 from tests.analysis.helpers import pairs
 
 MODEL = """
@@ -312,3 +314,70 @@ def test_loss_module_that_normalizes_itself_is_a_fine_pair(tmp_path):
     assert pairs(tmp_path, {"model.py": MODEL, "losses.py": LOSS_MODULE, "train.py": train}) == [
         ("log_softmax", "NLLLoss"),
     ]
+
+
+SKORCH_MODULES = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Probabilities(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.out = nn.Linear(20, 3)
+
+    def forward(self, X):
+        return F.softmax(self.out(X), dim=-1)
+
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc(x)).squeeze(-1)
+
+
+class Logits(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+SKORCH_NETS = {
+    # skorch passes the module's output to the criterion as it is...
+    "classifier_with_cross_entropy": ("NeuralNetClassifier(Probabilities, criterion=nn.CrossEntropyLoss, max_epochs=5)",
+                                      [("softmax", "CrossEntropyLoss")]),
+    "criterion_instance": ("NeuralNetClassifier(Probabilities, criterion=nn.CrossEntropyLoss())",
+                           [("softmax", "CrossEntropyLoss")]),
+    "binary_default_criterion": ("NeuralNetBinaryClassifier(Tagger, max_epochs=3)", [("sigmoid", "BCEWithLogitsLoss")]),
+    "neural_net_positional_criterion": ("skorch.NeuralNet(Logits, nn.NLLLoss, lr=0.1)", [("none", "NLLLoss")]),
+    # (skorch takes the log for NLLLoss only: KLDivLoss gets the probabilities, LL301)
+    "classifier_with_kl_div": ("NeuralNetClassifier(Probabilities, criterion=nn.KLDivLoss)", [("softmax", "KLDivLoss")]),
+    "module_instance": ("NeuralNetClassifier(Logits(), criterion=nn.CrossEntropyLoss)", [("none", "CrossEntropyLoss")]),
+    # ...except NeuralNetClassifier with NLLLoss (its default), which takes the log first
+    "classifier_default_nll": ("NeuralNetClassifier(Probabilities)", []),
+    "classifier_explicit_nll": ("NeuralNetClassifier(Probabilities, criterion=torch.nn.NLLLoss)", []),
+    "criterion_from_configuration": ("NeuralNetClassifier(Probabilities, criterion=getattr(nn, name))", []),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SKORCH_NETS))
+def test_skorch_nets_are_loss_sites(tmp_path, case):
+    net, expected = SKORCH_NETS[case]
+    train = f"""
+    import torch
+    import torch.nn as nn
+    import skorch
+    from skorch import NeuralNetBinaryClassifier, NeuralNetClassifier
+    from modules import Logits, Probabilities, Tagger
+
+    name = "CrossEntropyLoss"
+    net = {net}
+    """
+    assert pairs(tmp_path, {"modules.py": SKORCH_MODULES, "train.py": train}) == expected

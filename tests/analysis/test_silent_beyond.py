@@ -88,7 +88,6 @@ PROJECTS = {
                     return self.net(X)
 
             net = NeuralNetClassifier(Module, criterion=nn.NLLLoss, max_epochs=10)
-            kd = NeuralNetClassifier(Module, criterion=nn.KLDivLoss)
         """,
     },
     "multi_label_tagger": {

@@ -230,3 +230,41 @@ def train_step(x, y):
     assert finding.fix.applicability == "safe"
     assert [r.message for r in finding.related][-1] == "loss module computing CrossEntropyLoss called here"
     assert "nn.Softmax" not in fixed.changed["model.py"]
+
+
+SKORCH = """
+import torch.nn as nn
+import torch.nn.functional as F
+from skorch import NeuralNet, NeuralNetClassifier
+
+class Module(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.out = nn.Linear(20, 3)
+
+    def forward(self, X):
+        return F.softmax(self.out(X), dim=-1)
+
+class Logits(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.out = nn.Linear(20, 3)
+
+    def forward(self, X):
+        return self.out(X)
+
+net = NeuralNetClassifier(Module, criterion=nn.CrossEntropyLoss, max_epochs=5)
+plain = NeuralNet(Logits, nn.NLLLoss)
+"""
+
+
+def test_skorch_fixes_name_the_net_and_never_rename_its_criterion(tmp_path):
+    fixed = fix(tmp_path, {"m.py": SKORCH}, unsafe=True)
+    by_code = {f.code: f for f in fixed.before}
+    removal = by_code["LL103"].fix
+    assert removal.applicability == "unsafe"  # skorch's predict_proba reads the output
+    assert "`NeuralNetClassifier(Module, criterion=nn.CrossE...` receives the model" in removal.message
+    assert by_code["LL101"].fix is None  # the loss is skorch's criterion argument, not a call
+    after = fixed.changed["m.py"]
+    assert "return self.out(X)\n\nclass Logits" in after
+    assert "NeuralNet(Logits, nn.NLLLoss)" in after and "criterion=nn.CrossEntropyLoss" in after

@@ -214,3 +214,24 @@ def test_classes_unknown_when_the_layer_size_is_not_readable():
         """
     )
     assert spec.classes is None and "classes" not in spec.sources
+
+
+def test_skorch_net_arguments_are_not_read_as_loss_options():
+    _, spec = _only(
+        """
+        import torch.nn as nn
+        from skorch import NeuralNet
+
+        class Logits(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 4)
+
+            def forward(self, x):
+                return self.fc(x)
+
+        net = NeuralNet(Logits, nn.NLLLoss, 0.1, 10, -100)
+        """
+    )
+    assert (spec.activation, spec.loss) == ("none", "NLLLoss")
+    assert spec.sources == {"classes": "code"} and spec.classes == 4  # nothing read from the net's own arguments
