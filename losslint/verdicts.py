@@ -93,9 +93,22 @@ def make_finding(rule: Rule, message: str, site: Site, related: list[Related], a
         verdict=rule.verdict,
         activation=activation,
         loss=loss,
-        related=related,
+        related=distinct(site, related),
         url=rule.url,
         noqa_row=site.row,
         origin=origin,
         origins=[origin],
     )
+
+
+def distinct(site: Site, related: list[Related]) -> list[Related]:
+    """The partner sites, without one that starts where the finding or an earlier partner
+    does: `nn.BCELoss()(p, t)` is created and computed at the same place."""
+    starts = {(site.path, site.start)}
+    kept = []
+    for entry in related:
+        start = (entry.site.path, entry.site.start)
+        if start not in starts:
+            starts.add(start)
+            kept.append(entry)
+    return kept

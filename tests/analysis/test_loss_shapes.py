@@ -381,3 +381,19 @@ def test_skorch_nets_are_loss_sites(tmp_path, case):
     net = {net}
     """
     assert pairs(tmp_path, {"modules.py": SKORCH_MODULES, "train.py": train}) == expected
+
+
+def test_a_criterion_created_where_it_is_called_is_one_partner_site(tmp_path):
+    from tests.analysis.helpers import lint
+
+    source = """
+import torch.nn as nn
+
+fc = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid())
+
+def step(x, t):
+    return nn.BCEWithLogitsLoss()(fc(x), t)
+"""
+    (finding,) = lint(tmp_path, {"m.py": source})
+    assert finding.code == "LL202"
+    assert [(r.site.start.row, r.message) for r in finding.related] == [(7, "BCEWithLogitsLoss computed here")]
