@@ -396,4 +396,4 @@ def step(x, t):
 """
     (finding,) = lint(tmp_path, {"m.py": source})
     assert finding.code == "LL202"
-    assert [(r.site.start.row, r.message) for r in finding.related] == [(7, "BCEWithLogitsLoss computed here")]
+    assert [(r.site.start.row, r.message) for r in finding.related] == [(6, "BCEWithLogitsLoss computed here")]
