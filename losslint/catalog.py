@@ -50,6 +50,9 @@ class Rule:
     docs: dict
     examples: dict
     source: str  # the TOML file it came from
+    # Expression rules: the message when the expression reaches no loss (a test's expected
+    # value, a metric), with {activation} only. None: `message`, its {loss} "the loss".
+    message_without_loss: str | None = None
 
     @property
     def severity(self) -> str:
@@ -58,6 +61,15 @@ class Rule:
     @property
     def url(self) -> str:
         return f"{DOCS_URL}#{self.code.lower()}-{self.name}"
+
+    def format_message(self, activation: str, loss: str | None) -> str:
+        """The message of a finding: `loss` is the loss's spelling (`` `NLLLoss` ``), or
+        None when the expression of an expression rule reaches no loss."""
+        if loss is None:
+            if self.message_without_loss is not None:
+                return self.message_without_loss.format(activation=activation)
+            loss = "the loss"
+        return self.message.format(activation=activation, loss=loss)
 
 
 @dataclass(frozen=True)
@@ -167,6 +179,7 @@ def _rule(data: dict, path: Path) -> Rule:
         docs=data["docs"],
         examples=data["examples"],
         source=str(path),
+        message_without_loss=data.get("message_without_loss"),
     )
 
 

@@ -65,6 +65,22 @@ class Fix:
     edits: tuple[Edit, ...]
 
 
+# What a problem means for its file, said in the message itself so that every format (a
+# one-line report, a JSON consumer, an editor) tells that nothing in the file was checked.
+PROBLEM_CONSEQUENCES = {"invalid-syntax": "the file was not checked"}
+
+
+def with_consequence(message: str, consequence: str) -> str:
+    """`SyntaxError: invalid syntax; the file was not checked`, or after a message that
+    ends a sentence (`Did you mean print(...)?`) a sentence of its own."""
+    message = message.rstrip()
+    if message.lower().endswith(consequence.lower()):  # already said
+        return message
+    if message.endswith((".", "?", "!")):
+        return f"{message} {consequence[0].upper()}{consequence[1:]}"
+    return f"{message}; {consequence}"
+
+
 @dataclass
 class Finding:
     code: str | None  # None only for invalid-syntax, like ruff
@@ -97,6 +113,9 @@ class Finding:
     def problem(cls, name: str, message: str, path: str, row: int = 1, column: int = 1) -> "Finding":
         """A finding that is not a rule's: invalid-syntax, io-error (code None, like ruff)."""
         position = Position(row, column)
+        consequence = PROBLEM_CONSEQUENCES.get(name)
+        if consequence:
+            message = with_consequence(message, consequence)
         return cls(code=None, name=name, message=message, site=Site(path, position, position), severity="error")
 
     def sort_key(self) -> tuple:

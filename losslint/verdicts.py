@@ -78,7 +78,7 @@ def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
 
 
 def _expression_finding(rule: Rule, tensor: TensorV, snippet: SnippetReader, pair: Pair | None) -> Finding:
-    message = rule.message.format(activation=f"`{snippet(tensor.site)}`", loss=f"`{pair.use.loss}`" if pair else "the loss")
+    message = rule.format_message(f"`{snippet(tensor.site)}`", f"`{pair.use.loss}`" if pair else None)
     related = [Related(pair.use.call_site, computed_here(pair.use))] if pair else []
     return make_finding(rule, message, tensor.site, related, tensor.kind, pair.use.loss if pair else None, pair or tensor)
 

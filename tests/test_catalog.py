@@ -108,6 +108,31 @@ def test_message_placeholders(rule):
     assert "{" not in filled and "}" not in filled
 
 
+EXPRESSION_RULES = [rule for rule in RULES if rule.kind == "expression"]
+
+
+@pytest.mark.parametrize("rule", EXPRESSION_RULES, ids=[rule.code for rule in EXPRESSION_RULES])
+def test_expression_message_without_a_loss_claims_none(rule):
+    """torch.log(torch.sigmoid(x)) in a unit test reaches no loss: the message must not
+    say "before it reaches the loss", but still say what goes wrong and what to use."""
+    assert rule.message_without_loss is not None and "\n" not in rule.message_without_loss
+    fields = {name for _, name, _, _ in string.Formatter().parse(rule.message_without_loss) if name is not None}
+    assert fields == {"activation"}
+    alone = rule.format_message("`torch.log(torch.sigmoid(x))`", None)
+    assert alone == rule.message_without_loss.format(activation="`torch.log(torch.sigmoid(x))`")
+    assert "loss" not in alone.lower().replace("`torch.log(torch.sigmoid(x))`", "")
+    assert "two steps" in alone and "-inf" in alone and "88.7" in alone and "; use `F.log" in alone
+    # With a loss, the message that names it.
+    assert rule.format_message("`p`", "`NLLLoss`") == rule.message.format(activation="`p`", loss="`NLLLoss`")
+    assert "before it reaches `NLLLoss`" in rule.format_message("`p`", "`NLLLoss`")
+
+
+def test_format_message_of_a_rule_without_the_second_template():
+    rule = next(rule for rule in RULES if rule.code == "LL103")
+    assert rule.message_without_loss is None
+    assert rule.format_message("`s`", None) == rule.message.format(activation="`s`", loss="the loss")
+
+
 @pytest.mark.parametrize("rule", QUIZ_RULES, ids=QUIZ_IDS)
 def test_fix_leads_to_a_silent_pair(rule):
     assert rule.fix_to is not None

@@ -81,7 +81,7 @@ def test_syntax_error_record_is_ruff_like(tmp_path, capsys):
     assert code == 1
     (record,) = records
     assert record["code"] is None and record["name"] == "invalid-syntax"
-    assert record["message"].startswith("SyntaxError:")
+    assert record["message"] == "SyntaxError: invalid syntax; the file was not checked"
     assert record["verdict"] is None and record["activation"] is None and record["loss"] is None
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from losslint import linter, notebook
 from losslint.cli import output
 from losslint.reporters import HUMAN_FORMATS, REPORTERS
-from losslint.reporters.text import display_path
+from losslint.reporters.text import by_severity, counted, display_path, plural
 
 if TYPE_CHECKING:
     from losslint.fixes import apply
@@ -69,6 +69,7 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
     located = notebook.locate(remaining, notebooks)
     ctx = output.context(args, fmt, {}, notebooks)
     ctx.fixed = len(outcome.applied)
+    ctx.fixed_severities = [item.finding.severity for item in outcome.applied]
     output.report(located, args, fmt, ctx)
     if args.show_fixes and not args.silent:
         stream = sys.stdout if fmt in HUMAN_FORMATS else sys.stderr
@@ -90,10 +91,18 @@ def _diff(args, sources: dict[str, str], outcome: apply.Outcome, remaining, note
     text = unified_diff(sources, outcome.changed, notebooks)
     if not args.silent:
         sys.stdout.write(text)
-        count = len(outcome.applied)
         if not args.quiet:
-            print(f"Would fix {count} error{'s' if count != 1 else ''} ({len(remaining)} remaining).", file=sys.stderr)
+            print(would_fix(outcome.applied, len(remaining)), file=sys.stderr)
     return 1 if text and not args.exit_zero else 0
+
+
+def would_fix(applied: list[apply.Applied], remaining: int) -> str:
+    """ruff's `Would fix 2 errors (1 remaining).`; with mixed severities
+    `Would fix 3 findings (1 error, 2 warnings; 1 remaining).`"""
+    severities = [item.finding.severity for item in applied]
+    if len(set(severities)) > 1:
+        return f"Would fix {plural(len(severities), 'finding')} ({by_severity(severities)}; {remaining} remaining)."
+    return f"Would fix {plural(len(severities), severities[0] if severities else 'error')} ({remaining} remaining)."
 
 
 def _stdin(args, fmt: str, stdin_sources: dict[str, str], notebooks: dict, outcome: apply.Outcome, remaining) -> int:
@@ -116,6 +125,7 @@ def _stdin(args, fmt: str, stdin_sources: dict[str, str], notebooks: dict, outco
         ctx = output.context(args, fmt, frames, fixed_books)
         ctx.color = False
         ctx.fixed = len(outcome.applied)
+        ctx.fixed_severities = [item.finding.severity for item in outcome.applied]
         sys.stderr.write(REPORTERS[fmt](remaining, ctx))
     return output.exit_code(remaining, args, fixed=len(outcome.applied))
 
@@ -155,8 +165,7 @@ def fixed_list(applied: list[apply.Applied]) -> str:
     by_file: dict[str, Counter] = {}
     for item in applied:
         by_file.setdefault(item.finding.site.path, Counter())[(item.finding.code, item.finding.name)] += 1
-    count = len(applied)
-    lines = [f"Fixed {count} error{'s' if count != 1 else ''}:"]
+    lines = [f"Fixed {counted([item.finding.severity for item in applied])}:"]
     for path in sorted(by_file):
         lines.append(f"- {display_path(path)}:")
         for (code, name), n in sorted(by_file[path].items()):

@@ -22,6 +22,9 @@ class Context:
     unsafe_fixes: bool = False
     quiet: bool = False  # --quiet: the findings only, no closing summary
     fixed: int = 0  # findings fixed by --fix: the summary counts them
+    # The severity of each fixed finding ("error", "warning"), for the summary's wording;
+    # fixed findings it does not list count as errors.
+    fixed_severities: list[str] = field(default_factory=list)
     _cache: dict[tuple[str, int | None], list[str] | None] = field(default_factory=dict, repr=False)
 
     def lines(self, site: Site) -> list[str] | None:

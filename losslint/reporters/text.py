@@ -38,15 +38,47 @@ def headline(finding: Finding, style: Style | None = None, context: Context | No
     return f"{where}: {code}{fixable} {finding.name}{verdict}: {finding.message}"
 
 
+def counted(severities: list[str]) -> str:
+    """`2 errors`, `1 warning`, or `4 findings (1 error, 3 warnings)` when they differ."""
+    if len(set(severities)) == 1:
+        return plural(len(severities), severities[0])
+    return f"{plural(len(severities), 'finding')} ({by_severity(severities)})"
+
+
+def by_severity(severities: list[str]) -> str:
+    """`1 error, 3 warnings`: errors first, a severity that does not occur left out."""
+    kinds = sorted(set(severities), key=lambda s: (s != "error", s))
+    return ", ".join(plural(severities.count(kind), kind) for kind in kinds)
+
+
+def plural(count: int, word: str) -> str:
+    """`1 error`, `2 errors`."""
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
 def summary(findings: list[Finding], style: Style | None = None, context: Context | None = None) -> str:
-    """ruff's closing lines: the count, and how many `--fix` / `--unsafe-fixes` would fix."""
+    """ruff's closing lines: the count, and how many `--fix` / `--unsafe-fixes` would fix.
+
+    ruff's `Found 3 errors.` when every finding is an error (and `Found 3 warnings.` when
+    every one is a warning); otherwise `Found 4 findings (1 error, 3 warnings).`. After
+    `--fix`: `Found 3 errors (1 fixed, 2 remaining).`, or with mixed severities
+    `Found 5 findings (2 fixed, 3 remaining: 1 error, 2 warnings).`."""
     style = style or Style(False)
     fixed = context.fixed if context else 0
     if not findings and not fixed:
         return style("All checks passed!", "green", "bold") + "\n"
-    count = len(findings) + fixed
-    detail = f" ({fixed} fixed, {len(findings)} remaining)" if fixed else ""
-    text = f"Found {count} error{'s' if count != 1 else ''}{detail}.\n"
+    remaining = [f.severity for f in findings]
+    if fixed:
+        # The severities of the fixed findings, when the caller knows them (else errors).
+        known = context.fixed_severities[:fixed] if context else []
+        everything = remaining + known + ["error"] * (fixed - len(known))
+        if len(set(everything)) == 1:  # ruff's `Found 3 errors (1 fixed, 2 remaining).`
+            text = f"Found {counted(everything)} ({fixed} fixed, {len(findings)} remaining).\n"
+        else:
+            left = f": {by_severity(remaining)}" if remaining else ""
+            text = f"Found {plural(len(everything), 'finding')} ({fixed} fixed, {len(findings)} remaining{left}).\n"
+    else:
+        text = f"Found {counted(remaining)}.\n"
     fixable = sum(is_fixable(f, context) for f in findings)
     hidden = sum(f.fix is not None for f in findings) - fixable
     hint = ""

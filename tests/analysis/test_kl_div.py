@@ -3,6 +3,7 @@ reduction="mean" (LL303)."""
 
 import pytest
 
+from losslint import catalog
 from tests.analysis.helpers import codes, lint
 
 MODELS = """
@@ -118,6 +119,22 @@ def test_mean_reduction_says_whether_it_is_the_default(tmp_path):
     assert [f.code for f in findings] == ["LL303", "LL303"]
     assert "its default" in findings[0].message and "its default" not in findings[1].message
     assert findings[0].site.start.row == row(body, "kl = nn.KLDivLoss()")  # at the construction
+
+
+def test_mean_reduction_message_does_not_claim_a_factor_for_every_shape(tmp_path):
+    """For per-example scores of shape (batch,), "mean" equals "batchmean": the rule still
+    fires (torch warns whatever the shape), but its message and docs say when the loss is
+    C times too small instead of claiming it for every input."""
+    body = "def f(scores, target):\n    return F.kl_div(F.logsigmoid(scores), target)  # scores: (batch,)\n"
+    (finding,) = lint(tmp_path, {"kd.py": MODELS + body})
+    assert finding.code == "LL303"
+    assert "not the KL divergence" not in finding.message
+    assert "divides by the number of elements, not the batch size: with C classes per row" in finding.message
+    assert "torch warns on every call" in finding.message and 'use `reduction="batchmean"`' in finding.message
+    rule = catalog.load().by_code_or_name("LL303")
+    assert "not the KL divergence" not in rule.summary
+    assert "1-D input of shape (batch,)" in rule.docs["why_bad"]
+    assert '"mean"` and `"batchmean"` give the same value' in rule.docs["why_bad"]
 
 
 def test_one_finding_per_criterion_used_twice(tmp_path):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.analysis.helpers import codes, pairs
+from tests.analysis.helpers import codes, lint, pairs
 
 # (imports, expression applied to `h`, the activation it is)
 ACTIVATIONS = [
@@ -133,3 +133,35 @@ def test_loss_class_stored_then_called_inline(tmp_path):
         return nn.BCEWithLogitsLoss(pos_weight=torch.tensor(3.0))(probs, y)
     """
     assert pairs(tmp_path, {"a.py": source}) == [("sigmoid", "BCEWithLogitsLoss")]
+
+
+# --- the two-step logs (LL105, LL206): a loss is named only where there is one --------------
+
+REFERENCE_TEST = """
+import torch
+import torch.nn.functional as F
+
+
+def test_reference():
+    x = torch.randn(4, 3)
+    expected = -torch.log(torch.sigmoid(x)).sum()
+    log_probs = torch.log(F.softmax(x, dim=1))
+    assert expected.isfinite() and log_probs.isfinite().all()
+"""
+
+
+def test_log_of_activation_reaching_no_loss_mentions_no_loss(tmp_path):
+    findings = lint(tmp_path, {"test_reference.py": REFERENCE_TEST})
+    assert sorted(f.code for f in findings) == ["LL105", "LL206"]
+    for finding in findings:
+        assert finding.loss is None and finding.related == []
+        assert "loss" not in finding.message.lower(), finding.message  # no "before it reaches the loss"
+        assert "in two steps:" in finding.message and "-inf" in finding.message
+
+
+def test_log_of_activation_reaching_a_loss_names_it(tmp_path):
+    source = REFERENCE_TEST + "\n\ndef step(z, y):\n    return F.nll_loss(torch.log(F.softmax(z, dim=1)), y)\n"
+    findings = lint(tmp_path, {"train.py": source})
+    assert sorted(f.code for f in findings) == ["LL105", "LL105", "LL206"]
+    (reaching,) = [f for f in findings if f.loss is not None]
+    assert reaching.code == "LL105" and "in two steps before it reaches `NLLLoss`:" in reaching.message

@@ -12,10 +12,12 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from losslint import catalog, linter
 from losslint.findings import Edit, Finding, Fix, Position, Related, Site
 from losslint.reporters import REPORTERS, full, github
+from losslint.reporters.text import summary
 from losslint.reporters.context import Context
 from tests.cli.helpers import CE_CALL_ROW, CE_CTOR_ROW, SIGMOID_ROW, SINGLE, SOFTMAX_ROW, out, project, run, write
 
@@ -62,7 +64,7 @@ def test_full_frames_both_sites_with_carets_under_the_span(tmp_path, cli):
     assert block[call_line + 1].count("^") == len("criterion(model(x), y)")
     assert block[call_line + 1].endswith(" CrossEntropyLoss computed here")
     assert f"   ::: train.py:{CE_CTOR_ROW}:13" in block
-    assert "\nFound 2 errors.\n" in stdout
+    assert "\nFound 2 findings (1 error, 1 warning).\n" in stdout  # LL103 is wrong, LL203 acceptable
 
 
 def test_full_shows_the_fix_as_a_unified_diff(tmp_path, cli):
@@ -149,7 +151,102 @@ def test_concise_one_line_each_sorted_by_path_line_column_code(tmp_path, cli):
     assert keys == sorted(keys)
     assert [k[0] for k in keys] == ["a.py", "b/models.py", "b/models.py", "c.py"]
     assert [k[3] for k in keys] == ["LL103", "LL103", "LL203", "LL901"]
-    assert "Found 4 errors." in lines
+    assert "Found 4 findings (2 errors, 2 warnings)." in lines  # LL203 and LL901 are warnings
+
+
+# --- the summary line -------------------------------------------------------------------
+
+# Python 2 (`async` is a keyword since 3.7): the file does not parse.
+PY2 = "import torch\n\nx = torch.zeros(3)\nx.cuda(async=True)\n"
+# Three warnings: an acceptable pair (LL203), KLDivLoss's default "mean" (LL303), and a
+# log of a sigmoid in a unit test (LL206).
+WARNINGS = """
+import torch
+import torch.nn as nn
+
+detector = nn.Sequential(nn.Linear(8, 1), nn.Sigmoid())
+bce = nn.BCELoss()
+kl = nn.KLDivLoss()
+
+
+def step(x, y, log_p, q):
+    return bce(detector(x), y) + kl(log_p, q)
+
+
+def test_reference():
+    x = torch.randn(4)
+    expected = -torch.log(torch.sigmoid(x)).sum()
+    assert expected.isfinite()
+"""
+
+
+def test_summary_tells_errors_and_warnings_apart(tmp_path, cli):
+    """Three warnings and a file that does not parse are not "4 errors"."""
+    write(tmp_path, {"legacy.py": PY2, "train.py": WARNINGS})
+    for fmt in ("concise", "full"):
+        code, stdout, _ = cli(["--output-format", fmt], tmp_path)
+        assert code == 1
+        assert "\nFound 4 findings (1 error, 3 warnings).\n" in stdout, fmt
+    code, stdout, _ = cli(["--output-format", "concise", "train.py"], tmp_path)
+    assert "\nFound 3 warnings.\n" in stdout
+    code, stdout, _ = cli(["--output-format", "concise", "legacy.py"], tmp_path)
+    assert "\nFound 1 error.\n" in stdout
+    code, stdout, _ = cli(["--statistics"], tmp_path)  # a table, no summary (like ruff)
+    assert "invalid-syntax" in stdout and "Found" not in stdout
+
+
+def _severities(*severities: str) -> list[Finding]:
+    site = Site("a.py", Position(1, 1), Position(1, 2))
+    return [Finding(code="LL103", name="n", message="m", site=site, severity=s) for s in severities]
+
+
+@pytest.mark.parametrize(
+    ("remaining", "fixed", "line"),
+    [
+        (["error"] * 3, [], "Found 3 errors."),
+        (["error"], [], "Found 1 error."),
+        (["warning"] * 2, [], "Found 2 warnings."),
+        (["warning"], [], "Found 1 warning."),
+        (["warning", "error", "warning", "warning"], [], "Found 4 findings (1 error, 3 warnings)."),
+        (["error", "warning", "error"], [], "Found 3 findings (2 errors, 1 warning)."),
+        # After --fix: the fixed findings count in the total, the breakdown is what remains.
+        (["error"], ["error"], "Found 2 errors (1 fixed, 1 remaining)."),
+        (["warning"], ["warning", "warning"], "Found 3 warnings (2 fixed, 1 remaining)."),
+        (["error", "warning", "warning"], ["error", "warning"], "Found 5 findings (2 fixed, 3 remaining: 1 error, 2 warnings)."),
+        (["error"], ["warning"], "Found 2 findings (1 fixed, 1 remaining: 1 error)."),
+        ([], ["error", "warning"], "Found 2 findings (2 fixed, 0 remaining)."),
+        ([], ["warning"], "Found 1 warning (1 fixed, 0 remaining)."),
+        # A caller that does not say what it fixed: those count as errors, as before.
+        (["error"], None, "Found 2 errors (1 fixed, 1 remaining)."),
+    ],
+)
+def test_summary_line(remaining, fixed, line):
+    context = Context(fixed=len(fixed) if fixed is not None else 1, fixed_severities=fixed or [])
+    assert summary(_severities(*remaining), context=context).splitlines()[0] == line
+
+
+def test_a_file_that_does_not_parse_says_it_was_not_checked_in_every_format(tmp_path, cli):
+    """`x.cuda(async=True)` (Python 2) skips the whole file: the message says so."""
+    write(tmp_path, {"legacy.py": PY2})
+    said = "SyntaxError: invalid syntax; the file was not checked"
+    for fmt in ("full", "concise", "github"):
+        code, stdout, _ = cli(["--output-format", fmt], tmp_path)
+        assert code == 1 and "invalid-syntax" in stdout and f" {said}\n" in stdout, fmt
+    for fmt in ("json", "json-lines"):
+        code, stdout, _ = cli(["--output-format", fmt], tmp_path)
+        records = json.loads(stdout) if fmt == "json" else [json.loads(l) for l in stdout.splitlines()]
+        assert [(r["name"], r["message"]) for r in records] == [("invalid-syntax", said)], fmt
+    (result,) = _sarif(cli, tmp_path)["runs"][0]["results"]
+    assert result["message"]["text"] == said + "."
+
+
+def test_syntax_error_message_that_ends_a_sentence_gets_a_sentence():
+    python2_print = "SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?"
+    finding = Finding.problem("invalid-syntax", python2_print, "a.py", 1, 1)
+    assert finding.message == python2_print + " The file was not checked"
+    assert Finding.problem("invalid-syntax", finding.message, "a.py").message == finding.message  # said once
+    unreadable = Finding.problem("io-error", "Failed to read file: not valid UTF-8", "a.py")
+    assert unreadable.message == "Failed to read file: not valid UTF-8"
 
 
 # --- json, json-lines -----------------------------------------------------------------

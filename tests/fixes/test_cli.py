@@ -97,6 +97,36 @@ def test_fix_exit_code_zero_when_nothing_remains(tmp_path, capsys):
     assert "All checks passed!" in capsys.readouterr().out
 
 
+# An acceptable pair (a warning) with a safe fix.
+LOG_OF_SOFTMAX = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+head = nn.Linear(4, 3)
+
+def step(x, y):
+    return F.nll_loss(torch.log(F.softmax(head(x), dim=1)), y)
+"""
+
+
+def test_fix_summary_counts_warnings_apart_from_errors(tmp_path, capsys):
+    """LL103 (an error) and LL105 (a warning) fixed, LL202 (an error) left: not "3 errors"."""
+    _project(tmp_path)
+    (tmp_path / "log.py").write_text(dedent(LOG_OF_SOFTMAX))
+    before = _texts(tmp_path)
+    assert cli.main([str(tmp_path), "--diff"]) == 1
+    assert "Would fix 2 findings (1 error, 1 warning; 1 remaining)." in capsys.readouterr().err
+    assert cli.main([str(tmp_path), "--fix", "--show-fixes", "--output-format", "concise"]) == 1
+    out = capsys.readouterr().out
+    assert "Found 3 findings (2 fixed, 1 remaining: 1 error)." in out
+    assert "Fixed 2 findings (1 error, 1 warning):\n" in out and "1 × LL105 (log-of-softmax)" in out
+    (tmp_path / "log.py").write_text(before["log.py"])
+    assert cli.main([str(tmp_path / "log.py"), "--fix", "--show-fixes"]) == 0
+    out = capsys.readouterr().out
+    assert "Found 1 warning (1 fixed, 0 remaining)." in out and "Fixed 1 warning:\n" in out
+
+
 def test_exit_non_zero_on_fix(tmp_path, capsys):
     (tmp_path / "safe.py").write_text(dedent(SAFE))
     assert cli.main([str(tmp_path), "--fix", "--exit-non-zero-on-fix", "--quiet"]) == 1
