@@ -60,26 +60,32 @@ class Pair:
         return "none" if self.tensor.kind == "logits" else self.tensor.kind
 
 
-def link_loss_modules(project: Project, evaluator: Evaluator) -> None:
-    """`criterion(model(x), y)` where criterion is a project module whose forward computes
-    a loss (a FocalLoss, a label-smoothing loss): that call becomes a caller of the forward,
-    so the loss inside it sees the caller's tensor. The callee values computed here are
-    memoized, so find_pairs does not evaluate them again."""
-    loss_functions: set[str] = set()
-    module_calls: list[tuple[CallFact, Frame, InstanceV]] = []
+def _calls_with_callees(project: Project, evaluator: Evaluator):
+    """(call fact, its function's unbound frame, what its callee may be) for every call
+    with arguments. The callee values are memoized, so each pass after the first is cheap.
+    Pathologically deep code (RecursionError) is skipped: nothing is said about it."""
     for facts in project.files.values():
         for call_fact in facts.calls:
-            call = call_fact.call
-            if not call.args and not call.kwargs:
+            if not call_fact.call.args and not call_fact.call.kwargs:
                 continue
             try:
                 unbound = evaluator.unbound_frame(call_fact.func)
-                values = evaluator.values(call.func, unbound)
+                callees = evaluator.values(call_fact.call.func, unbound)
             except RecursionError:
                 continue
-            if any(_loss_of(v) for v in values):
-                loss_functions.add(call_fact.func)
-            module_calls.extend((call_fact, unbound, v) for v in values if isinstance(v, InstanceV))
+            yield call_fact, unbound, callees
+
+
+def link_loss_modules(project: Project, evaluator: Evaluator) -> None:
+    """`criterion(model(x), y)` where criterion is a project module whose forward computes
+    a loss (a FocalLoss, a label-smoothing loss): that call becomes a caller of the forward,
+    so the loss inside it sees the caller's tensor."""
+    loss_functions: set[str] = set()
+    module_calls: list[tuple[CallFact, Frame, InstanceV]] = []
+    for call_fact, unbound, callees in _calls_with_callees(project, evaluator):
+        if any(_loss_of(v) for v in callees):
+            loss_functions.add(call_fact.func)
+        module_calls.extend((call_fact, unbound, v) for v in callees if isinstance(v, InstanceV))
     if not loss_functions:
         return
     for call_fact, caller, instance in module_calls:
@@ -90,23 +96,17 @@ def link_loss_modules(project: Project, evaluator: Evaluator) -> None:
 
 def find_pairs(project: Project, evaluator: Evaluator) -> list[Pair]:
     pairs: list[Pair] = []
-    for facts in project.files.values():
-        for call_fact in facts.calls:
-            call = call_fact.call
-            if not call.args and not call.kwargs:
+    for call_fact, unbound, callees in _calls_with_callees(project, evaluator):
+        try:
+            for callee in callees:
+                if isinstance(callee, ExternalV) and callee.name in torch_api.SKORCH_NETS:
+                    pairs.extend(_skorch_pairs(callee.name, call_fact.call, unbound, evaluator))
+            if not any(_loss_of(v) for v in callees):
                 continue
-            try:
-                unbound = evaluator.unbound_frame(call_fact.func)
-                callees = evaluator.values(call.func, unbound)
-                for callee in callees:
-                    if isinstance(callee, ExternalV) and callee.name in torch_api.SKORCH_NETS:
-                        pairs.extend(_skorch_pairs(callee.name, call, unbound, evaluator))
-                if not any(_loss_of(v) for v in callees):
-                    continue
-                for frame in evaluator.contexts(call_fact.func):
-                    pairs.extend(_pairs_at(call, frame, evaluator))
-            except RecursionError:
-                continue  # pathologically deep code: say nothing about this call
+            for frame in evaluator.contexts(call_fact.func):
+                pairs.extend(_pairs_at(call_fact.call, frame, evaluator))
+        except RecursionError:
+            continue  # pathologically deep code: say nothing about this call
     return pairs
 
 
@@ -165,19 +165,14 @@ def find_loss_calls(project: Project, evaluator: Evaluator) -> list[LossCall]:
     arguments and surroundings (KLDivLoss's reduction and log_target, PoissonNLLLoss's
     log_input, BCELoss under autocast) start here, not from pairs."""
     found: list[LossCall] = []
-    for facts in project.files.values():
-        for call_fact in facts.calls:
-            call = call_fact.call
-            if not call.args and not call.kwargs:
-                continue
-            unbound = evaluator.unbound_frame(call_fact.func)
-            if not any(_loss_of(v) for v in evaluator.values(call.func, unbound)):
-                continue
-            for frame in evaluator.contexts(call_fact.func):
-                for callee in evaluator.values(call.func, frame):
-                    use = _use(callee, call, frame)
-                    if use is not None:
-                        found.append(LossCall(call_fact, use, callee))
+    for call_fact, _, callees in _calls_with_callees(project, evaluator):
+        if not any(_loss_of(v) for v in callees):
+            continue
+        for frame in evaluator.contexts(call_fact.func):
+            for callee in evaluator.values(call_fact.call.func, frame):
+                use = _use(callee, call_fact.call, frame)
+                if use is not None:
+                    found.append(LossCall(call_fact, use, callee))
     return found
 
 
