@@ -10,6 +10,7 @@ of the output layer, a hand-written formula or the region a loss is computed in:
     LL307  logits into PoissonNLLLoss(log_input=False)
     LL404  softmax into BCELoss (unless a column was picked: probs[:, 1])
     LL405  a one-unit output layer into CrossEntropyLoss
+    LL407  log-probabilities or logits into skorch's NeuralNetClassifier with NLLLoss
     LL501  hand-written binary cross-entropy on sigmoid probabilities
     LL502  hand-written cross-entropy on torch.log(softmax)
     LL601  BCELoss inside a CUDA autocast region
@@ -27,7 +28,7 @@ from losslint.analysis import Analysis, arguments, handwritten, ir, torch_api
 from losslint.analysis.arguments import IMPLICIT_DIM_OPS
 from losslint.analysis.evaluate import Evaluator, Frame, TensorV
 from losslint.analysis.facts import CallFact
-from losslint.analysis.pairs import LossCall, Pair, find_loss_calls
+from losslint.analysis.pairs import LossCall, Pair, find_loss_calls, find_skorch_logged
 from losslint.catalog import Catalog
 from losslint.findings import Finding, Related, Site
 from losslint.verdicts import computed_here, make_finding
@@ -91,6 +92,8 @@ class _Checker:
                 self.autocast(loss_call)
         for pair in self.analysis.pairs:
             self.pair(pair)
+        for pair in find_skorch_logged(self.analysis.project, self.evaluator):
+            self.skorch_logged(pair)
         self.hand_written()
 
     # --- KLDivLoss ------------------------------------------------------------------------
@@ -202,6 +205,13 @@ class _Checker:
         if tensor.kind == "logits" and use.loss == "CrossEntropyLoss" and not tensor.reshaped:
             if arguments.output_units(tensor) == 1:
                 self.add("LL405", tensor.site, self.related_loss(use), tensor, use.loss, {}, {"units": 1})
+
+    def skorch_logged(self, pair: Pair) -> None:
+        """LL407: skorch takes the log of log-probabilities or logits (NaN below 0)."""
+        tensor = pair.tensor
+        if tensor.kind == "log_softmax" or (tensor.kind == "logits" and tensor.form == "layer"):
+            related = [Related(pair.use.call_site, "NeuralNetClassifier created here: it takes torch.log of the output for NLLLoss")]
+            self.add("LL407", tensor.site, related, tensor, "NLLLoss", {}, {}, applied=tensor.applied)
 
     def implicit_dim(self, tensor: TensorV, use) -> None:
         inner = tensor.inner if tensor.form == "log" and tensor.inner is not None else tensor

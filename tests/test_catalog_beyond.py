@@ -27,6 +27,7 @@ EXPECTED = {
     "LL404": ("softmax-before-bce-loss", "check", "wrong"),
     "LL405": ("single-unit-cross-entropy", "check", "wrong"),
     "LL406": ("sigmoid-before-nll-loss", "pair", "wrong"),
+    "LL407": ("skorch-nll-on-log-probabilities", "check", "wrong"),
     "LL501": ("hand-written-binary-cross-entropy", "check", "acceptable"),
     "LL502": ("hand-written-cross-entropy", "check", "acceptable"),
     "LL601": ("bce-loss-under-autocast", "check", "wrong"),

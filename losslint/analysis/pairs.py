@@ -99,7 +99,7 @@ def find_pairs(project: Project, evaluator: Evaluator) -> list[Pair]:
     for call_fact, unbound, callees in _calls_with_callees(project, evaluator):
         try:
             for callee in callees:
-                if isinstance(callee, ExternalV) and callee.name in torch_api.SKORCH_NETS:
+                if isinstance(callee, ExternalV) and callee.name in torch_api.SKORCH_LOSS_NETS:
                     pairs.extend(_skorch_pairs(callee.name, call_fact.call, unbound, evaluator))
             if not any(_loss_of(v) for v in callees):
                 continue
@@ -110,23 +110,36 @@ def find_pairs(project: Project, evaluator: Evaluator) -> list[Pair]:
     return pairs
 
 
-def _skorch_pairs(net: str, call: ir.Call, frame: Frame, evaluator: Evaluator) -> list[Pair]:
+def find_skorch_logged(project: Project, evaluator: Evaluator) -> list[Pair]:
+    """NeuralNetClassifier(Module) with its NLLLoss: skorch feeds torch.log of the module's
+    output to the loss, so the module must return probabilities. The pairs here are the
+    module's output and that NLLLoss, for LL407 only (not taxonomy pairs)."""
+    pairs: list[Pair] = []
+    for call_fact, unbound, callees in _calls_with_callees(project, evaluator):
+        for callee in callees:
+            if isinstance(callee, ExternalV) and callee.name in torch_api.SKORCH_LOGS_NLL:
+                pairs.extend(_skorch_pairs(callee.name, call_fact.call, unbound, evaluator, logged=True))
+    return pairs
+
+
+def _skorch_pairs(net: str, call: ir.Call, frame: Frame, evaluator: Evaluator, logged: bool = False) -> list[Pair]:
     """NeuralNetClassifier(Module, criterion=nn.CrossEntropyLoss): the module's output
-    goes to the criterion as it is (except the NLLLoss case, see torch_api.SKORCH_NETS)."""
-    if torch_api.SKORCH_NETS[net] is None:
+    goes to the criterion as it is, except for NeuralNetClassifier with NLLLoss, which
+    takes its log first: those pairs come only with `logged` (find_skorch_logged)."""
+    if torch_api.SKORCH_LOSS_NETS[net] is None:
         node = call.arg(1, "criterion")
     else:  # keyword-only on the classifiers
         node = next((value for key, value in call.kwargs if key == "criterion"), None)
-    if node is None and torch_api.SKORCH_NETS[net] is None:
+    if node is None and torch_api.SKORCH_LOSS_NETS[net] is None:
         return []
     if node is None:
-        losses = {torch_api.SKORCH_NETS[net]}
+        losses = {torch_api.SKORCH_LOSS_NETS[net]}
     else:
         losses = {_criterion_class(v) for v in evaluator.values(node, frame)}
     if len(losses) != 1 or None in losses:
         return []
     loss = losses.pop()
-    if loss == "NLLLoss" and net in torch_api.SKORCH_LOGS_NLL:
+    if (loss == "NLLLoss" and net in torch_api.SKORCH_LOGS_NLL) != logged:
         return []
     module = call.arg(0, "module")
     if module is None:

@@ -217,7 +217,7 @@ AUTOCAST = {
 # loss site. The default criterion of each; NeuralNet takes it as its second argument.
 # NeuralNetClassifier takes the log of the output first when the criterion is NLLLoss (so
 # it expects probabilities there): that combination is not a pair losslint judges.
-SKORCH_NETS = {
+SKORCH_LOSS_NETS = {
     "skorch.NeuralNet": None,
     "skorch.net.NeuralNet": None,
     "skorch.NeuralNetClassifier": "NLLLoss",

@@ -349,7 +349,7 @@ class Logits(nn.Module):
         return self.fc(x)
 """
 
-SKORCH_NETS = {
+SKORCH_LOSS_NETS = {
     # skorch passes the module's output to the criterion as it is...
     "classifier_with_cross_entropy": ("NeuralNetClassifier(Probabilities, criterion=nn.CrossEntropyLoss, max_epochs=5)",
                                       [("softmax", "CrossEntropyLoss")]),
@@ -367,9 +367,9 @@ SKORCH_NETS = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(SKORCH_NETS))
+@pytest.mark.parametrize("case", sorted(SKORCH_LOSS_NETS))
 def test_skorch_nets_are_loss_sites(tmp_path, case):
-    net, expected = SKORCH_NETS[case]
+    net, expected = SKORCH_LOSS_NETS[case]
     train = f"""
     import torch
     import torch.nn as nn
