@@ -645,7 +645,7 @@ class Evaluator:
         if name in torch_api.SHAPE_FUNCTIONS:
             return tuple(replace(x, reshaped=True) if isinstance(x, TensorV) else x for x in self.first_arg(node, frame))
         if name in torch_api.JOIN_FUNCTIONS:
-            return tuple(self.joined(v) for v in self.values(node.arg(0, "tensors"), frame)) if node.args else (UNKNOWN,)
+            return tuple(t for v in self.values(node.arg(0, "tensors"), frame) for t in self.joined(v)) if node.args else (UNKNOWN,)
         if name in torch_api.MODEL_WRAPPERS:
             return self.first_arg(node, frame)
         if name in ("builtins.list", "builtins.tuple"):
@@ -682,15 +682,16 @@ class Evaluator:
         return (UNKNOWN,)
 
     @staticmethod
-    def joined(tensors: Value) -> Value:
-        """torch.cat/stack of a list or tuple: the items' kind when they all agree, in a
-        new layout (stacking adds a dimension, cat may join along the classes)."""
+    def joined(tensors: Value) -> tuple[Value, ...]:
+        """torch.cat/stack of a list or tuple: when the items' kinds agree, each item in a
+        new layout (stacking adds a dimension, cat may join along the classes), so that
+        every activation joined is reported and fixed."""
         items = tensors.items if isinstance(tensors, (SeqV, TupleV)) else ()
         if not items or not all(isinstance(v, TensorV) for v in items):
-            return UNKNOWN
+            return (UNKNOWN,)
         if len({(v.kind, v.unstable) for v in items}) != 1:
-            return UNKNOWN
-        return replace(items[0], reshaped=True)
+            return (UNKNOWN,)
+        return tuple(replace(v, reshaped=True) for v in items)
 
     def first_arg(self, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         first = node.arg(0, "input")

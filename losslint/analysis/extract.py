@@ -51,6 +51,7 @@ class _Scope:
     self_name: str | None
     returns: list[tuple[tuple[ir.IR, ...], ir.IR]] = field(default_factory=list)
     contexts: tuple[ir.IR, ...] = ()  # the `with` items around the statement being read
+    path: tuple[ir.IR, ...] = ()  # the conditions of the statement being read (_Flow.path)
 
 
 def extract(path: str, source: str, module: str = "", root: str = "", is_package: bool = False) -> FileFacts:
@@ -99,6 +100,7 @@ class _Extractor:
         return flow
 
     def statement(self, node: cst.CSTNode, flow: _Flow) -> _Flow:
+        self.scope.path = flow.path  # recorded with the calls of this statement
         if isinstance(node, cst.SimpleStatementLine):
             for small in node.body:
                 if not flow.live:
@@ -500,7 +502,7 @@ class _Extractor:
         call = ir.Call(func, tuple(args), tuple(kwargs), self.site(node))
         callee = _callee_name(func_node)
         if callee is not None:
-            self.facts.calls.append(CallFact(call, self.scope.key, callee, self.scope.contexts))
+            self.facts.calls.append(CallFact(call, self.scope.key, callee, self.scope.contexts, self.scope.path))
         return call
 
     def subscript(self, node: cst.Subscript, env: dict[str, ir.IR]) -> ir.IR:

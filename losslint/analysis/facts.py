@@ -49,6 +49,10 @@ class CallFact:
     # The `with` items whose block lexically encloses the call, outermost first (the IR of
     # `torch.autocast("cuda")` and the like; LL601 looks for BCELoss inside autocast).
     contexts: tuple[IR, ...] = ()
+    # The conditions under which the statement holding the call runs (the enclosing `if`
+    # tests, negated for `else`; UNKNOWN for loops and handlers): a loss call behind
+    # `if self.from_probs:` is skipped where that is False (pairs.py).
+    path: tuple[IR, ...] = ()
 
 
 @dataclass

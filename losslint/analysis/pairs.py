@@ -104,7 +104,8 @@ def find_pairs(project: Project, evaluator: Evaluator) -> list[Pair]:
             if not any(_loss_of(v) for v in callees):
                 continue
             for frame in evaluator.contexts(call_fact.func):
-                pairs.extend(_pairs_at(call_fact.call, frame, evaluator))
+                if _runs(call_fact, frame, evaluator):
+                    pairs.extend(_pairs_at(call_fact.call, frame, evaluator))
         except RecursionError:
             continue  # pathologically deep code: say nothing about this call
     return pairs
@@ -120,6 +121,12 @@ def find_skorch_logged(project: Project, evaluator: Evaluator) -> list[Pair]:
             if isinstance(callee, ExternalV) and callee.name in torch_api.SKORCH_LOGS_NLL:
                 pairs.extend(_skorch_pairs(callee.name, call_fact.call, unbound, evaluator, logged=True))
     return pairs
+
+
+def _runs(call_fact: CallFact, frame: Frame, evaluator: Evaluator) -> bool:
+    """False when one of the call's conditions is known to be false in this context: the
+    other branch of `if self.logits:` in a loss module built with logits=False."""
+    return not any(evaluator.truth(test, frame) is False for test in call_fact.path)
 
 
 def _skorch_pairs(net: str, call: ir.Call, frame: Frame, evaluator: Evaluator, logged: bool = False) -> list[Pair]:
@@ -182,6 +189,8 @@ def find_loss_calls(project: Project, evaluator: Evaluator) -> list[LossCall]:
         if not any(_loss_of(v) for v in callees):
             continue
         for frame in evaluator.contexts(call_fact.func):
+            if not _runs(call_fact, frame, evaluator):
+                continue
             for callee in evaluator.values(call_fact.call.func, frame):
                 use = _use(callee, call_fact.call, frame)
                 if use is not None:

@@ -130,7 +130,9 @@ def _change_activation(pair: Pair, activation: str, new_loss: str, view: Project
         verb = f"Use {activation} instead of `{_snippet(view, tensor)}`"
 
     # A loss module's call (criterion(out, y) running a FocalLoss) is the loss it computes.
-    plan.handled_losses |= {other.use.via for other in uses.values() if other.use.via is not None}
+    plan.handled_losses |= {
+        other.use.via for other in uses.values() if other.use.via is not None and consumers.module_reads_only_loss(view, other.use)
+    }
     plan.consumers = consumers.find(view, sites, plan.handled_losses)
     plan.consumers += [
         consumers.Consumer(p.use.call_site, f"`{p.use.loss}`") for p in readers_of_loss if p.use.call_site not in {c.site for c in plan.consumers}

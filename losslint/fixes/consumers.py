@@ -10,10 +10,12 @@ it is a consumer: a fix is only safe when losslint sees every reader.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import libcst as cst
 
+from losslint.analysis import ir
 from losslint.analysis.extract import dotted_name as dotted
 from losslint.findings import Site
 from losslint.fixes.project import ProjectView
@@ -45,6 +47,58 @@ def find(view: ProjectView, sites: set[Site], handled_losses: set[Site]) -> list
     for site in view.model_escapes(sites):
         finder.add_site(site, "receives the model")
     return sorted(finder.found.values(), key=lambda c: (c.site.path, c.site.start))
+
+
+def module_reads_only_loss(view: ProjectView, use) -> bool:
+    """Whether a loss module's forward (the callee of `use.via`, `criterion(out, y)`)
+    reads the parameters that reach its loss only inside that loss call: then the module's
+    call is just the loss, not another reader of the output (an entropy term on `p` is)."""
+    facts = view.project.functions.get(use.frame.func)
+    first = use.call.arg(0, "input")
+    source = view.file(use.call_site.path)
+    if facts is None or first is None or source is None:
+        return False
+    names = _params_in(first, facts.key)
+    name_node = source.node_at(facts.site, cst.Name)
+    function = source.parent(name_node) if name_node is not None else None
+    if not names or not isinstance(function, cst.FunctionDef):
+        return False
+    inside = (use.call_site.start, use.call_site.end)
+    body_start, body_end = source.site_of(function.body).start, source.site_of(function.body).end
+    for name in names:
+        for node in source._walk[1].get(name, ()):
+            where = source.site_of(node)
+            if not (body_start <= where.start and where.end <= body_end) or not _is_read(source, node):
+                continue
+            if not (inside[0] <= where.start and where.end <= inside[1]):
+                return False
+    return True
+
+
+def _params_in(node: ir.IR, func: str) -> set[str]:
+    """The parameters of `func` an IR tree reads."""
+    found: set[str] = set()
+    stack: list[object] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ir.Param):
+            if item.func == func:
+                found.add(item.name)
+        elif isinstance(item, tuple):
+            stack.extend(item)
+        elif dataclasses.is_dataclass(item) and isinstance(item, ir.IR):
+            stack.extend(getattr(item, f.name) for f in dataclasses.fields(item) if f.name != "site")
+    return found
+
+
+def _is_read(source: SourceFile, node: cst.Name) -> bool:
+    """A Name that reads a variable (not `x.name`, `f(name=...)` or a parameter list)."""
+    parent = source.parent(node)
+    if isinstance(parent, cst.Attribute) and parent.attr is node:
+        return False
+    if isinstance(parent, cst.Arg) and parent.keyword is node:
+        return False
+    return not isinstance(parent, (cst.Param, cst.FunctionDef, cst.ClassDef))
 
 
 class _Finder:

@@ -397,3 +397,79 @@ def step(x, t):
     (finding,) = lint(tmp_path, {"m.py": source})
     assert finding.code == "LL202"
     assert [(r.site.start.row, r.message) for r in finding.related] == [(6, "BCEWithLogitsLoss computed here")]
+
+
+BRANCHING_LOSSES = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class BinaryFocal(nn.Module):
+    def __init__(self, gamma=2.0, logits=False):
+        super().__init__()
+        self.gamma, self.logits = gamma, logits
+
+    def forward(self, p, t):
+        if self.logits:
+            bce = F.binary_cross_entropy_with_logits(p, t, reduction="none")
+        else:
+            bce = F.binary_cross_entropy(p, t, reduction="none")
+        return ((1 - torch.exp(-bce)) ** self.gamma * bce).mean()
+
+
+def bce(p, t, from_logits=True):
+    if not from_logits:
+        return F.binary_cross_entropy(p, t)
+    return F.binary_cross_entropy_with_logits(p, t)
+"""
+
+
+def test_a_branch_not_taken_in_that_context_computes_no_loss(tmp_path):
+    # The loss module is built with logits=False and the helper called with
+    # from_logits=False: only their BCELoss branch runs on the sigmoid output.
+    train = """
+    import torch.nn as nn
+    from losses import BinaryFocal, bce
+
+    net = nn.Sequential(nn.Linear(16, 1), nn.Sigmoid())
+    focal = BinaryFocal(logits=False)
+
+    def step(x, t):
+        return focal(net(x), t) + bce(net(x), t, from_logits=False)
+    """
+    # (no BCEWithLogitsLoss: that would be a double sigmoid, LL202, on correct code)
+    assert pairs(tmp_path, {"losses.py": BRANCHING_LOSSES, "train.py": train}) == [("sigmoid", "BCELoss")]
+
+
+def test_a_branch_that_cannot_be_decided_keeps_both_losses(tmp_path):
+    train = """
+    import torch.nn as nn
+    from losses import bce
+
+    net = nn.Sequential(nn.Linear(16, 1), nn.Sigmoid())
+
+    def step(x, t, flag):
+        return bce(net(x), t, from_logits=flag)
+    """
+    assert pairs(tmp_path, {"losses.py": BRANCHING_LOSSES, "train.py": train}) == [
+        ("sigmoid", "BCELoss"), ("sigmoid", "BCEWithLogitsLoss"),
+    ]
+
+
+def test_every_activation_joined_by_cat_is_a_pair(tmp_path):
+    train = """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    src, tgt = nn.Linear(16, 4), nn.Linear(16, 4)
+
+    def step(xs, xt, y):
+        z = torch.cat([F.softmax(src(xs), dim=1), F.softmax(tgt(xt), dim=1)], dim=0)
+        return F.cross_entropy(z, y)
+    """
+    from tests.analysis.helpers import lint
+
+    found = lint(tmp_path, {"train.py": train})
+    assert sorted((f.code, f.site.start.column) for f in found) == [("LL103", 20), ("LL103", 47)]

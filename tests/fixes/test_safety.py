@@ -268,3 +268,33 @@ def test_skorch_fixes_name_the_net_and_never_rename_its_criterion(tmp_path):
     after = fixed.changed["m.py"]
     assert "return self.out(X)\n\nclass Logits" in after
     assert "NeuralNet(Logits, nn.NLLLoss)" in after and "criterion=nn.CrossEntropyLoss" in after
+
+
+def test_a_loss_module_that_also_reads_the_probabilities_is_a_reader(tmp_path):
+    # Its forward adds an entropy term on `p`: removing the softmax changes that term, so
+    # the module's call is a reader the fix must name, not just the loss.
+    losses = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+class EntropyRegularized(nn.Module):
+    def forward(self, p, y):
+        entropy = -(p * torch.log(p + 1e-8)).sum(1).mean()
+        return F.cross_entropy(p, y) - 0.1 * entropy
+"""
+    train = """
+from model import build
+from losses import EntropyRegularized
+
+model = build()
+criterion = EntropyRegularized()
+
+def train_step(x, y):
+    return criterion(model(x), y)
+"""
+    fixed = fix(tmp_path, {"model.py": MODEL, "losses.py": losses, "train.py": train}, unsafe=False)
+    (finding,) = [f for f in fixed.before if f.code == "LL103"]
+    assert finding.fix.applicability == "unsafe"
+    assert finding.fix.message.endswith("train.py:8 `criterion(model(x), y)`")
+    assert fixed.changed == {}
