@@ -142,7 +142,13 @@ def static_verdict(spec: PairSpec, cat: catalog_module.Catalog) -> str | None:
         if pair_verdict == "wrong":  # a wrong pair stays wrong whatever the spelling
             return pair_verdict
         return rule.verdict if rule is not None else None
-    return cat.verdict(spec.activation, spec.loss)
+    found = cat.verdict(spec.activation, spec.loss)
+    if found is None and spec.loss is not None:
+        # A pair only a check rule judges (softmax + BCELoss over several labels: LL404).
+        checks = {r.verdict for r in cat.rules if r.kind == "check" and any(
+            (p.activation, p.loss) == (spec.activation, spec.loss) for p in r.pairs)}
+        found = checks.pop() if len(checks) == 1 else None
+    return found
 
 
 # --- the stability probe ------------------------------------------------------------------
