@@ -12,11 +12,21 @@
                          result is the one a parse of every file gives
     4. syntax            every file still unparsed gets a cheap syntax check, so that
                          invalid-syntax is reported for every file, as before
-    5. more(), complete() for the caller: parse what later steps' lookups landed on, or
-                         everything left (fixes look for every use of a model's output)
+    5. more(), load()    for the caller: parse what later steps' lookups landed on, or the
+                         files that may use what a fix changes (users(): the importers of
+                         the files a model or criterion comes from; fixes look for every
+                         use of a model's output), and analyze again
 
 With `prefilter=False` every file is parsed in step 2. The cache also keeps the files the
 last run parsed (loaded at once next time) and clean-project stamps (known_clean).
+
+When the files the roots import (directly or not) are few beside the roots, they are parsed
+with the roots (see PREFETCH_SHARE): an analysis of a large project costs more than parsing
+a few small files, and each file found missing would cost one more analysis.
+
+One workers.Runner may serve a whole check (the `runner` arguments): its pool of processes
+is then forked once, while this process is still small, not again from a process that holds
+every file's facts.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import pickle
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from losslint import analysis, prefilter, workers
@@ -53,6 +64,14 @@ class Stats:
     done: int = 0  # of those, finished
     cache_hits: int = 0
     rounds: int = 0  # analyses run (1 + on-demand loads)
+    prefetched: int = 0  # files parsed ahead because the roots import them (PREFETCH_SHARE)
+
+
+# Files the parsed ones import (directly or not) are parsed ahead, all at once, when they
+# are at most 1/PREFETCH_SHARE of the parsed source text: parsing them costs less than the
+# rounds of analysis that would find them one import at a time (torch: the roots are 48 MB,
+# what they import besides 1.1 MB; each round of analysis costs about 10 s).
+PREFETCH_SHARE = 20
 
 
 @dataclass
@@ -62,7 +81,8 @@ class Collected:
     facts: dict[str, FileFacts] = field(default_factory=dict)  # parsed, or failed to parse
     syntax_ok: set[str] = field(default_factory=set)  # checked, not parsed
     log_callers: set[str] = field(default_factory=set)  # prefilter.Plan.log_callers
-    call_names: dict[str, frozenset[str]] = field(default_factory=dict)  # of those
+    plan: prefilter.Plan | None = None  # the prefilter's import graph (None without it)
+    call_names: dict[str, frozenset[str]] = field(default_factory=dict)  # of unparsed files, once read
     analysis: analysis.Analysis | None = None
     stats: Stats = field(default_factory=Stats)
     found_nothing: bool = False  # set by the caller that judged the analysis
@@ -76,31 +96,59 @@ class Collected:
         return [self.facts[path] for path in self.sources if path in self.facts]
 
 
-def collect(sources: dict[str, str], options: RunOptions | None = None) -> Collected:
+def collect(sources: dict[str, str], options: RunOptions | None = None, runner: workers.Runner | None = None) -> Collected:
     options = options or RunOptions()
     collected = Collected(sources, prefilter.ModuleTable(list(sources)))
     collected.stats.files = len(sources)
     hint = _hint(sources, options.cache)
     if options.prefilter:
         scans = {path: prefilter.scan(source) for path, source in sources.items()}
-        plan = prefilter.plan(scans, collected.table, sources)
+        collected.plan = plan = prefilter.plan(scans, collected.table, sources)
         wanted = plan.roots | hint
         collected.log_callers = plan.log_callers
+        ahead = _prefetch(collected, wanted, wanted)
+        collected.stats.prefetched += len(ahead)
+        wanted |= ahead
     else:
         wanted = set(sources)
+    with _running(runner, options, sum(map(len, sources.values()))) as running:
+        _run(collected, [workers.Task("facts", p, s) for p, s in sources.items() if p in wanted], options, running)
+        _analyze_until_complete(collected, options, running)
+        unparsed = [workers.Task("syntax", p, s) for p, s in sources.items() if p not in collected.facts]
+        _run(collected, unparsed, options, running)
+        if _shadowed(collected):
+            _analyze_until_complete(collected, options, running)
+    _save_hint(collected, options.cache, hint)
+    return collected
+
+
+@contextmanager
+def _running(runner: workers.Runner | None, options: RunOptions, expected: int):
+    """The caller's runner, or one of our own for this step; the progress line is erased
+    at the end of the step either way."""
     try:
-        with workers.Runner(options.jobs, expected=sum(map(len, sources.values()))) as runner:
-            _run(collected, [workers.Task("facts", p, s) for p, s in sources.items() if p in wanted], options, runner)
-            _analyze_until_complete(collected, options, runner)
-            unparsed = [workers.Task("syntax", p, s) for p, s in sources.items() if p not in collected.facts]
-            _run(collected, unparsed, options, runner)
-            if _shadowed(collected):
-                _analyze_until_complete(collected, options, runner)
+        if runner is not None:
+            yield runner
+        else:
+            with workers.Runner(options.jobs, expected=expected) as own:
+                yield own
     finally:
         if options.progress is not None:
             options.progress.close()
-    _save_hint(collected, options.cache, hint)
-    return collected
+
+
+def _prefetch(collected: Collected, start: set[str], base: set[str]) -> set[str]:
+    """The files `start` imports, directly or not, that are neither parsed nor in `base`
+    (the files about to be parsed), when they are few beside those (PREFETCH_SHARE): all
+    of them, or none. Parsing more files than needed never changes a result."""
+    if collected.plan is None:
+        return set()
+    closure = collected.plan.downstream(start) - base - collected.facts.keys()
+    if not closure:
+        return closure
+    size = sum(len(collected.sources[p]) for p in closure)
+    parsed = sum(len(collected.sources[p]) for p in base | collected.facts.keys())
+    return closure if size * PREFETCH_SHARE <= parsed else set()
 
 
 def _clean_key(sources: dict[str, str], table: prefilter.ModuleTable, settings) -> str:
@@ -192,42 +240,52 @@ def _save_hint(collected: Collected, cache: FactsCache | None, previous: set[str
         cache.put(_hint_key(collected.sources), "\n".join(sorted(collected.facts)).encode())
 
 
-def more(collected: Collected, options: RunOptions | None = None) -> bool:
+def more(collected: Collected, options: RunOptions | None = None, runner: workers.Runner | None = None) -> bool:
     """After later steps used the analysis (verdicts, the rules beyond the quiz): parse the
     files their lookups landed on, if any, and analyze again. -> whether it did."""
-    missing = collected.analysis.project.missing - collected.facts.keys()
-    if not missing:
+    return load(collected, collected.analysis.project.missing, options, runner)
+
+
+def complete(collected: Collected, options: RunOptions | None = None, runner: workers.Runner | None = None) -> Collected:
+    """Parse every file not parsed yet and analyze again."""
+    load(collected, set(collected.sources), options, runner)
+    return collected
+
+
+def load(collected: Collected, paths: set[str], options: RunOptions | None = None, runner: workers.Runner | None = None) -> bool:
+    """Parse those of `paths` not parsed yet and analyze again (until nothing is missing).
+    -> whether there was any."""
+    todo = [p for p in collected.sources if p in paths and p not in collected.facts]
+    if not todo:
         return False
     options = options or RunOptions()
-    try:
-        with workers.Runner(options.jobs, expected=sum(len(collected.sources[p]) for p in missing)) as runner:
-            _run(collected, [workers.Task("facts", p, collected.sources[p]) for p in sorted(missing)], options, runner)
-            _analyze_until_complete(collected, options, runner)
-    finally:
-        if options.progress is not None:
-            options.progress.close()
+    collected.analysis = None  # free it before the next one is built
+    with _running(runner, options, sum(len(collected.sources[p]) for p in todo)) as running:
+        _run(collected, [workers.Task("facts", p, collected.sources[p]) for p in todo], options, running)
+        _analyze_until_complete(collected, options, running)
     _save_hint(collected, options.cache, set())
     return True
 
 
-def complete(collected: Collected, options: RunOptions | None = None) -> Collected:
-    """Parse every file not parsed yet and analyze again."""
-    options = options or RunOptions()
-    rest = [workers.Task("facts", p, s) for p, s in collected.sources.items() if p not in collected.facts]
-    if rest:
-        try:
-            with workers.Runner(options.jobs, expected=sum(len(t.source) for t in rest)) as runner:
-                _run(collected, rest, options, runner)
-                _analyze_until_complete(collected, options, runner)
-        finally:
-            if options.progress is not None:
-                options.progress.close()
-        _save_hint(collected, options.cache, set())
-    return collected
+def users(collected: Collected, files: set[str]) -> set[str]:
+    """Every file that may use what `files` define (a model, whose output a fix changes; a
+    criterion): those files and every file that imports one of them, directly or not
+    (prefilter.Plan.upstream). A file that gets a model only as an argument is called by
+    one of these, so the analysis of their calls finds it (Project.missing). Every file
+    when there is no import graph."""
+    if collected.plan is None:
+        return set(collected.sources)
+    return collected.plan.upstream({p for p in files if p in collected.sources})
+
+
+def calling(collected: Collected, names: set[str]) -> set[str]:
+    """Unparsed files whose text may call one of `names` (prefilter.call_names)."""
+    return _calling(collected, names, collected.sources)
 
 
 def _analyze_until_complete(collected: Collected, options: RunOptions, runner: workers.Runner) -> None:
     while True:
+        collected.analysis = None  # the last round's: free it before the next one is built
         collected.analysis = analysis.analyze(collected.facts_list(), _known(collected))
         collected.stats.rounds += 1
         missing = collected.analysis.project.missing - collected.facts.keys()
@@ -235,6 +293,9 @@ def _analyze_until_complete(collected: Collected, options: RunOptions, runner: w
             missing |= _callers(collected, _log_lookups(collected.analysis))
         if not missing:
             return
+        ahead = _prefetch(collected, missing, missing)
+        collected.stats.prefetched += len(ahead)
+        missing |= ahead
         _run(collected, [workers.Task("facts", p, collected.sources[p]) for p in sorted(missing)], options, runner)
 
 
@@ -265,17 +326,19 @@ def _callers(collected: Collected, asked: set[str]) -> set[str]:
     may call one of the `asked` names: the analysis looked for the callers of functions or
     the constructions of classes so named. `__init__` is left out: the analysis reads
     those calls only inside a method it already has."""
-    names = asked - {"__init__"}
+    return _calling(collected, asked - {"__init__"}, collected.log_callers)
+
+
+def _calling(collected: Collected, names: set[str], paths) -> set[str]:
     if not names:
         return set()
     found = set()
-    for path in collected.log_callers:
-        source = collected.sources[path]
+    for path in paths:
         if path in collected.facts:
             continue
         called = collected.call_names.get(path)
         if called is None:
-            called = collected.call_names[path] = prefilter.call_names(source)
+            called = collected.call_names[path] = prefilter.call_names(collected.sources[path])
         if not called.isdisjoint(names):
             found.add(path)
     return found

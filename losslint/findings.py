@@ -10,18 +10,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Position:
     """1-based line and column (columns count characters, end exclusive)."""
 
     row: int
     column: int
 
+    def __reduce__(self):
+        return (Position, (self.row, self.column))
+
     def to_json(self) -> dict[str, int]:
         return {"row": self.row, "column": self.column}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Site:
     """A span of source code in one file."""
 
@@ -31,6 +34,9 @@ class Site:
     # Jupyter notebooks only: the 1-based cell (counting every cell, like ruff), and then
     # start/end are relative to that cell. None for Python files. See losslint/notebook.py.
     cell: int | None = None
+
+    def __reduce__(self):
+        return (Site, (self.path, self.start, self.end, self.cell))
 
     @property
     def row(self) -> int:

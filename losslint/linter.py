@@ -82,32 +82,74 @@ def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunO
 
 
 def _check_anew(sources: dict[str, str], settings: Settings | None, run: RunOptions | None) -> list[Finding]:
-    collected = collect.collect(sources, run)  # only the files that matter are parsed
-    findings, result = _judge(collected, sources, settings)
-    while collect.more(collected, run):  # judging looked into files not parsed yet
-        findings, result = _judge(collected, sources, settings)
-    if not collected.complete and any(f.origin is not None for f in findings):
-        # Fixes look for every use of a model's output and of a criterion: give them the
-        # whole project (the findings stay the same: the prefilter never costs recall).
-        findings, result = _judge(collect.complete(collected, run), sources, settings)
-    from losslint import fixes  # libcst: not needed by a warm run on a clean project
-
-    fixes.attach(findings, result, sources, catalog.load())  # finding.fix, for what remains
+    run = run or RunOptions()
+    # One pool of processes for every step, forked before this process holds any facts.
+    with workers.Runner(run.jobs, expected=sum(map(len, sources.values()))) as runner:
+        collected = collect.collect(sources, run, runner)  # only the files that matter are parsed
+        findings = _judge_all(collected, sources, settings, run, runner)
+        findings = _with_fixes(collected, findings, sources, settings, run, runner)
     collect.remember_clean(collected, settings, run)
     return findings
 
 
-def _judge(collected: collect.Collected, sources: dict[str, str], settings: Settings | None):
+def _judge_all(collected: collect.Collected, sources, settings, run: RunOptions, runner) -> list[Finding]:
+    findings = _judge(collected, sources, settings)
+    while collect.more(collected, run, runner):  # judging looked into files not parsed yet
+        findings = _judge(collected, sources, settings)
+    return findings
+
+
+def _with_fixes(collected: collect.Collected, findings: list[Finding], sources, settings, run: RunOptions, runner) -> list[Finding]:
+    """Set finding.fix on the findings that have one. A fix that changes a model's output
+    or a criterion looks for every use of it, so the files that may hold one are parsed
+    first: the files the model and the criterion come from and every file importing them
+    (collect.users), then whatever the analysis of those, or the fixes' own lookups of
+    callers by name, land on. The findings stay the same (the prefilter never costs
+    recall); only the fixes need more files, and the stable spellings of LL105/LL206 none."""
+    from losslint import fixes  # libcst: not needed by a warm run on a clean project
+
+    rules = catalog.load()
+    while True:  # each round parses at least one more file, or ends
+        seeds = set() if collected.complete else fixes.project_files(findings, collected.analysis, rules)
+        if seeds and collect.load(collected, collect.users(collected, seeds), run, runner):
+            findings = _judge_all(collected, sources, settings, run, runner)
+            continue
+        view = fixes.attach(findings, collected.analysis, sources, rules)  # finding.fix, for what remains
+        if not seeds:
+            return findings
+        wanted = collected.analysis.project.missing | collect.calling(collected, view.names_asked)
+        if not collect.load(collected, wanted, run, runner):
+            return findings
+        findings = _judge_all(collected, sources, settings, run, runner)
+
+
+def _judge(collected: collect.Collected, sources: dict[str, str], settings: Settings | None) -> list[Finding]:
     from losslint import beyond, verdicts
 
     facts, result = collected.facts_list(), collected.analysis
     findings = [_syntax_error(f.path, f.syntax_error) for f in facts if f.syntax_error is not None]
-    lines = {path: source.splitlines() for path, source in sources.items()}
+    lines = _Lines(sources)
     findings += verdicts.judge(result.pairs, result.logs, catalog.load(), lambda site: snippet(lines, site))
     findings = beyond.judge(result, catalog.load(), lambda site: snippet(lines, site), findings)  # LL3xx-LL6xx
     collected.found_nothing = not findings  # before noqa: a clean project (see collect.known_clean)
-    findings = noqa.apply(findings, sources, settings)  # selection, suppression, LL901; sorted
-    return findings, result
+    return noqa.apply(findings, sources, settings)  # selection, suppression, LL901; sorted
+
+
+class _Lines(dict):
+    """path -> the lines of its source, split when first asked for (a message quotes a
+    few files of thousands)."""
+
+    def __init__(self, sources: dict[str, str]) -> None:
+        super().__init__()
+        self.sources = sources
+
+    def get(self, path, default=None):
+        if path not in self:
+            source = self.sources.get(path)
+            if source is None:
+                return default
+            self[path] = source.splitlines()
+        return self[path]
 
 
 def snippet(lines: dict[str, list[str]], site: Site, limit: int = 60) -> str:

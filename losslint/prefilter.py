@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from losslint.analysis import torch_api
@@ -323,19 +323,34 @@ class Plan:
     roots: set[str]  # parsed whatever happens
     log_callers: set[str]  # may call into a file that takes a log: parsed if they call a
     # function or class whose callers the analysis looks for (see losslint/collect.py)
+    # The import graph, as read from the text (over-approximated, see ModuleTable.targets):
+    importers: dict[str, set[str]] = field(default_factory=dict)  # file -> files importing it
+    imported: dict[str, set[str]] = field(default_factory=dict)  # file -> files it imports
+
+    def upstream(self, start: set[str]) -> set[str]:
+        """`start` and every file that imports one of them, directly or not: every file
+        that can reach what they define (a model, a criterion) through its imports."""
+        return _upstream(start, self.importers)
+
+    def downstream(self, start: set[str]) -> set[str]:
+        """`start` and every file they import, directly or not: every file the analysis
+        of `start` can resolve an import to."""
+        return _upstream(start, self.imported)
 
 
 def plan(scans: dict[str, Scan], table: ModuleTable, sources: dict[str, str]) -> Plan:
     """Which files are roots (see above), and which may be calling contexts of a log."""
     importers: dict[str, set[str]] = defaultdict(set)  # file -> files that import it
+    imported: dict[str, set[str]] = defaultdict(set)  # file -> files it imports
     for path, found in scans.items():
         for item in found.imports:
             for target in table.targets(item, path, sources[path]):
                 if target != path:
                     importers[target].add(path)
+                    imported[path].add(target)
     logs = {p for p, s in scans.items() if s.log}
     roots = _upstream({p for p, s in scans.items() if s.loss}, importers) | logs
-    return Plan(roots, _upstream(logs, importers) - roots)
+    return Plan(roots, _upstream(logs, importers) - roots, dict(importers), dict(imported))
 
 
 def roots(scans: dict[str, Scan], table: ModuleTable, sources: dict[str, str]) -> set[str]:

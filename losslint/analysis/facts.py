@@ -8,18 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from losslint.analysis.ir import IR, Call
+from losslint.analysis.ir import IR, Call, compact_reduce
 from losslint.findings import Site
 
 MODULE_BODY = "<module>"
+
+
+class _Compact:
+    """Slotted, and pickled as (class, fields) (ir.compact_reduce): there are hundreds of
+    thousands of these in a large project."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return compact_reduce(self)
 
 
 def key_of(path: str, qualname: str) -> str:
     return f"{path}::{qualname}"
 
 
-@dataclass
-class FunctionFacts:
+@dataclass(slots=True)
+class FunctionFacts(_Compact):
     key: str
     name: str
     cls: str | None  # key of the class this is a method of
@@ -31,8 +41,8 @@ class FunctionFacts:
     site: Site
 
 
-@dataclass
-class ClassFacts:
+@dataclass(slots=True)
+class ClassFacts(_Compact):
     key: str
     name: str
     bases: tuple[IR, ...]
@@ -41,8 +51,8 @@ class ClassFacts:
     site: Site
 
 
-@dataclass
-class CallFact:
+@dataclass(slots=True)
+class CallFact(_Compact):
     call: Call
     func: str  # key of the enclosing function (or module body)
     callee: str  # last name component of the callee, for finding callers

@@ -8,16 +8,35 @@ functions and files. Nodes compare by identity (cheap to hash, safe to share) an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from losslint.findings import Site
 
 
 class IR:
+    # Nodes are slotted (a third of the memory of a __dict__ each: a large project's facts
+    # hold millions) and pickle as (class, fields), smaller and faster than the state of a
+    # slotted dataclass (see compact_reduce).
     __slots__ = ()
 
+    def __reduce__(self):
+        return compact_reduce(self)
 
-@dataclass(frozen=True, eq=False)
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def compact_reduce(obj) -> tuple:
+    """pickle's (constructor, arguments) of a dataclass whose fields are all __init__
+    arguments: the class and its field values, in order."""
+    kind = type(obj)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
+    return (kind, tuple(getattr(obj, name) for name in names))
+
+
+@dataclass(frozen=True, eq=False, slots=True)
 class Unknown(IR):
     """Anything the analyzer does not model."""
 
@@ -25,7 +44,7 @@ class Unknown(IR):
 UNKNOWN = Unknown()
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Undefined(IR):
     """A variable not (yet) bound on some path."""
 
@@ -33,12 +52,12 @@ class Undefined(IR):
 UNDEFINED = Undefined()
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Const(IR):
     value: object
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Global(IR):
     """A module-level name: `module` is a dotted module name (import-resolved), `name`
     the attribute path inside it, e.g. Global('torch.nn', 'Softmax') or Global('models', 'Net')."""
@@ -49,23 +68,23 @@ class Global(IR):
     origin: str = ""  # module key of the file that wrote it
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Param(IR):
     func: str  # function key
     name: str
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class SelfRef(IR):
     cls: str  # class key
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class SuperRef(IR):
     cls: str  # class key whose parents to search
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Training(IR):
     """`self.training`: true on the path that reaches the loss."""
 
@@ -73,30 +92,30 @@ class Training(IR):
 TRAINING = Training()
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Not(IR):
     operand: IR
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class IsNone(IR):
     operand: IR
     negated: bool
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Attr(IR):
     obj: IR
     name: str
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Item(IR):
     obj: IR
     index: IR  # Const for literal indices, UNKNOWN for slices
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Call(IR):
     func: IR
     args: tuple[IR, ...]
@@ -112,27 +131,27 @@ class Call(IR):
         return None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Starred(IR):
     value: IR
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class TupleOf(IR):
     items: tuple[IR, ...]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class ListOf(IR):
     items: tuple[IR, ...]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class DictOf(IR):
     items: tuple[tuple[IR, IR], ...]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Appended(IR):
     """`base` with `items` appended (list.append/extend, Sequential.append/add_module)."""
 
@@ -140,14 +159,14 @@ class Appended(IR):
     items: tuple[IR, ...]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class LastOf(IR):
     """The loop variable of `for v in iterable:` after the loop: its last element."""
 
     iterable: IR
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Cond(IR):
     """`then` where `test` holds, else `orelse` (if/else joins, conditional returns)."""
 
@@ -156,21 +175,21 @@ class Cond(IR):
     orelse: IR
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class FunctionRef(IR):
     """A function or lambda defined in this file (by key)."""
 
     key: str
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class ClassRef(IR):
     """A class defined in a linted file (by key)."""
 
     key: str
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class ModuleName(IR):
     """A module-level name of file `path`, looked up when evaluated (late binding)."""
 
@@ -178,14 +197,14 @@ class ModuleName(IR):
     name: str
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class AllOf(IR):
     """The conjunction of the if-tests on the path to a return."""
 
     tests: tuple[IR, ...]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class AttrSet(IR):
     """`base` after `base.attr = value` (a pretrained model's head replaced: model.fc = ...)."""
 
@@ -194,7 +213,7 @@ class AttrSet(IR):
     value: IR
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class ItemSet(IR):
     """`base` after `base[key] = value` (an OrderedDict of layers being built)."""
 
@@ -203,7 +222,7 @@ class ItemSet(IR):
     value: IR
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Compare(IR):
     """`left op right` for ==, !=, <, <=, >, >=, in, not in: decided when both are constants."""
 
@@ -212,7 +231,7 @@ class Compare(IR):
     right: IR
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class BoolOp(IR):
     """`left and right` / `left or right`, for if-tests."""
 
@@ -221,7 +240,7 @@ class BoolOp(IR):
     right: IR
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class BinOp(IR):
     """`left op right` for arithmetic (+ - * / @ ...) and `x op= y`. The evaluator never
     interprets it (UNKNOWN); losslint/analysis/handwritten.py matches its shape to find
@@ -232,7 +251,7 @@ class BinOp(IR):
     right: IR
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Neg(IR):
     """`-operand` for a non-constant operand (kept for the same shape matching as BinOp)."""
 

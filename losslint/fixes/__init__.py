@@ -30,8 +30,9 @@ from losslint.fixes.project import ProjectView
 STRICT_ENV = "LOSSLINT_STRICT_FIXES"
 
 
-def attach(findings: list[Finding], analysis, sources: dict[str, str], catalog: Catalog) -> None:
-    """Set `finding.fix` on each finding that has one."""
+def attach(findings: list[Finding], analysis, sources: dict[str, str], catalog: Catalog) -> ProjectView:
+    """Set `finding.fix` on each finding that has one. -> the view the fixes asked (its
+    `names_asked`: the callee names they looked up)."""
     view = ProjectView(analysis, sources)
     built: dict[tuple, object] = {}
     for finding in findings:
@@ -48,6 +49,21 @@ def attach(findings: list[Finding], analysis, sources: dict[str, str], catalog: 
             finding.message += " (no fix: it would produce code that does not compile)"
         elif result is not None:
             finding.fix = result
+    return view
+
+
+def project_files(findings: list[Finding], analysis, catalog: Catalog) -> set[str]:
+    """The files whose every user the fixes of `findings` must see (build.project_files):
+    where the model's activation and the criteria it reaches are made. Empty when no fix
+    needs more than the files it edits (the stable spellings of LL105/LL206)."""
+    files: set[str] = set()
+    for finding in findings:
+        if finding.code is None or finding.origin is None:
+            continue
+        rule = catalog.by_code_or_name(finding.code)
+        if rule is not None:
+            files |= build.project_files(rule, finding.origin, analysis.pairs)
+    return files
 
 
 def _identity(origin) -> tuple:

@@ -52,6 +52,25 @@ def fix_target(rule: Rule) -> tuple[str, str] | None:
     return DEFAULT_FIX_TO.get(rule.code)
 
 
+def project_files(rule: Rule, origin, pairs: list[Pair]) -> set[str]:
+    """The files where what this finding's fix changes comes from: the activation (and
+    the layer it is applied through) and every loss it reaches, when the fix looks for the
+    other uses of the model's output or of the criterion (ProjectView's index of every
+    call of the project); empty when it does not (the stable spellings, no fix). Their
+    users are the files that import them (collect.users)."""
+    if rule.kind == "expression" or not isinstance(origin, Pair) or fix_target(rule) is None:
+        return set()
+    tensor = origin.tensor
+    sites = {tensor.site} | ({tensor.inner.site} if tensor.inner is not None else set())
+    uses = [origin.use] + [p.use for p in pairs if p.tensor.site in sites]
+    found = {site.path for site in sites}
+    found |= {tensor.applied.path} if tensor.applied is not None else set()
+    found |= {tensor.inner.applied.path} if tensor.inner is not None and tensor.inner.applied is not None else set()
+    for use in uses:
+        found |= {site.path for site in (use.call_site, use.ctor_site, use.via) if site is not None}
+    return found
+
+
 def build(rule: Rule, origin, view: ProjectView) -> Fix:
     """The fix of one finding; raises Unfixable (no fix) or plan.InvalidFix."""
     if rule.kind == "expression":

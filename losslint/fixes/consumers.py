@@ -206,7 +206,7 @@ class _Finder:
         name = function.name.value
         if name in ENTRY_POINTS:
             return  # its callers (model(x)) hold the value and are followed
-        callers = self.view.project.calls_by_callee.get(name, ())
+        callers = self.view.calls_of(name)
         if any(c.call.site in self.holders for c in callers):
             return
         self.add(source, statement, f"(returned by `{name}()`)")

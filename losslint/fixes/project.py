@@ -33,6 +33,9 @@ class ProjectView:
         self.analysis = analysis
         self.sources = sources
         self._files: dict[str, SourceFile | None] = {}
+        # Callee names whose calls the fixes looked up (calls_of): a file not parsed yet
+        # that calls one of them is parsed, and the fixes are built again (linter.py).
+        self.names_asked: set[str] = set()
 
     @property
     def evaluator(self):
@@ -145,8 +148,13 @@ class ProjectView:
             return list(self._index.criterion_inputs.get(ctor_site, ()))
         return [item for site in sorted(call_sites) for item in self._index.call_inputs.get(site, ())]
 
+    def calls_of(self, name: str) -> list:
+        """The CallFacts of every call whose callee's last name is `name`."""
+        self.names_asked.add(name)
+        return self.project.calls_by_callee.get(name, ())
+
     def calls_named(self, name: str) -> set[Site]:
-        return {c.call.site for c in self.project.calls_by_callee.get(name, ())}
+        return {c.call.site for c in self.calls_of(name)}
 
     def criterion_escapes(self, ctor_site: Site) -> list[Site]:
         """Calls outside the project that receive the criterion object itself (a trainer or

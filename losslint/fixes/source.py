@@ -16,6 +16,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from losslint.findings import Edit, Position, Site
+from losslint.parsing import parse_module
+from losslint.positions import fast_positions
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -29,17 +31,33 @@ def parsed(path: str, text: str) -> SourceFile:
 class SourceFile:
     """A parsed file. Positions come from libcst; parents, names and imports from one
     walk of our own (libcst's ParentNodeProvider and ScopeProvider cost several times the
-    parse)."""
+    parse). The positions of calls, which is what the fixes mostly ask about, come from
+    losslint.positions (the very ranges libcst gives, without rendering the whole file
+    again, which costs more than the parse); PositionProvider only for other nodes."""
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.text = text
-        self.module = cst.parse_module(text)
+        self.module = parse_module(text)  # the parser's nodes are valid; a fix's new ones are checked
         self.wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
 
     @cached_property
     def positions(self):
+        """Every node's CodeRange (PositionProvider)."""
         return self.wrapper.resolve(PositionProvider)
+
+    @cached_property
+    def _fast(self) -> dict | None:
+        """Every call's (and def/class name's) range, or None (positions.fast_positions)."""
+        return fast_positions(self.module, self.text)
+
+    def _range(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+        fast = self._fast
+        found = fast.get(node) if fast is not None else None
+        if found is not None:
+            return found
+        code_range = self.positions[node]
+        return (code_range.start.line, code_range.start.column, code_range.end.line, code_range.end.column)
 
     @cached_property
     def _walk(self) -> tuple[dict, dict[str, list[cst.Name]], dict[str, str]]:
@@ -66,7 +84,9 @@ class SourceFile:
     def node_at(self, site: Site, kind: type = cst.Call) -> cst.CSTNode | None:
         """The node of type `kind` that spans exactly `site`."""
         key = (site.start.row, site.start.column - 1, site.end.row, site.end.column - 1)
-        for node in self._by_range.get(key, ()):
+        # The fast table has every call of the file, or is None.
+        table = self._calls_by_range if kind is cst.Call and self._fast is not None else self._by_range
+        for node in table.get(key, ()):
             if isinstance(node, kind):
                 return node
         return None
@@ -79,21 +99,23 @@ class SourceFile:
             table.setdefault(key, []).append(node)
         return table
 
+    @cached_property
+    def _calls_by_range(self) -> dict[tuple, list[cst.CSTNode]]:
+        table: dict[tuple, list[cst.CSTNode]] = {}
+        for node, key in self._fast.items():
+            if isinstance(node, cst.Call):
+                table.setdefault(key, []).append(node)
+        return table
+
     def site_of(self, node: cst.CSTNode) -> Site:
-        code_range = self.positions[node]
-        return Site(
-            self.path,
-            Position(code_range.start.line, code_range.start.column + 1),
-            Position(code_range.end.line, code_range.end.column + 1),
-        )
+        line, column, end_line, end_column = self._range(node)
+        return Site(self.path, Position(line, column + 1), Position(end_line, end_column + 1))
 
     def start(self, node: cst.CSTNode) -> tuple[int, int]:
-        position = self.positions[node].start
-        return (position.line, position.column)
+        return self._range(node)[:2]
 
     def end(self, node: cst.CSTNode) -> tuple[int, int]:
-        position = self.positions[node].end
-        return (position.line, position.column)
+        return self._range(node)[2:]
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
