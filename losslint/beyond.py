@@ -28,10 +28,10 @@ from losslint.analysis import Analysis, arguments, handwritten, ir, torch_api
 from losslint.analysis.arguments import IMPLICIT_DIM_OPS
 from losslint.analysis.evaluate import Evaluator, Frame, TensorV
 from losslint.analysis.facts import CallFact
-from losslint.analysis.pairs import LossCall, Pair, find_loss_calls, find_skorch_logged
+from losslint.analysis.pairs import LossCall, Pair, find_loss_calls
 from losslint.catalog import Catalog
 from losslint.findings import Finding, Related, Site
-from losslint.verdicts import computed_here, make_finding
+from losslint.verdicts import loss_sites, make_finding
 
 SnippetReader = Callable[[Site], str]
 
@@ -48,8 +48,8 @@ _SUPERSEDED = {"binary": "LL206", "multiclass": "LL105"}
 @dataclass(frozen=True, eq=False)
 class Check:
     """Finding.origin for these rules: what the check saw. It has no `tensor`, `use` or
-    `kind`, so fixes (fixes/build.py) and the tracer (tracer/from_finding.py) leave it
-    alone until they learn the rule; `site`/`applied` are what fixes/__init__ keys on."""
+    `kind`, so fixes (fixes/build.py) leave it alone; the tracer runs `pair` for the rules
+    it knows (tracer/from_finding.py); `site`/`applied` are what fixes/__init__ keys on."""
 
     code: str
     site: Site
@@ -92,7 +92,7 @@ class _Checker:
                 self.autocast(loss_call)
         for pair in self.analysis.pairs:
             self.pair(pair)
-        for pair in find_skorch_logged(self.analysis.project, self.evaluator):
+        for pair in self.analysis.skorch_logged:
             self.skorch_logged(pair)
         self.hand_written()
 
@@ -104,7 +104,7 @@ class _Checker:
         if reduction == "mean":
             explicit = arguments.loss_option(self.evaluator, loss_call, "reduction") is not arguments.MISSING
             how = '`reduction="mean"`' if explicit else 'its default `reduction="mean"`'
-            self.add("LL303", use.ctor_site or use.call_site, self.related_loss(use), None, use.loss, {"how": how},
+            self.add("LL303", use.ctor_site or use.call_site, loss_sites(use), None, use.loss, {"how": how},
                      {"reduction": "mean", "explicit": explicit})
         log_target = arguments.flag(self.evaluator, loss_call, "log_target", False)
         target = use.call.arg(1, "target")
@@ -121,7 +121,7 @@ class _Checker:
                        "the model is pulled towards softmax(probabilities), nearly uniform")
             else:
                 continue
-            related = [Related(value.site, f"{value.kind} applied here (the target)")] + self.related_loss(use)
+            related = [Related(value.site, f"{value.kind} applied here (the target)")] + loss_sites(use)
             self.add("LL302", use.ctor_site or use.call_site, related, value, use.loss,
                      {"target": f"`{self.snippet(value.site)}`", "why": why},
                      {"target": value.kind, "log_target": log_target})
@@ -142,9 +142,9 @@ class _Checker:
             if not isinstance(value, TensorV):
                 continue
             if log_input and value.kind in ("exp", "softplus"):
-                self.add("LL306", value.site, self.related_loss(use), value, use.loss, {}, {"log_input": True})
+                self.add("LL306", value.site, loss_sites(use), value, use.loss, {}, {"log_input": True})
             elif not log_input and value.kind == "logits":
-                related = [Related(value.site, "logits produced here")] + self.related_loss(use)
+                related = [Related(value.site, "logits produced here")] + loss_sites(use)
                 self.add("LL307", use.ctor_site or use.call_site, related, value, use.loss, {}, {"log_input": False})
 
     # --- autocast -------------------------------------------------------------------------
@@ -194,17 +194,17 @@ class _Checker:
             # Only on a classifier's output (nn.Linear's logits): a softmax over dim 0 of an
             # unbatched (classes,) vector is right, and an unknown input may be one.
             if arguments.softmax_dim(inner) == 0 and _classifier_output(inner) and not _transposed_input(inner):
-                self.add("LL402", inner.site, self.related_loss(use), inner, use.loss, {}, {"dim": 0},
+                self.add("LL402", inner.site, loss_sites(use), inner, use.loss, {}, {"dim": 0},
                          applied=inner.applied, pair=pair)
         # Two softmax columns against one-hot targets are a binary classifier (BCE is then
         # twice CE, not a multi-label mistake): left alone when the layer shows 2 outputs.
         two_columns = tensor.source is not None and tensor.source.units == 2
         if tensor.kind == "softmax" and use.loss == "BCELoss" and not tensor.reshaped and not two_columns:
-            self.add("LL404", tensor.site, self.related_loss(use), tensor, use.loss, {}, {}, applied=tensor.applied,
+            self.add("LL404", tensor.site, loss_sites(use), tensor, use.loss, {}, {}, applied=tensor.applied,
                      pair=pair)
         if tensor.kind == "logits" and use.loss == "CrossEntropyLoss" and not tensor.reshaped:
             if arguments.output_units(tensor) == 1:
-                self.add("LL405", tensor.site, self.related_loss(use), tensor, use.loss, {}, {"units": 1})
+                self.add("LL405", tensor.site, loss_sites(use), tensor, use.loss, {}, {"units": 1})
 
     def skorch_logged(self, pair: Pair) -> None:
         """LL407: skorch takes the log of log-probabilities or logits (NaN below 0)."""
@@ -217,7 +217,7 @@ class _Checker:
         inner = tensor.inner if tensor.form == "log" and tensor.inner is not None else tensor
         if inner.kind in ("softmax", "log_softmax") and inner.op in IMPLICIT_DIM_OPS:
             if arguments.softmax_dim(inner) is None:
-                self.add("LL401", inner.site, self.related_loss(use), inner, use.loss, {},
+                self.add("LL401", inner.site, loss_sites(use), inner, use.loss, {},
                          {"dim": None}, applied=inner.applied)
 
     # --- hand-written losses --------------------------------------------------------------
@@ -243,14 +243,6 @@ class _Checker:
         return None
 
     # --- findings -------------------------------------------------------------------------
-
-    def related_loss(self, use) -> list[Related]:
-        related = [Related(use.call_site, computed_here(use))]
-        if use.ctor_site is not None:
-            related.append(Related(use.ctor_site, f"{use.loss} created here"))
-        if use.via is not None:
-            related.append(Related(use.via, f"loss module computing {use.loss} called here"))
-        return related
 
     def add(self, code: str, site: Site, related: list[Related], tensor: TensorV | None, loss: str | None,
             fields: dict, details: dict, applied: Site | None = None, pair: Pair | None = None) -> None:

@@ -56,24 +56,29 @@ def computed_here(use) -> str:
     return f"{use.loss} computed here"
 
 
+def loss_sites(use) -> list[Related]:
+    """Where a loss is: computed, created (a criterion object), and the loss module whose
+    forward computes it (criterion(out, y) with a FocalLoss)."""
+    related = [Related(use.call_site, computed_here(use))]
+    if use.ctor_site is not None:
+        related.append(Related(use.ctor_site, f"{use.loss} created here"))
+    if use.via is not None:
+        related.append(Related(use.via, f"loss module computing {use.loss} called here"))
+    return related
+
+
 def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
     use, tensor = pair.use, pair.tensor
     loss_spelling = f"`{use.loss}`"
     activation_text = f"`{snippet(tensor.site)}`"
     message = rule.message.format(activation=activation_text, loss=loss_spelling)
     produced = "logits produced here" if pair.activation == "none" else f"{pair.activation} applied here"
-    if rule.primary == "loss":
+    if rule.primary == "loss":  # (make_finding drops the loss site the finding is at)
         site = use.ctor_site or use.call_site
-        related = [Related(tensor.site, produced)]
-        if use.ctor_site is not None:
-            related.append(Related(use.call_site, computed_here(use)))
+        related = [Related(tensor.site, produced), *loss_sites(use)]
     else:
         site = tensor.site
-        related = [Related(use.call_site, computed_here(use))]
-        if use.ctor_site is not None:
-            related.append(Related(use.ctor_site, f"{use.loss} created here"))
-    if use.via is not None:
-        related.append(Related(use.via, f"loss module computing {use.loss} called here"))
+        related = loss_sites(use)
     return make_finding(rule, message, site, related, pair.activation, use.loss, pair)
 
 

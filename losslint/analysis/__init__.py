@@ -12,7 +12,7 @@ Nothing in this package imports torch.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from losslint.analysis.evaluate import Evaluator, TensorV
@@ -39,6 +39,8 @@ class Analysis:
     evaluator: Evaluator  # reusable by later steps (fixes look for other uses of a model)
     pairs: list[Pair]  # every loss call whose input holds a known activation or logits
     logs: list[TensorV]  # every torch.log(softmax/sigmoid(...)), reported or not
+    # skorch NeuralNetClassifier + NLLLoss pairs: skorch logs the output first (LL407 only)
+    skorch_logged: list[Pair] = field(default_factory=list)
 
 
 # Evaluating deeply nested code recurses deeply. From Python 3.11 on, Python-to-Python
@@ -52,4 +54,5 @@ def analyze(facts: list[FileFacts], known: tuple[dict, dict] | None = None) -> A
     project = Project([f for f in facts if f.syntax_error is None], known)
     evaluator = Evaluator(project)
     link_loss_modules(project, evaluator)
-    return Analysis(project, evaluator, find_pairs(project, evaluator), find_unstable_logs(project, evaluator))
+    pairs, skorch_logged = find_pairs(project, evaluator)
+    return Analysis(project, evaluator, pairs, find_unstable_logs(project, evaluator), skorch_logged)

@@ -94,13 +94,18 @@ def link_loss_modules(project: Project, evaluator: Evaluator) -> None:
                 evaluator.add_caller(forward.key, evaluator.frame(forward.key, call_fact.call, caller, instance, 1))
 
 
-def find_pairs(project: Project, evaluator: Evaluator) -> list[Pair]:
+def find_pairs(project: Project, evaluator: Evaluator) -> tuple[list[Pair], list[Pair]]:
+    """The (activation, loss) pairs; and apart, skorch's NeuralNetClassifier pairs whose
+    NLLLoss gets torch.log of the module's output (the module must return probabilities:
+    judged by LL407 only, not as taxonomy pairs)."""
     pairs: list[Pair] = []
+    logged: list[Pair] = []
     for call_fact, unbound, callees in _calls_with_callees(project, evaluator):
         try:
             for callee in callees:
                 if isinstance(callee, ExternalV) and callee.name in torch_api.SKORCH_LOSS_NETS:
-                    pairs.extend(_skorch_pairs(callee.name, call_fact.call, unbound, evaluator))
+                    found, takes_log = _skorch_pairs(callee.name, call_fact.call, unbound, evaluator)
+                    (logged if takes_log else pairs).extend(found)
             if not any(_loss_of(v) for v in callees):
                 continue
             for frame in evaluator.contexts(call_fact.func):
@@ -108,19 +113,7 @@ def find_pairs(project: Project, evaluator: Evaluator) -> list[Pair]:
                     pairs.extend(_pairs_at(call_fact.call, frame, evaluator))
         except RecursionError:
             continue  # pathologically deep code: say nothing about this call
-    return pairs
-
-
-def find_skorch_logged(project: Project, evaluator: Evaluator) -> list[Pair]:
-    """NeuralNetClassifier(Module) with its NLLLoss: skorch feeds torch.log of the module's
-    output to the loss, so the module must return probabilities. The pairs here are the
-    module's output and that NLLLoss, for LL407 only (not taxonomy pairs)."""
-    pairs: list[Pair] = []
-    for call_fact, unbound, callees in _calls_with_callees(project, evaluator):
-        for callee in callees:
-            if isinstance(callee, ExternalV) and callee.name in torch_api.SKORCH_LOGS_NLL:
-                pairs.extend(_skorch_pairs(callee.name, call_fact.call, unbound, evaluator, logged=True))
-    return pairs
+    return pairs, logged
 
 
 def _runs(call_fact: CallFact, frame: Frame, evaluator: Evaluator) -> bool:
@@ -129,28 +122,23 @@ def _runs(call_fact: CallFact, frame: Frame, evaluator: Evaluator) -> bool:
     return not any(evaluator.truth(test, frame) is False for test in call_fact.path)
 
 
-def _skorch_pairs(net: str, call: ir.Call, frame: Frame, evaluator: Evaluator, logged: bool = False) -> list[Pair]:
+def _skorch_pairs(net: str, call: ir.Call, frame: Frame, evaluator: Evaluator) -> tuple[list[Pair], bool]:
     """NeuralNetClassifier(Module, criterion=nn.CrossEntropyLoss): the module's output
-    goes to the criterion as it is, except for NeuralNetClassifier with NLLLoss, which
-    takes its log first: those pairs come only with `logged` (find_skorch_logged)."""
-    if torch_api.SKORCH_LOSS_NETS[net] is None:
+    paired with the criterion; and whether skorch takes its log first (NeuralNetClassifier
+    with NLLLoss)."""
+    default = torch_api.SKORCH_LOSS_NETS[net]
+    if default is None:  # NeuralNet(module, criterion, ...)
         node = call.arg(1, "criterion")
     else:  # keyword-only on the classifiers
         node = next((value for key, value in call.kwargs if key == "criterion"), None)
-    if node is None and torch_api.SKORCH_LOSS_NETS[net] is None:
-        return []
     if node is None:
-        losses = {torch_api.SKORCH_LOSS_NETS[net]}
+        losses = {default}
     else:
         losses = {_criterion_class(v) for v in evaluator.values(node, frame)}
-    if len(losses) != 1 or None in losses:
-        return []
-    loss = losses.pop()
-    if (loss == "NLLLoss" and net in torch_api.SKORCH_LOGS_NLL) != logged:
-        return []
     module = call.arg(0, "module")
-    if module is None:
-        return []
+    if len(losses) != 1 or None in losses or module is None:
+        return [], False
+    loss = losses.pop()
     use = LossUse(loss, call.site, None, call, None, frame, None, implicit=True)
     pairs = []
     for value in evaluator.values(module, frame):
@@ -159,7 +147,7 @@ def _skorch_pairs(net: str, call: ir.Call, frame: Frame, evaluator: Evaluator, l
         output = evaluator.apply(value, UNKNOWN, None)
         if isinstance(output, TensorV):
             pairs.append(Pair(output, use))
-    return pairs
+    return pairs, loss == "NLLLoss" and net in torch_api.SKORCH_LOGS_NLL
 
 
 def _criterion_class(value: Value) -> str | None:

@@ -212,11 +212,10 @@ AUTOCAST = {
     "torch.cpu.amp.autocast_mode.autocast": "cpu",
 }
 
-# Methods of a model that return the model itself.
 # skorch's nets call their criterion on the module's output: the net's construction is a
 # loss site. The default criterion of each; NeuralNet takes it as its second argument.
 # NeuralNetClassifier takes the log of the output first when the criterion is NLLLoss (so
-# it expects probabilities there): that combination is not a pair losslint judges.
+# it expects probabilities there): not a taxonomy pair, LL407 judges it.
 SKORCH_LOSS_NETS = {
     "skorch.NeuralNet": None,
     "skorch.net.NeuralNet": None,
@@ -240,6 +239,7 @@ def is_model_zoo(name: str) -> bool:
     return name.startswith(MODEL_ZOOS)
 
 
+# Methods of a model that return the model itself.
 MODEL_SELF_METHODS = frozenset(
     {"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16", "requires_grad_"}
 )

@@ -9,6 +9,7 @@ what the recommended pair computes is reported as a losslint bug.
 from __future__ import annotations
 
 from losslint import catalog as catalog_module
+from losslint.beyond import Check
 from losslint.tracer import fixes, measure
 from losslint.tracer.from_finding import spec_for
 from losslint.tracer.spec import LOSSES, SpecError
@@ -38,7 +39,7 @@ def evidence_for(finding, device: str, dtype: str, seed: int, cat, cache: dict) 
     if spec is None:
         if finding.loss and finding.loss not in LOSSES:
             reason = f"the tracer does not model {finding.loss}"
-        elif hasattr(finding.origin, "details"):  # a beyond.Check the tracer cannot run as a pair
+        elif isinstance(finding.origin, Check):  # a condition the tracer cannot run as a pair
             reason = f"{finding.code} checks a condition (a flag, a shape, a region), not a pair the tracer runs"
         else:
             reason = "the analyzer kept no activation/loss pair for this finding"

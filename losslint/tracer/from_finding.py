@@ -19,6 +19,7 @@ default, and spec.sources says which options came from the code.
 from __future__ import annotations
 
 from losslint.analysis import ir
+from losslint.beyond import Check
 from losslint.tracer.spec import LOSS_OPTIONS, LOSSES, ROW_FAMILIES, PairSpec
 
 # Positional parameters after (input, target) of the functional losses, and of the
@@ -44,11 +45,10 @@ TRACED_CHECKS = frozenset({"LL402", "LL404"})
 def spec_for(finding) -> PairSpec | None:
     """The spec to trace for a finding, or None when the tracer cannot run it."""
     origin = finding.origin
-    if hasattr(origin, "details"):  # a beyond.Check: traced only as the pair it judged
-        pair = getattr(origin, "pair", None)
-        if origin.code not in TRACED_CHECKS or pair is None:
+    if isinstance(origin, Check):  # traced only as the pair it judged
+        if origin.code not in TRACED_CHECKS or origin.pair is None:
             return None
-        origin = pair
+        origin = origin.pair
     tensor = getattr(origin, "tensor", origin)
     use = getattr(origin, "use", None)
     if tensor is None or not hasattr(tensor, "kind"):
@@ -66,7 +66,7 @@ def spec_for(finding) -> PairSpec | None:
     if dim is not None:
         options["dim"] = dim
         sources["dim"] = "code"
-    if use is not None and not getattr(use, "implicit", False):  # skorch: no loss call to read
+    if use is not None and not use.implicit:  # skorch: no loss call to read
         options.update(_loss_options(use, loss, sources))
     classes = _classes(tensor, options, loss)
     if classes is not None:
