@@ -760,12 +760,9 @@ class Evaluator:
         node = layer.call.arg(*where)
         if node is None or any(isinstance(a, ir.Starred) for a in layer.call.args[: where[0] + 1]):
             return None
-        if isinstance(node, ir.Const):
-            values: tuple[Value, ...] = (ConstV(node.value),)
-        else:
-            values = self.values(node, layer.frame)
+        values = self.values(node, layer.frame)
         sizes = {v.value for v in values if isinstance(v, ConstV)}
-        if len(sizes) != 1 or len(values) != sum(isinstance(v, ConstV) for v in values):
+        if len(sizes) != 1 or not all(isinstance(v, ConstV) for v in values):
             return None
         size = sizes.pop()
         return size if isinstance(size, int) and not isinstance(size, bool) else None
