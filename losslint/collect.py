@@ -80,12 +80,16 @@ class Collected:
     table: prefilter.ModuleTable
     facts: dict[str, FileFacts] = field(default_factory=dict)  # parsed, or failed to parse
     syntax_ok: set[str] = field(default_factory=set)  # checked, not parsed
-    log_callers: set[str] = field(default_factory=set)  # prefilter.Plan.log_callers
     plan: prefilter.Plan | None = None  # the prefilter's import graph (None without it)
     call_names: dict[str, frozenset[str]] = field(default_factory=dict)  # of unparsed files, once read
     analysis: analysis.Analysis | None = None
     stats: Stats = field(default_factory=Stats)
     found_nothing: bool = False  # set by the caller that judged the analysis
+
+    @property
+    def log_callers(self) -> set[str]:
+        """prefilter.Plan.log_callers (none without the prefilter)."""
+        return self.plan.log_callers if self.plan is not None else set()
 
     @property
     def complete(self) -> bool:
@@ -105,8 +109,7 @@ def collect(sources: dict[str, str], options: RunOptions | None = None, runner: 
         scans = {path: prefilter.scan(source) for path, source in sources.items()}
         collected.plan = plan = prefilter.plan(scans, collected.table, sources)
         wanted = plan.roots | hint
-        collected.log_callers = plan.log_callers
-        ahead = _prefetch(collected, wanted, wanted)
+        ahead = _prefetch(collected, wanted)
         collected.stats.prefetched += len(ahead)
         wanted |= ahead
     else:
@@ -137,17 +140,17 @@ def _running(runner: workers.Runner | None, options: RunOptions, expected: int):
             options.progress.close()
 
 
-def _prefetch(collected: Collected, start: set[str], base: set[str]) -> set[str]:
-    """The files `start` imports, directly or not, that are neither parsed nor in `base`
-    (the files about to be parsed), when they are few beside those (PREFETCH_SHARE): all
+def _prefetch(collected: Collected, start: set[str]) -> set[str]:
+    """The files `start` (the files about to be parsed) imports, directly or not, that are
+    neither parsed nor in `start`, when they are few beside those (PREFETCH_SHARE): all
     of them, or none. Parsing more files than needed never changes a result."""
     if collected.plan is None:
         return set()
-    closure = collected.plan.downstream(start) - base - collected.facts.keys()
+    closure = collected.plan.downstream(start) - start - collected.facts.keys()
     if not closure:
         return closure
     size = sum(len(collected.sources[p]) for p in closure)
-    parsed = sum(len(collected.sources[p]) for p in base | collected.facts.keys())
+    parsed = sum(len(collected.sources[p]) for p in start | collected.facts.keys())
     return closure if size * PREFETCH_SHARE <= parsed else set()
 
 
@@ -178,27 +181,33 @@ def _stable(value):
     return repr(value)
 
 
-def known_clean(sources: dict[str, str], settings, options: RunOptions | None) -> bool:
-    """Whether the cache says a check of exactly these files, with this losslint and these
-    settings, found nothing (before noqa): then there is nothing to parse or analyze."""
+def project_key(sources: dict[str, str], settings, options: RunOptions | None) -> str | None:
+    """The cache key of a check of exactly these files with these settings (_clean_key),
+    computed once per check (it hashes every file); None without a cache or files: then
+    nothing is looked up or remembered."""
     cache = options.cache if options is not None else None
     if cache is None or not sources:
-        return False
-    return cache.get(_clean_key(sources, prefilter.ModuleTable(list(sources)), settings)) == b"clean"
-
-
-def remember_clean(collected: Collected, settings, options: RunOptions | None) -> None:
-    cache = options.cache if options is not None else None
-    if cache is not None and collected.found_nothing and collected.sources:
-        cache.put(_clean_key(collected.sources, collected.table, settings), b"clean")
-
-
-def known_findings(sources: dict[str, str], settings, options: RunOptions | None) -> list | None:
-    """The final findings of an identical earlier run, or None."""
-    cache = options.cache if options is not None else None
-    if cache is None or not options.reuse_results or not sources:
         return None
-    data = cache.get(_results_key(sources, prefilter.ModuleTable(list(sources)), settings))
+    return _clean_key(sources, prefilter.ModuleTable(list(sources)), settings)
+
+
+def known_clean(key: str | None, options: RunOptions | None) -> bool:
+    """Whether the cache says a check of exactly these files (project_key), with this
+    losslint and these settings, found nothing (before noqa): then there is nothing to
+    parse or analyze."""
+    return key is not None and options.cache.get(key) == b"clean"
+
+
+def remember_clean(collected: Collected, key: str | None, options: RunOptions | None) -> None:
+    if key is not None and collected.found_nothing:
+        options.cache.put(key, b"clean")
+
+
+def known_findings(key: str | None, options: RunOptions | None) -> list | None:
+    """The final findings of an identical earlier run (project_key), or None."""
+    if key is None or not options.reuse_results:
+        return None
+    data = options.cache.get(_results_key(key))
     if data is None:
         return None
     try:
@@ -207,17 +216,15 @@ def known_findings(sources: dict[str, str], settings, options: RunOptions | None
         return None
 
 
-def remember_findings(sources: dict[str, str], findings: list, settings, options: RunOptions | None) -> None:
-    cache = options.cache if options is not None else None
-    if cache is None or not sources:
+def remember_findings(key: str | None, findings: list, options: RunOptions | None) -> None:
+    if key is None:
         return
     bare = [dataclasses.replace(f, origin=None, origins=[]) for f in findings]
-    key = _results_key(sources, prefilter.ModuleTable(list(sources)), settings)
-    cache.put(key, pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL))
+    options.cache.put(_results_key(key), pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _results_key(sources, table, settings) -> str:
-    return "results-" + _clean_key(sources, table, settings)
+def _results_key(key: str) -> str:
+    return "results-" + key
 
 
 def _hint_key(sources) -> str:
@@ -293,7 +300,7 @@ def _analyze_until_complete(collected: Collected, options: RunOptions, runner: w
             missing |= _callers(collected, _log_lookups(collected.analysis))
         if not missing:
             return
-        ahead = _prefetch(collected, missing, missing)
+        ahead = _prefetch(collected, missing)
         collected.stats.prefetched += len(ahead)
         missing |= ahead
         _run(collected, [workers.Task("facts", p, collected.sources[p]) for p in sorted(missing)], options, runner)

@@ -69,26 +69,27 @@ def check_sources(sources: dict[str, str], settings: Settings | None = None, run
 
 
 def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunOptions | None) -> list[Finding]:
-    if collect.known_clean(sources, settings, run):  # unchanged since a run that found nothing
+    key = collect.project_key(sources, settings, run)  # None without a cache
+    if collect.known_clean(key, run):  # unchanged since a run that found nothing
         findings = noqa.apply([], sources, settings)
         if not findings:
             return findings
-    reused = collect.known_findings(sources, settings, run)  # unchanged since the last run
+    reused = collect.known_findings(key, run)  # unchanged since the last run
     if reused is not None:
         return reused
-    findings = _check_anew(sources, settings, run)
-    collect.remember_findings(sources, findings, settings, run)
+    findings = _check_anew(sources, settings, run, key)
+    collect.remember_findings(key, findings, run)
     return findings
 
 
-def _check_anew(sources: dict[str, str], settings: Settings | None, run: RunOptions | None) -> list[Finding]:
+def _check_anew(sources: dict[str, str], settings: Settings | None, run: RunOptions | None, key: str | None) -> list[Finding]:
     run = run or RunOptions()
     # One pool of processes for every step, forked before this process holds any facts.
     with workers.Runner(run.jobs, expected=sum(map(len, sources.values()))) as runner:
         collected = collect.collect(sources, run, runner)  # only the files that matter are parsed
         findings = _judge_all(collected, sources, settings, run, runner)
         findings = _with_fixes(collected, findings, sources, settings, run, runner)
-    collect.remember_clean(collected, settings, run)
+    collect.remember_clean(collected, key, run)
     return findings
 
 

@@ -150,16 +150,20 @@ class Import:
 @dataclass(frozen=True)
 class Scan:
     loss: bool  # names a loss class or functional loss
-    activation: bool  # names an activation
-    log: bool  # says log/log_ (torch.log, x.log())
+    log: bool  # takes the log of a tensor (torch.log(p), p.log())
     imports: tuple[Import, ...]
+    source: str = field(default="", repr=False, compare=False)
+
+    @property
+    def activation(self) -> bool:
+        """Names an activation. No root depends on it any more, so it is looked for only
+        when asked (a quarter of a scan's time)."""
+        return _has_word(self.source, ACTIVATION_WORDS, _ACTIVATION_SUBSTRINGS)
 
 
 def scan(source: str) -> Scan:
     loss = _has_word(source, LOSS_WORDS, _LOSS_SUBSTRINGS)
-    activation = _has_word(source, ACTIVATION_WORDS, _ACTIVATION_SUBSTRINGS)
-    log = _has_log(source)
-    return Scan(loss, activation, log, tuple(_imports(source)))
+    return Scan(loss, _has_log(source), tuple(_imports(source)), source)
 
 
 def _imports(source: str) -> list[Import]:

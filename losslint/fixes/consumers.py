@@ -63,14 +63,13 @@ def module_reads_only_loss(view: ProjectView, use) -> bool:
     function = source.parent(name_node) if name_node is not None else None
     if not names or not isinstance(function, cst.FunctionDef):
         return False
-    inside = (use.call_site.start, use.call_site.end)
-    body_start, body_end = source.site_of(function.body).start, source.site_of(function.body).end
+    inside, body = use.call_site, source.site_of(function.body)
     for name in names:
         for node in source._walk[1].get(name, ()):
             where = source.site_of(node)
-            if not (body_start <= where.start and where.end <= body_end) or not _is_read(source, node):
+            if not (body.start <= where.start and where.end <= body.end) or not _is_read(source, node):
                 continue
-            if not (inside[0] <= where.start and where.end <= inside[1]):
+            if not (inside.start <= where.start and where.end <= inside.end):
                 return False
     return True
 
@@ -263,7 +262,3 @@ def _later_references(source: SourceFile, assign: cst.Assign, target: cst.Name) 
         for node, binds in uses
         if not binds and source.start(node) >= start and (stop is None or source.start(node) < stop)
     ]
-
-
-def _key(position) -> tuple[int, int]:
-    return (position.line, position.column)

@@ -15,6 +15,7 @@ from functools import cached_property
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from losslint.analysis.extract import dotted_name
 from losslint.findings import Edit, Position, Site
 from losslint.parsing import parse_module
 from losslint.positions import fast_positions
@@ -175,26 +176,18 @@ def _imported_names(node: cst.Import | cst.ImportFrom) -> dict[str, str]:
     found = {}
     if isinstance(node, cst.Import):
         for alias in node.names:
-            dotted = _dotted(alias.name)
+            dotted = dotted_name(alias.name)
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 found[alias.asname.name.value] = dotted
             else:
                 found[dotted.split(".")[0]] = dotted.split(".")[0]
     elif not node.relative and not isinstance(node.names, cst.ImportStar):
-        module = _dotted(node.module)
+        module = dotted_name(node.module)
         for alias in node.names:
-            name = _dotted(alias.name)
+            name = dotted_name(alias.name)
             local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
             found[local] = f"{module}.{name}"
     return found
-
-
-def _dotted(node) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 def _role(node: cst.Name, parent, parents) -> bool | None:
