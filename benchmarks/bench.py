@@ -39,7 +39,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic  # noqa: E402
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 SUFFIXES = (".py", ".pyi")
 EXCLUDED_DIRS = {"__pycache__", ".git", ".venv", "venv", "build", "dist", "node_modules"}
 
@@ -180,9 +179,10 @@ def _run(args, work: Path) -> dict:
     files = python_files(tree)
     if not files:
         raise SystemExit(f"bench: no Python files under {source}")
+    lines = count_lines(files)
     bench = Bench(args, work)
     print(
-        f"tree: {source} ({len(files):,} files, {count_lines(files):,} lines); --jobs {args.jobs}; "
+        f"tree: {source} ({len(files):,} files, {lines:,} lines); --jobs {args.jobs}; "
         f"median of {args.repeat}; {os.cpu_count()} CPUs; Python {platform.python_version()}; {platform.platform()}"
     )
     print(f"  {'step':<44} {'wall':>9} {'CPU':>10} {'peak RSS':>11}")
@@ -203,10 +203,9 @@ def _run(args, work: Path) -> dict:
     ruff_rows = {}
     if ruff and not args.no_ruff:
         command = [ruff, "check", "--select", "ALL", "--isolated", "--exit-zero", "--quiet"]
-        ruff_cache = work / "ruff-cache"
+        warm_ruff = [*command, "--cache-dir", str(work / "ruff-cache"), str(tree)]
         ruff_rows["cold"] = bench.step("ruff --select ALL, no cache", lambda: [*command, "--no-cache", str(tree)])
-        measure([*command, "--cache-dir", str(ruff_cache), str(tree)], cwd=work)
-        warm_ruff = [*command, "--cache-dir", str(ruff_cache), str(tree)]
+        measure(warm_ruff, cwd=work)  # fill ruff's cache
         ruff_rows["warm"] = bench.step("ruff --select ALL, warm cache", lambda: warm_ruff)
     scaling = []
     if not args.no_scaling:
@@ -244,7 +243,7 @@ def _run(args, work: Path) -> dict:
     return {
         "tree": str(source),
         "files": len(files),
-        "lines": count_lines(files),
+        "lines": lines,
         "jobs": args.jobs,
         "repeat": args.repeat,
         "cpus": os.cpu_count(),

@@ -92,58 +92,66 @@ def {name}(model, loader, epochs={epochs}, lr={lr}):
 '''
 
 
+def _fill(header: str, lines: int, block) -> list[str]:
+    """header, then block(0), block(1), ... until the parts hold at least `lines` lines."""
+    parts = [header]
+    count = header.count("\n")
+    index = 0
+    while count < lines:
+        parts.append(block(index))
+        count += parts[-1].count("\n")
+        index += 1
+    return parts
+
+
 def _helpers(rng: random.Random, index: int, lines: int) -> str:
-    parts = [f'"""Helpers, part {index}."""\n\nimport math\nimport os\n']
-    block = 0
-    while sum(p.count("\n") for p in parts) < lines:
-        parts.append(
-            _HELPER.format(
+    return "".join(
+        _fill(
+            f'"""Helpers, part {index}."""\n\nimport math\nimport os\n',
+            lines,
+            lambda block: _HELPER.format(
                 name=f"helper_{index}_{block}",
                 cls=f"Record{index}x{block}",
                 scale=rng.randint(2, 9),
                 offset=rng.randint(-3, 3),
                 modulo=rng.randint(2, 5),
-            )
+            ),
         )
-        block += 1
-    return "".join(parts)
+    )
 
 
 def _models(rng: random.Random, index: int, lines: int) -> str:
-    parts = [f'"""Models, part {index}."""\n\nimport torch\nimport torch.nn as nn\n']
-    block = 0
-    while sum(p.count("\n") for p in parts) < lines:
-        parts.append(
-            _MODEL.format(
+    return "".join(
+        _fill(
+            f'"""Models, part {index}."""\n\nimport torch\nimport torch.nn as nn\n',
+            lines,
+            lambda block: _MODEL.format(
                 cls=f"Net{index}x{block}",
                 depth=rng.randint(1, 4),
                 features=rng.choice([32, 64, 784]),
                 hidden=rng.choice([64, 128, 256]),
                 classes=rng.choice([2, 10, 100]),
-            )
+            ),
         )
-        block += 1
-    return "".join(parts)
+    )
 
 
 def _training(rng: random.Random, index: int, lines: int, model_module: str, model_class: str) -> str:
-    parts = [
+    def block(number: int) -> str:
+        binary = rng.random() < 0.3
+        return _TRAIN.format(
+            name=f"train_{index}_{number}",
+            epochs=rng.randint(1, 20),
+            lr=rng.choice([0.1, 0.01, 0.001]),
+            loss="BCEWithLogitsLoss" if binary else "CrossEntropyLoss",
+            target="targets.float()" if binary else "targets",
+        )
+
+    header = (
         f'"""Training, part {index}."""\n\nimport torch\nimport torch.nn as nn\n\n'
         f"from synth.{model_module} import {model_class}\n"
-    ]
-    block = 0
-    while sum(p.count("\n") for p in parts) < lines:
-        binary = rng.random() < 0.3
-        parts.append(
-            _TRAIN.format(
-                name=f"train_{index}_{block}",
-                epochs=rng.randint(1, 20),
-                lr=rng.choice([0.1, 0.01, 0.001]),
-                loss="BCEWithLogitsLoss" if binary else "CrossEntropyLoss",
-                target="targets.float()" if binary else "targets",
-            )
-        )
-        block += 1
+    )
+    parts = _fill(header, lines, block)
     parts.append(f"\n\ndef main(loader):\n    return train_{index}_0({model_class}(), loader)\n")
     return "".join(parts)
 

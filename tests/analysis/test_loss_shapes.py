@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.analysis.helpers import pairs
+from tests.analysis.helpers import lint, pairs
 
 MODEL = """
 import torch.nn as nn
@@ -384,8 +384,6 @@ def test_skorch_nets_are_loss_sites(tmp_path, case):
 
 
 def test_a_criterion_created_where_it_is_called_is_one_partner_site(tmp_path):
-    from tests.analysis.helpers import lint
-
     source = """
 import torch.nn as nn
 
@@ -469,7 +467,5 @@ def test_every_activation_joined_by_cat_is_a_pair(tmp_path):
         z = torch.cat([F.softmax(src(xs), dim=1), F.softmax(tgt(xt), dim=1)], dim=0)
         return F.cross_entropy(z, y)
     """
-    from tests.analysis.helpers import lint
-
     found = lint(tmp_path, {"train.py": train})
     assert sorted((f.code, f.site.start.column) for f in found) == [("LL103", 20), ("LL103", 47)]

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from losslint import collect, linter
 from losslint.collect import RunOptions
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, source in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(source).lstrip("\n"))
-    return root
+from tests.cli.helpers import write  # noqa: F401  (write {name: dedented source} under root)
 
 
 def findings(root: Path, **options) -> list[tuple[str, str, int]]:

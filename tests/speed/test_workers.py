@@ -38,6 +38,7 @@ def test_small_runs_stay_in_this_process(tmp_path):
     with Runner(4, expected=sum(len(t.source) for t in tasks)) as runner:
         results = _run(runner, tasks)
         assert runner._pool is None
+    assert len(results) == len(tasks)  # every task ran (else the next line holds for nothing)
     assert all(data is None for _, data in results.values())
 
 
