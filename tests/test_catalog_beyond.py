@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from losslint import catalog
+from losslint.rules import catalog
 
 CATALOG = catalog.load()
 BEYOND = [rule for rule in CATALOG.rules if rule.code[:3] in ("LL3", "LL4", "LL5", "LL6")]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from losslint.analysis import ir
 from losslint.analysis.facts import MODULE_BODY
 from losslint.analysis.project import Project
-from losslint.findings import Site
+from losslint.core.findings import Site
 
 # Calls that only keep a value away from 0 before the log: torch.log(p.clamp(min=1e-7)).
 _CLAMPS = frozenset({"clamp", "clamp_", "clamp_min", "clip", "clip_"})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from losslint import linter, notebook
 from losslint.cli import fixing, options, output, speed
 from losslint.cli import trace as tracing
-from losslint.discovery import PathNotFound
+from losslint.core import notebook
+from losslint.engine import linter
+from losslint.engine.discovery import PathNotFound
 
 
 def add_parser(sub) -> None:

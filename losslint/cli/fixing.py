@@ -17,8 +17,9 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from losslint import linter, notebook
 from losslint.cli import output
+from losslint.core import notebook
+from losslint.engine import linter
 from losslint.reporters import HUMAN_FORMATS, REPORTERS
 from losslint.reporters.text import by_severity, counted, display_path, plural
 

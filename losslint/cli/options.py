@@ -8,8 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from losslint import config, linter, notebook
-from losslint.discovery import STDIN, find_files, read_stdin
+from losslint.core import notebook
+from losslint.engine import config, linter
+from losslint.engine.discovery import STDIN, find_files, read_stdin
 from losslint.reporters import REPORTERS
 
 FORMAT_VARIABLE = "LOSSLINT_OUTPUT_FORMAT"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from losslint import catalog
-from losslint.catalog import Rule
+from losslint.rules import catalog
+from losslint.rules.catalog import Rule
 
 
 def add_parser(sub) -> None:

@@ -18,7 +18,7 @@ def run(args) -> int:
         import pygls  # noqa: F401
     except ImportError:
         raise UsageError("`losslint server` needs pygls: pip install 'losslint[server]'") from None
-    from losslint.server import serve
+    from losslint.integrations.lsp import serve
 
     serve()
     return 0

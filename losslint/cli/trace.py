@@ -140,9 +140,9 @@ def _all(args) -> int:
 
 
 def _fixes(args) -> int:
-    from losslint.tracer import fixes
+    from losslint.tracer import fix_targets
 
-    checks = fixes.check_all(device=args.device, dtype=args.dtype)
+    checks = fix_targets.check_all(device=args.device, dtype=args.dtype)
     if args.output_format == "json":
         records = [{"code": c.code, "fix_to": c.fix_to.to_json(), "ok": c.ok, "skipped": c.skipped,
                     "problem": c.problem(), "trace": c.trace} for c in checks]
@@ -155,9 +155,9 @@ def _fixes(args) -> int:
 
 
 def _speed(args) -> int:
-    from losslint.tracer import speed
+    from losslint.tracer import op_timing
 
-    rows = speed.fused_vs_separate(device=args.device, dtype=args.dtype, seed=args.seed)
+    rows = op_timing.fused_vs_separate(device=args.device, dtype=args.dtype, seed=args.seed)
     if args.output_format == "json":
         _write(json.dumps(rows, indent=2, allow_nan=False) + "\n")
     else:

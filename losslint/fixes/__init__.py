@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import os
 
-from losslint.catalog import Catalog
-from losslint.findings import Finding
+from losslint.core.findings import Finding
 from losslint.fixes import build
 from losslint.fixes.changes import Unfixable
 from losslint.fixes.plan import InvalidFix
-from losslint.fixes.project import ProjectView
+from losslint.fixes.view import ProjectView
+from losslint.rules.catalog import Catalog
 
 # Tests set this so that a bug in a fix fails loudly instead of leaving the finding unfixed.
 STRICT_ENV = "LOSSLINT_STRICT_FIXES"

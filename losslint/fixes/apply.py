@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from losslint.findings import Edit, Finding, Fix
+from losslint.core.findings import Edit, Finding, Fix
 from losslint.fixes.source import apply_edits, compiles, line_starts, span
 
 MAX_ROUNDS = 5

@@ -15,15 +15,15 @@ LL104); NLLLoss -> CrossEntropyLoss and BCELoss -> BCEWithLogitsLoss change the 
 
 from __future__ import annotations
 
-from losslint import catalog
 from losslint.analysis.evaluate import TensorV
 from losslint.analysis.pairs import Pair
-from losslint.catalog import Rule
-from losslint.findings import Fix, Site
+from losslint.core.findings import Fix, Site
 from losslint.fixes import consumers, loss, remove, spelling
 from losslint.fixes.changes import Unfixable
 from losslint.fixes.plan import Plan
-from losslint.fixes.project import ProjectView
+from losslint.fixes.view import ProjectView
+from losslint.rules import catalog
+from losslint.rules.catalog import Rule
 
 # The pair after each fix, for rule files that do not say yet (rules/*.toml `fix_to` wins).
 DEFAULT_FIX_TO = {

@@ -11,14 +11,14 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from losslint import catalog
 from losslint.analysis import ir
 from losslint.analysis.evaluate import TensorV
 from losslint.analysis.pairs import LossUse
-from losslint.findings import Site
+from losslint.core.findings import Site
 from losslint.fixes.calls import rename_callee, torch_names
 from losslint.fixes.changes import Unfixable, remove_element
 from losslint.fixes.plan import Plan
+from losslint.rules import catalog
 
 FUNCTIONAL = {
     "CrossEntropyLoss": "cross_entropy",

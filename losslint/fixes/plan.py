@@ -6,11 +6,11 @@ into text edits (findings.Edit) that touch only what changed.
 
 from __future__ import annotations
 
-from losslint.findings import Edit, Fix, Site
+from losslint.core.findings import Edit, Fix, Site
 from losslint.fixes.changes import FileChanges, Unfixable
 from losslint.fixes.consumers import Consumer
-from losslint.fixes.project import ProjectView
 from losslint.fixes.source import compiles, diff_edits
+from losslint.fixes.view import ProjectView
 from losslint.reporters.text import display_path
 
 

@@ -22,7 +22,7 @@ import difflib
 import unicodedata
 from collections import defaultdict
 
-from losslint.findings import Edit, Finding, Site
+from losslint.core.findings import Edit, Finding, Site
 from losslint.reporters.context import Context, Style
 from losslint.reporters.text import display_path, headline, location, summary
 

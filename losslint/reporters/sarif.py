@@ -18,10 +18,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from losslint import __version__, catalog
-from losslint.findings import Finding, Site
+from losslint import __version__
+from losslint.core.findings import Finding, Site
 from losslint.reporters.context import Context
 from losslint.reporters.github import workspace, workspace_path
+from losslint.rules import catalog
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/losslint/losslint"

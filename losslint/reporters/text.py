@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from losslint.findings import Finding, Site
+from losslint.core.findings import Finding, Site
 from losslint.reporters.context import Context, Style
 
 

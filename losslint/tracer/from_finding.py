@@ -19,7 +19,7 @@ default, and spec.sources says which options came from the code.
 from __future__ import annotations
 
 from losslint.analysis import ir
-from losslint.beyond import Check
+from losslint.rules.checks import Check
 from losslint.tracer.spec import LOSS_OPTIONS, LOSSES, ROW_FAMILIES, PairSpec
 
 # Positional parameters after (input, target) of the functional losses, and of the

@@ -2,7 +2,7 @@
 
 import pytest
 
-from losslint import collect, linter
+from losslint.engine import collect, linter
 from tests.analysis.helpers import codes, lint
 
 HEAD = """

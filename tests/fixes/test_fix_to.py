@@ -3,8 +3,9 @@ the rule's `fix_to` pair (the pair the tracer checks against the recommended one
 
 import pytest
 
-from losslint import analysis, catalog
+from losslint import analysis
 from losslint.fixes.build import DEFAULT_FIX_TO
+from losslint.rules import catalog
 from tests.fixes.helpers import fix
 
 FIXABLE = [r for r in catalog.load().rules if r.fix_to is not None and r.kind in ("pair", "expression")]

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from losslint.atomic import write_atomic
-from losslint.findings import Edit, Finding, Fix, Position, Related, Site
+from losslint.core.atomic import write_atomic
+from losslint.core.findings import Edit, Finding, Fix, Position, Related, Site
 
 SUFFIX = ".ipynb"
 
@@ -255,7 +255,7 @@ class _Scanner:
 def check_text(path: str, text: str, settings=None):
     """Lint a notebook given as text (stdin, the API): a linter.Result whose `notebooks`
     holds it, or with one io-error finding when the text is not a notebook."""
-    from losslint import linter  # linter imports this module
+    from losslint.engine import linter  # linter imports this module
 
     try:
         book = parse(text, path)

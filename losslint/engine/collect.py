@@ -37,10 +37,11 @@ import pickle
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from losslint import analysis, prefilter, workers
+from losslint import analysis
 from losslint.analysis.facts import FileFacts
-from losslint.factcache import FactsCache, entry_key, loads
-from losslint.progress import Progress
+from losslint.engine import prefilter, workers
+from losslint.engine.factcache import FactsCache, entry_key, loads
+from losslint.engine.progress import Progress
 
 
 @dataclass

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from losslint import catalog
+from losslint.rules import catalog
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -29,9 +29,9 @@ from losslint.analysis.arguments import IMPLICIT_DIM_OPS
 from losslint.analysis.evaluate import Evaluator, Frame, TensorV
 from losslint.analysis.facts import CallFact
 from losslint.analysis.pairs import LossCall, Pair, find_loss_calls
-from losslint.catalog import Catalog
-from losslint.findings import Finding, Related, Site
-from losslint.verdicts import loss_sites, make_finding
+from losslint.core.findings import Finding, Related, Site
+from losslint.rules.catalog import Catalog
+from losslint.rules.pair_table import loss_sites, make_finding
 
 SnippetReader = Callable[[Site], str]
 

@@ -6,8 +6,8 @@ from typing import Callable
 
 from losslint.analysis.evaluate import TensorV
 from losslint.analysis.pairs import Pair
-from losslint.catalog import Catalog, Rule
-from losslint.findings import Finding, Related, Site
+from losslint.core.findings import Finding, Related, Site
+from losslint.rules.catalog import Catalog, Rule
 
 # Reads the source text of a site, for messages ("`nn.Softmax(dim=1)` output reaches ...").
 SnippetReader = Callable[[Site], str]

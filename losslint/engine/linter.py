@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from losslint import catalog, collect, noqa, notebook, workers
-from losslint.collect import RunOptions
-from losslint.config import Settings
-from losslint.discovery import find_files
-from losslint.findings import Finding, Site
+from losslint.core import notebook
+from losslint.core.findings import Finding, Site
+from losslint.engine import collect, noqa, workers
+from losslint.engine.collect import RunOptions
+from losslint.engine.config import Settings
+from losslint.engine.discovery import find_files
+from losslint.rules import catalog
 
 
 @dataclass
@@ -125,13 +127,13 @@ def _with_fixes(collected: collect.Collected, findings: list[Finding], sources, 
 
 
 def _judge(collected: collect.Collected, sources: dict[str, str], settings: Settings | None) -> list[Finding]:
-    from losslint import beyond, verdicts
+    from losslint.rules import checks, pair_table
 
     facts, result = collected.facts_list(), collected.analysis
     findings = [_syntax_error(f.path, f.syntax_error) for f in facts if f.syntax_error is not None]
     lines = _Lines(sources)
-    findings += verdicts.judge(result.pairs, result.logs, catalog.load(), lambda site: snippet(lines, site))
-    findings = beyond.judge(result, catalog.load(), lambda site: snippet(lines, site), findings)  # LL3xx-LL6xx
+    findings += pair_table.judge(result.pairs, result.logs, catalog.load(), lambda site: snippet(lines, site))
+    findings = checks.judge(result, catalog.load(), lambda site: snippet(lines, site), findings)  # LL3xx-LL6xx
     collected.found_nothing = not findings  # before noqa: a clean project (see collect.known_clean)
     return noqa.apply(findings, sources, settings)  # selection, suppression, LL901; sorted
 

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from losslint import catalog, notebook
-from losslint.atomic import write_atomic
-from losslint.config import Settings
-from losslint.findings import Edit, Finding, Fix, Position, Site
+from losslint.core import notebook
+from losslint.core.atomic import write_atomic
+from losslint.core.findings import Edit, Finding, Fix, Position, Site
+from losslint.engine.config import Settings
+from losslint.rules import catalog
 
 UNUSED_NOQA = "LL901"
 

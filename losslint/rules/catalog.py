@@ -130,10 +130,10 @@ class CatalogError(Exception):
 
 def rules_dir() -> Path:
     """rules/ inside the installed wheel, or at the top of a source checkout."""
-    packaged = Path(__file__).parent / "_rules"
+    packaged = Path(__file__).parent.parent / "_rules"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "rules"
+    return Path(__file__).resolve().parent.parent.parent / "rules"
 
 
 @functools.lru_cache(maxsize=None)

@@ -22,9 +22,10 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from losslint import __version__, config, linter
-from losslint.discovery import discover
-from losslint.findings import Edit, Finding, Fix, Site
+from losslint import __version__
+from losslint.core.findings import Edit, Finding, Fix, Site
+from losslint.engine import config, linter
+from losslint.engine.discovery import discover
 
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.losslint"
 PYTHON_SUFFIXES = (".py", ".pyi")
