@@ -50,7 +50,7 @@ def check_source(source: str, filename: str = "<stdin>", *, isolated: bool = Fal
 
     settings = _settings(filename, isolated)
     if notebook.is_notebook(filename):
-        result = notebook.check_text(filename, source, settings)
+        result = linter.check_notebook_text(filename, source, settings)
         findings = notebook.locate(result.findings, result.notebooks)
     else:
         findings = linter.check_sources({filename: source}, settings)

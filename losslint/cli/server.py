@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from losslint.cli.errors import UsageError
+
 
 def add_parser(sub) -> None:
     sub.add_parser(
@@ -11,8 +13,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from losslint.cli import UsageError
-
     try:
         import lsprotocol  # noqa: F401
         import pygls  # noqa: F401

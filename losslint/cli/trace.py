@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sys
 
+from losslint.cli.errors import UsageError
 from losslint.tracer import MISSING_TORCH, TorchMissing, TraceError
 from losslint.tracer.spec import (
     ACTIVATIONS,
@@ -65,8 +66,6 @@ def add_check_arguments(parser) -> None:
 
 def attach_evidence(findings, args) -> None:
     """Set finding.evidence for `check --trace`; no torch -> one-line error, exit 2."""
-    from losslint.cli import UsageError
-
     try:
         from losslint.tracer import evidence
 
@@ -87,8 +86,6 @@ def _floats(text: str) -> tuple[float, ...]:
 
 
 def run(args) -> int:
-    from losslint.cli import UsageError
-
     modes = [m for m in ("all", "fixes", "speed") if getattr(args, m)]
     if len(modes) > 1 or (modes and (args.activation or args.loss)):
         raise UsageError("use one of --all, --fixes, --speed, or --activation with --loss")

@@ -252,19 +252,6 @@ class _Scanner:
         self.backslash = not comment and self.quote is None and line.endswith("\\")
 
 
-def check_text(path: str, text: str, settings=None):
-    """Lint a notebook given as text (stdin, the API): a linter.Result whose `notebooks`
-    holds it, or with one io-error finding when the text is not a notebook."""
-    from losslint.engine import linter  # linter imports this module
-
-    try:
-        book = parse(text, path)
-    except NotebookError as exc:
-        return linter.Result(findings=[exc.finding(path)], files=[path])
-    findings = linter.check_sources({path: book.source}, settings)
-    return linter.Result(findings=findings, files=[path], notebooks={path: book})
-
-
 # --- Reporting ------------------------------------------------------------------------
 
 

@@ -24,9 +24,9 @@ import time
 import zlib
 from pathlib import Path
 
-from losslint import __version__
 from losslint.analysis import ir
 from losslint.core import atomic
+from losslint.core.version import __version__
 
 ENV_VAR = "LOSSLINT_CACHE_DIR"
 DEFAULT_NAME = ".losslint_cache"

@@ -29,6 +29,7 @@ from typing import Callable
 from losslint.core import notebook
 from losslint.core.atomic import write_atomic
 from losslint.core.findings import Edit, Finding, Fix, Position, Site
+from losslint.core.sources import split_lines
 from losslint.engine.config import Settings
 from losslint.rules import catalog
 
@@ -294,15 +295,6 @@ def add_noqa(findings: list[Finding]) -> Added:
         else:
             added.lines += _add_to_file(Path(path), rows, added.skipped)
     return added
-
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines with their endings, split where Python's tokenizer splits them (not at
-    form feeds or other characters that str.splitlines treats as line breaks)."""
-    return _LINE.findall(text)
 
 
 def _add_to_file(path: Path, rows: dict[int, set[str]], skipped: list[str]) -> int:

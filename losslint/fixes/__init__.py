@@ -21,8 +21,7 @@ import os
 
 from losslint.core.findings import Finding
 from losslint.fixes import build
-from losslint.fixes.changes import Unfixable
-from losslint.fixes.plan import InvalidFix
+from losslint.fixes.errors import InvalidFix, Unfixable
 from losslint.fixes.view import ProjectView
 from losslint.rules.catalog import Catalog
 

@@ -19,7 +19,7 @@ from losslint.analysis.evaluate import TensorV
 from losslint.analysis.pairs import Pair
 from losslint.core.findings import Fix, Site
 from losslint.fixes import consumers, loss, remove, spelling
-from losslint.fixes.changes import Unfixable
+from losslint.fixes.errors import Unfixable
 from losslint.fixes.plan import Plan
 from losslint.fixes.view import ProjectView
 from losslint.rules import catalog

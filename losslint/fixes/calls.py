@@ -7,11 +7,11 @@ import libcst as cst
 from losslint.fixes import imports
 from losslint.fixes.changes import (
     FileChanges,
-    Unfixable,
     never_empty,
     strip_parens,
     unwrap,
 )
+from losslint.fixes.errors import Unfixable
 from losslint.fixes.source import SourceFile
 
 

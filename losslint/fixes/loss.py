@@ -15,8 +15,10 @@ from losslint.analysis import ir
 from losslint.analysis.evaluate import TensorV
 from losslint.analysis.pairs import LossUse
 from losslint.core.findings import Site
+from losslint.fixes import imports
 from losslint.fixes.calls import rename_callee, torch_names
-from losslint.fixes.changes import Unfixable, remove_element
+from losslint.fixes.changes import remove_element
+from losslint.fixes.errors import Unfixable
 from losslint.fixes.plan import Plan
 from losslint.rules import catalog
 
@@ -119,8 +121,6 @@ def _rename_functional(plan: Plan, changes, call: cst.Call, old: str, new: str) 
     if isinstance(reference, cst.Attribute):
         changes.replace(reference.attr, cst.Name(new))
     else:
-        from losslint.fixes import imports
-
         changes.replace(reference, cst.Name(imports.name_from(changes, new, reference.value)))
     return plan.view.calls_named(call.func.value)
 

@@ -7,15 +7,12 @@ into text edits (findings.Edit) that touch only what changed.
 from __future__ import annotations
 
 from losslint.core.findings import Edit, Fix, Site
-from losslint.fixes.changes import FileChanges, Unfixable
+from losslint.core.sources import display_path
+from losslint.fixes.changes import FileChanges
 from losslint.fixes.consumers import Consumer
+from losslint.fixes.errors import InvalidFix, Unfixable
 from losslint.fixes.source import compiles, diff_edits
 from losslint.fixes.view import ProjectView
-from losslint.reporters.text import display_path
-
-
-class InvalidFix(Exception):
-    """The fix would leave a file that does not compile: it is not offered."""
 
 
 class Plan:

@@ -16,7 +16,8 @@ import libcst as cst
 
 from losslint.analysis.evaluate import TensorV
 from losslint.fixes import calls
-from losslint.fixes.changes import Unfixable, remove_element, remove_statement
+from losslint.fixes.changes import remove_element, remove_statement
+from losslint.fixes.errors import Unfixable
 from losslint.fixes.plan import Plan
 from losslint.fixes.source import SourceFile
 

@@ -13,7 +13,8 @@ import libcst as cst
 
 from losslint.analysis.evaluate import TensorV
 from losslint.fixes import calls, imports
-from losslint.fixes.changes import Unfixable, strip_parens
+from losslint.fixes.changes import strip_parens
+from losslint.fixes.errors import Unfixable
 from losslint.fixes.plan import Plan
 from losslint.fixes.remove import binding_of, drop_binding_if_unused, unwrap_log
 

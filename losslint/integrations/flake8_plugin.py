@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from losslint import __version__
+from losslint.core.version import __version__
 
 
 class Plugin:

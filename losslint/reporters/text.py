@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 from losslint.core.findings import Finding, Site
+from losslint.core.sources import display_path
 from losslint.reporters.context import Context, Style
-
-
-def display_path(path: str) -> str:
-    """Paths relative to the current directory when below it, like ruff."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return path
-    return path if relative.startswith("..") else relative
 
 
 def location(site: Site) -> str:
