@@ -32,7 +32,7 @@ EXPECTED = {
     "LL502": ("hand-written-cross-entropy", "check", "acceptable"),
     "LL601": ("bce-loss-under-autocast", "check", "wrong"),
 }
-# The fields losslint/beyond.py fills into these rules' messages.
+# The fields losslint/rules/ (checker.add and its callers) fill into these rules' messages.
 FIELDS = {"activation", "loss", "how", "target", "why"}
 
 

@@ -7,7 +7,7 @@
     multiclass  onehot * torch.log(F.softmax(z, 1))                  (then .sum(1).mean())
 
 Only the shape is matched here (extract.py keeps arithmetic as ir.BinOp / ir.Neg); the
-rule (losslint/beyond.py) then asks the evaluator whether `p` really holds a sigmoid, or
+rule (losslint/rules/handwritten_loss.py) then asks the evaluator whether `p` really holds a sigmoid, or
 the log's argument a softmax, in some calling context. Precision first: a focal loss
 (an extra factor that mentions p), an entropy (y is p itself) and stable spellings
 (F.logsigmoid, F.log_softmax) do not match.

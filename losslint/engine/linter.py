@@ -3,7 +3,7 @@
     discovery.discover   which files
     analysis.file_facts  one file -> facts (libcst)
     analysis.analyze     all facts -> (activation, loss) pairs
-    verdicts.judge       pairs -> findings, by the rule catalog
+    rules.pair_table     pairs -> findings, by the rule catalog; rules.checks: the check rules
 """
 
 from __future__ import annotations

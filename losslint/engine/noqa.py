@@ -32,8 +32,7 @@ from losslint.core.findings import Edit, Finding, Fix, Position, Site
 from losslint.core.sources import split_lines
 from losslint.engine.config import Settings
 from losslint.rules import catalog
-
-UNUSED_NOQA = "LL901"
+from losslint.rules.catalog import Rule
 
 _NOQA = re.compile(r"#\s*noqa(?![\w-])", re.IGNORECASE)
 _COLON = re.compile(r"\s*:\s*")
@@ -204,17 +203,23 @@ def _everything(code: str, path: str) -> bool:
     return True
 
 
+def unused_noqa_rule() -> Rule | None:
+    """The rule of the suppressions that suppress nothing: the catalog's rule of kind
+    "meta" (rules/LL901-unused-noqa.toml)."""
+    return next(iter(catalog.load().of_kind("meta")), None)
+
+
 def unused(directives: dict[str, FileDirectives], sources: dict[str, str], enabled: Callable[[str, str], bool]) -> list[Finding]:
-    rule = catalog.load().by_code_or_name(UNUSED_NOQA)
+    rule = unused_noqa_rule()
     if rule is None:
         return []
     findings = []
     for path, found in directives.items():
-        if found.exempt_all or UNUSED_NOQA in found.exempt_codes or not enabled(UNUSED_NOQA, path):
+        if found.exempt_all or rule.code in found.exempt_codes or not enabled(rule.code, path):
             continue
         lines = [line.rstrip("\r\n") for line in split_lines(sources[path])]
         for directive in found.by_row.values():
-            if directive.codes is None or directive.covers(UNUSED_NOQA) is not None:
+            if directive.codes is None or directive.covers(rule.code) is not None:
                 continue
             line = lines[directive.row - 1] if directive.row <= len(lines) else ""
             finding = _unused_finding(rule, path, line, directive, enabled)
@@ -282,8 +287,9 @@ def add_noqa(findings: list[Finding]) -> Added:
     keeping their line endings, BOM and mode; notebooks get the comment in the cell
     line of the finding, and only the changed cells are rewritten."""
     wanted: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    unused_noqa = unused_noqa_rule()
     for finding in findings:
-        if finding.code is None or finding.code == UNUSED_NOQA or finding.noqa_row is None:
+        if finding.code is None or (unused_noqa and finding.code == unused_noqa.code) or finding.noqa_row is None:
             continue
         wanted[finding.site.path][finding.noqa_row].add(finding.code)
     added = Added()

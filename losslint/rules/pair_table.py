@@ -1,20 +1,22 @@
-"""(activation, loss) pairs -> findings, by the taxonomy in the rule catalog (rules/)."""
+"""(activation, loss) pairs -> findings, by the taxonomy in the rule catalog (rules/).
+
+The rules judged here are data only: every rule whose TOML has `kind = "pair"` (the
+pairs it reports) or `kind = "expression"` (an unstable spelling of an activation).
+Adding one is adding its TOML; the rules of `kind = "check"` live in checks.py's modules.
+"""
 
 from __future__ import annotations
-
-from typing import Callable
 
 from losslint.analysis.evaluate import TensorV
 from losslint.analysis.pairs import Pair
 from losslint.core.findings import Finding, Related, Site
+from losslint.core.sources import SnippetReader
 from losslint.rules.catalog import Catalog, Rule
-
-# Reads the source text of a site, for messages ("`nn.Softmax(dim=1)` output reaches ...").
-SnippetReader = Callable[[Site], str]
+from losslint.rules.emit import FindingSet, computed_here, loss_sites, make_finding
 
 
 def judge(pairs: list[Pair], logs: list[TensorV], catalog: Catalog, snippet: SnippetReader) -> list[Finding]:
-    findings: dict[tuple, Finding] = {}
+    findings = FindingSet()
     flagged_sites: set[Site] = set()
     for pair in pairs:
         rule = catalog.pair_rule(pair.activation, pair.use.loss)
@@ -26,45 +28,13 @@ def judge(pairs: list[Pair], logs: list[TensorV], catalog: Catalog, snippet: Sni
             flagged_sites.add(pair.tensor.site)  # the loop over logs below must not repeat it
         else:
             continue  # best or fine pair, or one the taxonomy says nothing about
-        _add(findings, finding)
+        findings.add(finding)
     for tensor in logs:
         rule = catalog.expression_rule(tensor.kind)
         if rule is None or tensor.site in flagged_sites:
             continue
-        _add(findings, _expression_finding(rule, tensor, snippet, None))
-    return sorted(findings.values(), key=Finding.sort_key)
-
-
-def _add(findings: dict[tuple, Finding], finding: Finding) -> None:
-    """One finding per rule and site: a softmax feeding three loss calls is one mistake,
-    with the three calls as related sites and the three pairs in `origins`."""
-    key = (finding.code, finding.site)
-    existing = findings.get(key)
-    if existing is None:
-        findings[key] = finding
-        return
-    known = {r.site for r in existing.related}
-    existing.related.extend(r for r in finding.related if r.site not in known)
-    if finding.origin is not None and all(o is not finding.origin for o in existing.origins):
-        existing.origins.append(finding.origin)
-
-
-def computed_here(use) -> str:
-    """The related site's message for the loss call."""
-    if use.implicit:  # NeuralNetClassifier(Module, criterion=...): skorch calls the loss
-        return f"{use.loss} applied to the module's output by the net created here"
-    return f"{use.loss} computed here"
-
-
-def loss_sites(use) -> list[Related]:
-    """Where a loss is: computed, created (a criterion object), and the loss module whose
-    forward computes it (criterion(out, y) with a FocalLoss)."""
-    related = [Related(use.call_site, computed_here(use))]
-    if use.ctor_site is not None:
-        related.append(Related(use.ctor_site, f"{use.loss} created here"))
-    if use.via is not None:
-        related.append(Related(use.via, f"loss module computing {use.loss} called here"))
-    return related
+        findings.add(_expression_finding(rule, tensor, snippet, None))
+    return findings.sorted()
 
 
 def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
@@ -86,34 +56,3 @@ def _expression_finding(rule: Rule, tensor: TensorV, snippet: SnippetReader, pai
     message = rule.format_message(f"`{snippet(tensor.site)}`", f"`{pair.use.loss}`" if pair else None)
     related = [Related(pair.use.call_site, computed_here(pair.use))] if pair else []
     return make_finding(rule, message, tensor.site, related, tensor.kind, pair.use.loss if pair else None, pair or tensor)
-
-
-def make_finding(rule: Rule, message: str, site: Site, related: list[Related], activation: str, loss: str | None, origin) -> Finding:
-    return Finding(
-        code=rule.code,
-        name=rule.name,
-        message=message,
-        site=site,
-        severity=rule.severity,
-        verdict=rule.verdict,
-        activation=activation,
-        loss=loss,
-        related=distinct(site, related),
-        url=rule.url,
-        noqa_row=site.row,
-        origin=origin,
-        origins=[origin],
-    )
-
-
-def distinct(site: Site, related: list[Related]) -> list[Related]:
-    """The partner sites, without one that starts where the finding or an earlier partner
-    does: `nn.BCELoss()(p, t)` is created and computed at the same place."""
-    starts = {(site.path, site.start)}
-    kept = []
-    for entry in related:
-        start = (entry.site.path, entry.site.start)
-        if start not in starts:
-            starts.add(start)
-            kept.append(entry)
-    return kept

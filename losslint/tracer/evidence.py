@@ -9,7 +9,7 @@ what the recommended pair computes is reported as a losslint bug.
 from __future__ import annotations
 
 from losslint.rules import catalog as catalog_module
-from losslint.rules.checks import Check
+from losslint.rules.checker import Check
 from losslint.tracer import fix_targets, measure
 from losslint.tracer.from_finding import spec_for
 from losslint.tracer.spec import LOSSES, SpecError

@@ -122,7 +122,7 @@ def test_a_failing_fix_is_reported_as_a_bug(project, monkeypatch):
     from losslint.rules import catalog
 
     real = catalog.load()
-    broken = dataclasses.replace(real.by_code_or_name("LL103"), fix_to=catalog.Pair("softmax", "NLLLoss"))
+    broken = dataclasses.replace(real.by_code_or_name("LL103"), fix_to=catalog.PairNames("softmax", "NLLLoss"))
     fake = catalog.Catalog(tuple(broken if r.code == "LL103" else r for r in real.rules), real.accepted)
     findings = [f for f in linter.check_paths(["."]).findings if f.code == "LL103"]
     evidence.attach(findings, device="cpu", catalog=fake)

@@ -38,7 +38,7 @@ def test_nll_fixes_land_on_log_softmax_bitwise_equal_to_cross_entropy():
 
 
 def _with_fix(code: str, activation: str, loss: str) -> catalog.Rule:
-    return dataclasses.replace(CATALOG.by_code_or_name(code), fix_to=catalog.Pair(activation, loss))
+    return dataclasses.replace(CATALOG.by_code_or_name(code), fix_to=catalog.PairNames(activation, loss))
 
 
 def test_a_fix_to_a_wrong_pair_is_a_bug():
