@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from losslint.core.atomic import write_atomic
 from losslint.core.findings import Edit, Finding, Fix, Position, Related, Site
 
 SUFFIX = ".ipynb"
@@ -394,18 +393,3 @@ def dump(data: dict[str, Any], like: str) -> str:
     elif like.endswith("\n"):
         text += "\n"
     return text
-
-
-def write_fixed(path: str | os.PathLike, fixed_source: str) -> bool:
-    """Write a fixed joined source back into the notebook at `path` (only changed cells).
-
-    For `--fix`: `fixed_source` is the notebook's joined source (`read(path).source`)
-    with fixes applied. Atomic (temp file + rename, mode kept); returns whether the
-    file changed. Raises NotebookError/OSError and then leaves the file untouched.
-    """
-    notebook = read(path)
-    text = apply_source(notebook, fixed_source)
-    if text == notebook.text:
-        return False
-    write_atomic(Path(path), text.encode("utf-8"))
-    return True

@@ -223,10 +223,6 @@ def _table_of_strings(value: Any, key: str) -> dict[str, list[str]]:
     return {k: _strings(v, f"{key}.{k}") for k, v in value.items()}
 
 
-def _any(value: Any, key: str) -> Any:
-    return value
-
-
 # The keys of `[tool.losslint]` and how each is checked. Other features add their keys
 # here (their values land in Settings.extra); anything else is an error.
 OPTIONS: dict[str, _Check] = {

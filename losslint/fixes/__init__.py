@@ -6,8 +6,9 @@
     spelling.py   softmax -> log_softmax, torch.log(softmax) -> log_softmax
     consumers.py  who else reads the model's output (decides safety, named in messages)
     calls.py      operations on one call: rename its callee, replace it by its input
-    project.py    what the fixes ask the analyzer
+    view.py       what the fixes ask the analyzer (ProjectView)
     plan.py       a fix under construction: changes in several files -> text edits
+    errors.py     Unfixable (no fix for this shape) and InvalidFix (it would not compile)
     changes.py    node changes to one file, rendered by one libcst transform
     imports.py    the names a fix writes and the imports they need
     source.py     parsing, positions, text edits

@@ -66,10 +66,7 @@ def switch(plan: Plan, use: LossUse, new_loss: str, after: Callable[[TensorV], s
     view = plan.view
     rules = catalog.load()
     site = use.ctor_site or use.call_site
-    source = view.file(site.path)
-    node = source.node_at(site) if source is not None else None
-    if node is None:
-        raise Unfixable("loss not found")
+    source, node = plan.node_at(site, "loss")
     changes = plan.changes(site.path)
     if use.ctor_site is not None:
         rename_callee(changes, node, use.loss, new_loss)

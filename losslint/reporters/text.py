@@ -13,8 +13,7 @@ def location(site: Site) -> str:
 
 
 def is_fixable(finding: Finding, context: Context | None = None) -> bool:
-    fix = finding.fix
-    return fix is not None and (fix.applicability == "safe" or bool(context and context.unsafe_fixes))
+    return finding.fixable(unsafe=bool(context and context.unsafe_fixes))
 
 
 def headline(finding: Finding, style: Style | None = None, context: Context | None = None) -> str:
