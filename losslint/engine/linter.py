@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from losslint.core import notebook
 from losslint.core.findings import Finding
 from losslint.core.sources import Snippets, read_source
-from losslint.engine import collect, noqa, workers
+from losslint.engine import collect, noqa, prefilter, verdicts, workers
 from losslint.engine.collect import RunOptions
 from losslint.engine.config import Settings
 from losslint.engine.discovery import find_files
@@ -84,19 +84,56 @@ def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunO
     reused = collect.known_findings(key, run)  # unchanged since the last run
     if reused is not None:
         return reused
-    findings = _check_anew(sources, settings, run, key)
+    replayed = _replay(sources, settings, run)  # edited only where the last run did not look
+    if replayed is not None:
+        findings = noqa.apply(replayed, sources, settings)
+    else:
+        findings = _check_anew(sources, settings, run, key)
     collect.remember_findings(key, findings, run)
     return findings
 
 
+# --- incremental: engine/verdicts ------------------------------------------------------
+
+
+def _shape(sources: dict[str, str], settings, run: RunOptions | None):
+    """(module table, the Record's key) of a check with a cache, else None."""
+    if run is None or run.cache is None or not sources:
+        return None
+    table = prefilter.ModuleTable(list(sources))
+    return table, verdicts.shape_key(table, collect.settings_text(settings))
+
+
+def _replay(sources: dict[str, str], settings, run: RunOptions | None) -> list[Finding] | None:
+    shape = _shape(sources, settings, run) if run is not None and run.reuse_results else None
+    if shape is None:
+        return None
+    table, key = shape
+    found = verdicts.load(run.cache, key)
+    replayed = verdicts.replay(found, sources, table, run.cache) if found is not None else None
+    if replayed is not None:
+        verdicts.save(run.cache, key, found)  # now keyed on the current texts
+    return replayed
+
+
+def _record(collected: collect.Collected, texts: verdicts.Reading, settings, run: RunOptions) -> None:
+    shape = _shape(texts.sources, settings, run)
+    if shape is not None:
+        table, key = shape
+        value = verdicts.record(collected.unfiltered, texts.sources, table, collected.digests, texts.read)
+        verdicts.save(run.cache, key, value)
+
+
 def _check_anew(sources: dict[str, str], settings: Settings | None, run: RunOptions | None, key: str | None) -> list[Finding]:
     run = run or RunOptions()
+    texts = verdicts.Reading(sources)  # which files' text the findings and fixes read
     # One pool of processes for every step, forked before this process holds any facts.
     with workers.Runner(run.jobs, expected=sum(map(len, sources.values()))) as runner:
         collected = collect.collect(sources, run, runner)  # only the files that matter are parsed
-        findings = _judge_all(collected, sources, settings, run, runner)
-        findings = _with_fixes(collected, findings, sources, settings, run, runner)
+        findings = _judge_all(collected, texts, settings, run, runner)
+        findings = _with_fixes(collected, findings, texts, settings, run, runner)
     collect.remember_clean(collected, key, run)
+    _record(collected, texts, settings, run)
     return findings
 
 
@@ -131,7 +168,7 @@ def _with_fixes(collected: collect.Collected, findings: list[Finding], sources, 
         findings = _judge_all(collected, sources, settings, run, runner)
 
 
-def _judge(collected: collect.Collected, sources: dict[str, str], settings: Settings | None) -> list[Finding]:
+def _judge(collected: collect.Collected, sources: verdicts.Reading, settings: Settings | None) -> list[Finding]:
     from losslint.rules import checks, pair_table
 
     facts, result = collected.facts_list(), collected.analysis
@@ -140,7 +177,8 @@ def _judge(collected: collect.Collected, sources: dict[str, str], settings: Sett
     findings += pair_table.judge(result.pairs, result.logs, catalog.load(), snippets)
     findings = checks.judge(result, catalog.load(), snippets, findings)  # LL3xx-LL6xx
     collected.found_nothing = not findings  # before noqa: a clean project (see collect.known_clean)
-    return noqa.apply(findings, sources, settings)  # selection, suppression, LL901; sorted
+    collected.unfiltered = findings
+    return noqa.apply(findings, sources.sources, settings)  # selection, suppression, LL901; sorted
 
 
 def _syntax_error(path: str, error) -> Finding:
