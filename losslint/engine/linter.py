@@ -78,7 +78,7 @@ def check_sources(sources: dict[str, str], settings: Settings | None = None, run
 def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunOptions | None) -> list[Finding]:
     key = collect.project_key(sources, settings, run)  # None without a cache
     if collect.known_clean(key, run):  # unchanged since a run that found nothing
-        findings = noqa.apply([], sources, settings)
+        findings = noqa.apply([], sources, settings, run.cache)
         if not findings:
             return findings
     reused = collect.known_findings(key, run)  # unchanged since the last run
@@ -86,7 +86,7 @@ def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunO
         return reused
     replayed = _replay(sources, settings, run)  # edited only where the last run did not look
     if replayed is not None:
-        findings = noqa.apply(replayed, sources, settings)
+        findings = noqa.apply(replayed, sources, settings, run.cache)
     else:
         findings = _check_anew(sources, settings, run, key)
     collect.remember_findings(key, findings, run)
@@ -138,9 +138,9 @@ def _check_anew(sources: dict[str, str], settings: Settings | None, run: RunOpti
 
 
 def _judge_all(collected: collect.Collected, sources, settings, run: RunOptions, runner) -> list[Finding]:
-    findings = _judge(collected, sources, settings)
+    findings = _judge(collected, sources, settings, run.cache)
     while collect.more(collected, run, runner):  # judging looked into files not parsed yet
-        findings = _judge(collected, sources, settings)
+        findings = _judge(collected, sources, settings, run.cache)
     return findings
 
 
@@ -168,7 +168,7 @@ def _with_fixes(collected: collect.Collected, findings: list[Finding], sources, 
         findings = _judge_all(collected, sources, settings, run, runner)
 
 
-def _judge(collected: collect.Collected, sources: verdicts.Reading, settings: Settings | None) -> list[Finding]:
+def _judge(collected: collect.Collected, sources: verdicts.Reading, settings: Settings | None, cache=None) -> list[Finding]:
     from losslint.rules import checks, pair_table
 
     facts, result = collected.facts_list(), collected.analysis
@@ -178,7 +178,7 @@ def _judge(collected: collect.Collected, sources: verdicts.Reading, settings: Se
     findings = checks.judge(result, catalog.load(), snippets, findings)  # LL3xx-LL6xx
     collected.found_nothing = not findings  # before noqa: a clean project (see collect.known_clean)
     collected.unfiltered = findings
-    return noqa.apply(findings, sources.sources, settings)  # selection, suppression, LL901; sorted
+    return noqa.apply(findings, sources.sources, settings, cache)  # selection, suppression, LL901; sorted
 
 
 def _syntax_error(path: str, error) -> Finding:

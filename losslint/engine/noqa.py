@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import re
 import tokenize
 from collections import defaultdict
@@ -31,6 +32,7 @@ from losslint.core.atomic import write_atomic
 from losslint.core.findings import Edit, Finding, Fix, Position, Site
 from losslint.core.sources import split_lines
 from losslint.engine.config import Settings
+from losslint.engine.factcache import FactsCache, entry_key
 from losslint.rules import catalog
 from losslint.rules.catalog import Rule
 
@@ -163,11 +165,11 @@ def _directive(comment: str, row: int, column: int) -> Directive | None:
 # --- applying suppressions ------------------------------------------------------------
 
 
-def apply(findings: list[Finding], sources: dict[str, str], settings: Settings | None = None) -> list[Finding]:
+def apply(findings: list[Finding], sources: dict[str, str], settings: Settings | None = None, cache: FactsCache | None = None) -> list[Finding]:
     """Drop findings of rules not enabled for their file and findings under a noqa; add
     LL901 for suppressions that suppressed nothing. Sorted."""
     enabled = settings.is_enabled if settings is not None else _everything
-    directives = {path: parse(source) for path, source in sources.items() if "noqa" in source.lower()}
+    directives = parse_all(sources, cache)
     kept = []
     for finding in findings:
         if finding.code is None:  # invalid-syntax / io-error: never deselected
@@ -177,6 +179,29 @@ def apply(findings: list[Finding], sources: dict[str, str], settings: Settings |
     kept += unused(directives, sources, enabled)
     kept.sort(key=Finding.sort_key)
     return kept
+
+
+def parse_all(sources: dict[str, str], cache: FactsCache | None = None) -> dict[str, FileDirectives]:
+    """parse() of every source that mentions noqa. With a cache, each file's directives
+    are kept by its content (torch's package: 429 such files, 4 s of tokenizing): a
+    check that replays its findings (engine/verdicts) tokenizes only the edited files.
+    Fresh objects every call: applying marks the directives used."""
+    directives = {}
+    for path, source in sources.items():
+        if "noqa" not in source.lower():
+            continue
+        key = entry_key("noqa", path, (), source) if cache is not None else None
+        data = cache.get(key) if key is not None else None
+        if data is not None:
+            try:
+                directives[path] = pickle.loads(data)
+                continue
+            except Exception:  # noqa: BLE001 - a corrupt entry is a miss, and gets rewritten
+                pass
+        directives[path] = parse(source)
+        if key is not None:
+            cache.put(key, pickle.dumps(directives[path], protocol=pickle.HIGHEST_PROTOCOL))
+    return directives
 
 
 def _suppressed(finding: Finding, directives: dict[str, FileDirectives]) -> bool:

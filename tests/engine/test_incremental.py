@@ -197,3 +197,26 @@ def test_random_edit_sequences_agree_with_a_cold_run(edits):
         for kind, name, choice in edits:
             _edit(checker.files, kind, name, choice)
             checker.agree()
+
+
+# --- noqa comments, kept by content ------------------------------------------------------
+
+
+def test_noqa_directives_are_cached_by_content_and_fresh_each_time(tmp_path, monkeypatch):
+    from losslint.engine import noqa
+
+    cache = FactsCache(tmp_path / "cache")
+    sources = {"/p/a.py": "x = f(y)  # noqa: LL101\n", "/p/b.py": "z = 1\n"}
+    first = noqa.parse_all(sources, cache)
+    assert list(first) == ["/p/a.py"] and first["/p/a.py"].by_row[1].codes[0].rule == "LL101"
+    first["/p/a.py"].by_row[1].used = True
+
+    def tokenized(source):
+        raise AssertionError("tokenized again")
+
+    monkeypatch.setattr(noqa, "parse", tokenized)
+    second = noqa.parse_all(sources, cache)
+    assert second["/p/a.py"].by_row[1].codes[0].rule == "LL101"
+    assert second["/p/a.py"].by_row[1].used is False  # not the object the first apply marked
+    with pytest.raises(AssertionError, match="tokenized again"):
+        noqa.parse_all({"/p/a.py": sources["/p/a.py"] + "# edited\n"}, cache)
