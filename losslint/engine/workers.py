@@ -54,10 +54,40 @@ def gc_paused():
         gc.enable()
 
 
+# After a task on a file this large, the freed memory of its tree goes back to the OS.
+TRIM_BYTES = 64_000
+
+
 def run_task(task: Task):
-    """One task -> FileFacts, or None for a "syntax" task on a file that parses."""
+    """One task -> FileFacts, or None for a "syntax" task on a file that parses. A worker
+    holds one file's tree at a time: after a large file, its memory is given back (trim)."""
     with gc_paused():
-        return _run_task(task)
+        result = _run_task(task)
+    if len(task.source) >= TRIM_BYTES:
+        trim()
+    return result
+
+
+_malloc_trim = None
+
+
+def trim() -> None:
+    """Give freed heap memory back to the OS (glibc's malloc_trim; elsewhere nothing).
+    A libcst tree is millions of small objects: once it is freed, glibc keeps the pages
+    (torch's 1.4 MB common_methods_invocations.py: 780 MiB held after the task, 76 MiB
+    after a trim), so each worker stayed at the size of the largest file it parsed."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        _malloc_trim = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+            except (OSError, AttributeError):
+                pass
+    if _malloc_trim:
+        _malloc_trim(0)
 
 
 def _run_task(task: Task):
