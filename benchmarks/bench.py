@@ -259,13 +259,13 @@ def _run(args, work: Path, tree_arg: str | None) -> dict:
         f"median of {args.repeat}; {os.cpu_count()} CPUs; Python {platform.python_version()}; {platform.platform()}"
     )
     print(f"  {'step':<44} {'wall':>9} {'CPU':>10} {'peak RSS':>11} {'all procs':>12} {'main':>11}")
-    parse1 = bench.floor(files, 1)
+    parse1 = None if args.no_serial_floor else bench.floor(files, 1)
     parse2 = bench.floor(files, 2)
     cold = bench.step("losslint cold (empty cache)", lambda: bench.losslint([tree], bench.fresh_cache()))
     cache = bench.fresh_cache()
     measure(bench.losslint([tree], cache), cwd=work)  # fill the cache for warm / touched
     warm = bench.step("losslint warm (cache, no change)", lambda: bench.losslint([tree], cache))
-    victim = _victim(files)
+    victim = tree / args.victim if args.victim else _victim(files)
     counter = iter(range(1_000_000))
     touched = bench.step(
         f"losslint touched ({victim.relative_to(tree)})",
@@ -301,7 +301,8 @@ def _run(args, work: Path, tree_arg: str | None) -> dict:
 
     print("ratios:")
     _ratio("cold / libcst parse 2 processes", cold, parse2, "target <= 1")
-    _ratio("cold / libcst parse 1 process", cold, parse1, "")
+    if parse1 is not None:
+        _ratio("cold / libcst parse 1 process", cold, parse1, "")
     if ruff_rows:
         _ratio("warm / ruff warm", warm, ruff_rows["warm"], "target <= 1")
         _ratio("warm / ruff no cache", warm, ruff_rows["cold"], "")
@@ -374,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per step; the median is kept (default: 3)")
     parser.add_argument("--no-ruff", action="store_true", help="skip ruff even if installed")
     parser.add_argument("--no-scaling", action="store_true", help="skip the 1x/2x/4x copies")
+    parser.add_argument("--no-serial-floor", action="store_true", help="skip the 1-process parse floor (torch: a minute)")
+    parser.add_argument("--victim", metavar="PATH", help="the file to touch and edit, relative to TREE (default: the first that names a loss)")
     parser.add_argument("--no-big-file", action="store_true", help="skip the single big file")
     parser.add_argument("--big-lines", type=int, default=20_000, help="lines of the big file (default: 20000)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")

@@ -151,6 +151,8 @@ def _with_fixes(collected: collect.Collected, findings: list[Finding], sources, 
     (collect.users), then whatever the analysis of those, or the fixes' own lookups of
     callers by name, land on. The findings stay the same (the prefilter never costs
     recall); only the fixes need more files, and the stable spellings of LL105/LL206 none."""
+    if all(f.origin is None for f in findings):
+        return findings  # nothing to fix (and libcst's matchers, a second to import, stay out)
     from losslint import fixes  # libcst: not needed by a warm run on a clean project
 
     rules = catalog.load()
