@@ -90,6 +90,7 @@ class Collected:
     # engine/verdicts (a later run compares an edited file's facts with these).
     digests: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     unfiltered: list = field(default_factory=list)  # the last judge's findings before noqa
+    directives: dict[str, bytes] | None = None  # noqa.parse_all of the sources, once
 
     @property
     def log_callers(self) -> set[str]:

@@ -138,9 +138,11 @@ def _check_anew(sources: dict[str, str], settings: Settings | None, run: RunOpti
 
 
 def _judge_all(collected: collect.Collected, sources, settings, run: RunOptions, runner) -> list[Finding]:
-    findings = _judge(collected, sources, settings, run.cache)
+    if collected.directives is None:  # every file's noqa comments, tokenized in the pool
+        collected.directives = noqa.parse_all(sources.sources, run.cache, runner)
+    findings = _judge(collected, sources, settings)
     while collect.more(collected, run, runner):  # judging looked into files not parsed yet
-        findings = _judge(collected, sources, settings, run.cache)
+        findings = _judge(collected, sources, settings)
     return findings
 
 
@@ -170,7 +172,7 @@ def _with_fixes(collected: collect.Collected, findings: list[Finding], sources, 
         findings = _judge_all(collected, sources, settings, run, runner)
 
 
-def _judge(collected: collect.Collected, sources: verdicts.Reading, settings: Settings | None, cache=None) -> list[Finding]:
+def _judge(collected: collect.Collected, sources: verdicts.Reading, settings: Settings | None) -> list[Finding]:
     from losslint.rules import checks, pair_table
 
     facts, result = collected.facts_list(), collected.analysis
@@ -180,7 +182,7 @@ def _judge(collected: collect.Collected, sources: verdicts.Reading, settings: Se
     findings = checks.judge(result, catalog.load(), snippets, findings)  # LL3xx-LL6xx
     collected.found_nothing = not findings  # before noqa: a clean project (see collect.known_clean)
     collected.unfiltered = findings
-    return noqa.apply(findings, sources.sources, settings, cache)  # selection, suppression, LL901; sorted
+    return noqa.apply(findings, sources.sources, settings, parsed=collected.directives)  # selection, suppression, LL901; sorted
 
 
 def _syntax_error(path: str, error) -> Finding:

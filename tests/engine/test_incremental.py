@@ -203,11 +203,11 @@ def test_random_edit_sequences_agree_with_a_cold_run(edits):
 
 
 def test_noqa_directives_are_cached_by_content_and_fresh_each_time(tmp_path, monkeypatch):
-    from losslint.engine import noqa
+    from losslint.engine import noqa, workers
 
     cache = FactsCache(tmp_path / "cache")
     sources = {"/p/a.py": "x = f(y)  # noqa: LL101\n", "/p/b.py": "z = 1\n"}
-    first = noqa.parse_all(sources, cache)
+    first = noqa._decoded(noqa.parse_all(sources, cache), sources)
     assert list(first) == ["/p/a.py"] and first["/p/a.py"].by_row[1].codes[0].rule == "LL101"
     first["/p/a.py"].by_row[1].used = True
 
@@ -215,8 +215,21 @@ def test_noqa_directives_are_cached_by_content_and_fresh_each_time(tmp_path, mon
         raise AssertionError("tokenized again")
 
     monkeypatch.setattr(noqa, "parse", tokenized)
-    second = noqa.parse_all(sources, cache)
+    second = noqa._decoded(noqa.parse_all(sources, cache), sources)
     assert second["/p/a.py"].by_row[1].codes[0].rule == "LL101"
     assert second["/p/a.py"].by_row[1].used is False  # not the object the first apply marked
     with pytest.raises(AssertionError, match="tokenized again"):
         noqa.parse_all({"/p/a.py": sources["/p/a.py"] + "# edited\n"}, cache)
+
+
+def test_noqa_comments_are_tokenized_in_the_pool(monkeypatch):
+    from losslint.engine import noqa, workers
+
+    monkeypatch.setattr(workers, "POOL_MIN_BYTES", 0)
+    sources = {f"/p/m{i}.py": f"x = {i}  # noqa: LL10{i % 9}\ns = 'noqa'\n" for i in range(8)}
+    with workers.Runner(2) as runner:
+        pooled = noqa.parse_all(sources, None, runner)
+        assert runner._pool is not None
+    here = noqa.parse_all(sources)
+    assert noqa._decoded(pooled, sources) == noqa._decoded(here, sources)
+    assert noqa._decoded(here, sources)["/p/m3.py"].by_row[1].codes[0].rule == "LL103"
