@@ -7,7 +7,7 @@ from losslint.analysis.evaluate import Frame, TensorV
 from losslint.analysis.facts import CallFact
 from losslint.analysis.pairs import LossCall
 from losslint.core.findings import Related, Site
-from losslint.rules.checker import Checker
+from losslint.rules.checker import Checker, calls_of
 
 CODES = ("LL601",)
 # How many callers up a region is looked for, when the call itself is not inside one.
@@ -15,7 +15,7 @@ MAX_DEPTH = 6
 
 
 def check(checker: Checker, loss_calls: list[LossCall]) -> None:
-    calls = [c for c in loss_calls if c.use.loss == "BCELoss"]
+    calls = calls_of(loss_calls, "BCELoss")
     if not calls:
         return
     call_facts = _CallFacts(checker)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from losslint.analysis import Analysis
 from losslint.analysis.evaluate import Evaluator, TensorV
-from losslint.analysis.pairs import Pair
+from losslint.analysis.pairs import LossCall, Pair
 from losslint.core.findings import Finding, Related, Site
 from losslint.core.sources import SnippetReader
 from losslint.rules.catalog import Catalog
@@ -16,6 +16,11 @@ from losslint.rules.emit import FindingSet, make_finding
 
 PROBABILITIES = ("softmax", "sigmoid")
 LOG_PROBABILITIES = ("log_softmax", "logsigmoid")
+
+
+def calls_of(loss_calls: list[LossCall], loss: str) -> list[LossCall]:
+    """The calls of one loss (its torch.nn class name, also for the functional form)."""
+    return [call for call in loss_calls if call.use.loss == loss]
 
 
 @dataclass(frozen=True, eq=False)

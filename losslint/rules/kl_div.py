@@ -7,16 +7,15 @@ from losslint.analysis import arguments
 from losslint.analysis.evaluate import TensorV
 from losslint.analysis.pairs import LossCall
 from losslint.core.findings import Related
-from losslint.rules.checker import LOG_PROBABILITIES, PROBABILITIES, Checker
+from losslint.rules.checker import LOG_PROBABILITIES, PROBABILITIES, Checker, calls_of
 from losslint.rules.emit import loss_sites
 
 CODES = ("LL302", "LL303")
 
 
 def check(checker: Checker, loss_calls: list[LossCall]) -> None:
-    for loss_call in loss_calls:
-        if loss_call.use.loss == "KLDivLoss":
-            _kl_div(checker, loss_call)
+    for loss_call in calls_of(loss_calls, "KLDivLoss"):
+        _kl_div(checker, loss_call)
 
 
 def _kl_div(checker: Checker, loss_call: LossCall) -> None:
