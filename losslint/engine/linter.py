@@ -117,7 +117,7 @@ def _replay(sources: dict[str, str], settings, run: RunOptions | None) -> list[F
 
 
 def _record(collected: collect.Collected, texts: verdicts.Reading, settings, run: RunOptions) -> None:
-    shape = _shape(texts.sources, settings, run)
+    shape = _shape(texts.sources, settings, run) if run.reuse_results else None
     if shape is not None:
         table, key = shape
         value = verdicts.record(collected.unfiltered, texts.sources, table, collected.digests, texts.read)
