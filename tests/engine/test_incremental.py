@@ -233,3 +233,29 @@ def test_noqa_comments_are_tokenized_in_the_pool(monkeypatch):
     here = noqa.parse_all(sources)
     assert noqa._decoded(pooled, sources) == noqa._decoded(here, sources)
     assert noqa._decoded(here, sources)["/p/m3.py"].by_row[1].codes[0].rule == "LL103"
+
+
+def test_runs_that_need_the_analysis_neither_replay_nor_record(checker):
+    # --fix and --trace read each finding's origin, which a replayed finding lacks.
+    checker.sync()
+    first = checker.check(cache=checker.cache)  # reuse_results off
+    assert first and all(f.origin is not None for f in first if f.code)
+    checker.files["pkg/util.py"] += "# a note\n"
+    checker.agree()
+    assert checker.full_runs == 1  # nothing was recorded to replay
+    checker.files["pkg/util.py"] += "# another\n"
+    checker.sync()
+    again = checker.check(cache=checker.cache)  # a record exists now, but is not replayed
+    assert [f.code for f in again] == [f.code for f in first]
+    assert all(f.origin is not None for f in again if f.code)
+
+
+def test_reading_records_what_was_read():
+    from losslint.engine.verdicts import Reading
+
+    texts = Reading({"/a.py": "A", "/b.py": "B", "/c.py": "C"})
+    assert "/a.py" in texts and len(texts) == 3 and not texts.read
+    assert texts.get("/b.py") == "B" and texts.get("/z.py") is None
+    assert texts.read == {"/b.py"}
+    assert dict(texts.items()) == {"/a.py": "A", "/b.py": "B", "/c.py": "C"}
+    assert texts.read == {"/a.py", "/b.py", "/c.py"}
