@@ -120,7 +120,8 @@ def _record(collected: collect.Collected, texts: verdicts.Reading, settings, run
     shape = _shape(texts.sources, settings, run) if run.reuse_results else None
     if shape is not None:
         table, key = shape
-        value = verdicts.record(collected.unfiltered, texts.sources, table, collected.digests, texts.read)
+        clean = {path for path, facts in collected.facts.items() if facts.syntax_error is None}
+        value = verdicts.record(collected.unfiltered, texts.sources, table, collected.digests, texts.read, clean)
         verdicts.save(run.cache, key, value)
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import pickle
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -43,7 +44,7 @@ from losslint.core.findings import Finding
 from losslint.engine import prefilter, workers
 from losslint.engine.factcache import FactsCache, entry_key
 
-_RECORD = "verdicts-v1"
+_RECORD = "verdicts-v2"
 
 
 class Reading(Mapping):
@@ -71,7 +72,12 @@ class Reading(Mapping):
 @dataclass
 class Record:
     findings: list[Finding]  # before noqa; no origin
-    files: dict[str, tuple[bytes, str, bytes]]  # path -> (text digest, aspect, aspect digest)
+    # path -> (text digest, aspect, aspect digest, length of the text, parsed cleanly)
+    files: dict[str, tuple[bytes, str, bytes, int, bool]]
+
+
+# Lines that are blank or only a comment, to the end of the text (see _appended_comments).
+_COMMENT_LINES = re.compile(r"(?:[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n))*[ \t\f]*(?:#[^\r\n]*)?")
 
 
 def text_digest(source: str) -> bytes:
@@ -96,9 +102,10 @@ def plan_digest(path: str, source: str, table: prefilter.ModuleTable) -> bytes:
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
-def record(findings: list[Finding], sources: dict[str, str], table, digests: dict, text_read: set[str]) -> Record:
+def record(findings: list[Finding], sources: dict[str, str], table, digests: dict, text_read: set[str], clean: set[str]) -> Record:
     """The Record of a full run: `digests` holds each parsed file's (task kind, facts
-    digest) (collect.Collected.digests); `text_read` the files whose text was read."""
+    digest) (collect.Collected.digests); `text_read` the files whose text was read;
+    `clean` the parsed files without a syntax error."""
     bare = [dataclasses.replace(f, origin=None) for f in findings]
     text_read = set(text_read)
     for finding in bare:
@@ -109,12 +116,12 @@ def record(findings: list[Finding], sources: dict[str, str], table, digests: dic
     files = {}
     for path, source in sources.items():
         if path in text_read:
-            files[path] = (text_digest(source), "text", b"")
+            files[path] = (text_digest(source), "text", b"", len(source), False)
         elif path in digests:
             kind, digest = digests[path]
-            files[path] = (text_digest(source), kind, digest)
+            files[path] = (text_digest(source), kind, digest, len(source), path in clean)
         else:
-            files[path] = (text_digest(source), "plan", plan_digest(path, source, table))
+            files[path] = (text_digest(source), "plan", plan_digest(path, source, table), len(source), True)
     return Record(bare, files)
 
 
@@ -140,15 +147,29 @@ def replay(found: Record, sources: dict[str, str], table, cache: FactsCache) -> 
         return None
     changed = {}
     for path, source in sources.items():
-        digest, aspect, read = found.files[path]
+        digest, aspect, read, length, clean = found.files[path]
         current = text_digest(source)
         if current == digest:
             continue
-        if aspect == "text" or _aspect(aspect, path, source, table, cache) != read:
+        if aspect == "text":
             return None
-        changed[path] = (current, aspect, read)
+        if not (aspect == "facts" and _appended_comments(source, digest, length, clean)):
+            if _aspect(aspect, path, source, table, cache) != read:
+                return None
+        changed[path] = (current, aspect, read, len(source), clean)
     found.files.update(changed)
     return [dataclasses.replace(f) for f in found.findings]
+
+
+def _appended_comments(source: str, digest: bytes, length: int, clean: bool) -> bool:
+    """Whether `source` is the recorded text (parsed cleanly, ending with a newline)
+    followed only by blank and comment lines. Its facts are then the recorded ones: the
+    lines add no token but comments and newlines, and move nothing. Checked without
+    libcst (whose import alone costs more than the rest of a replay), so appending a
+    note to a file costs no parse of it; any other comment edit costs one."""
+    if not clean or len(source) <= length or source[length - 1 : length] not in ("\n", "\r"):
+        return False
+    return _COMMENT_LINES.fullmatch(source, length) is not None and text_digest(source[:length]) == digest
 
 
 def _aspect(aspect: str, path: str, source: str, table, cache: FactsCache) -> bytes | None:

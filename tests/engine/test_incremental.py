@@ -259,3 +259,36 @@ def test_reading_records_what_was_read():
     assert texts.read == {"/b.py"}
     assert dict(texts.items()) == {"/a.py": "A", "/b.py": "B", "/c.py": "C"}
     assert texts.read == {"/a.py", "/b.py", "/c.py"}
+
+
+def test_comments_appended_to_a_parsed_file_replay_without_parsing_it(checker, monkeypatch):
+    from losslint.engine import workers
+
+    checker.agree()
+    real = workers.run_task
+    parsed = []
+    monkeypatch.setattr(workers, "run_task", lambda task: parsed.append(task.path) or real(task))
+    checker.files["pkg/models/__init__.py"] += "# a note\n\n   # indented, after a blank line\n# last, no newline"
+    checker.sync()
+    replayed = checker.incremental()
+    assert checker.full_runs == 1 and not parsed  # nothing parsed
+    assert _records(replayed) == _records(checker.check())
+    parsed.clear()
+    checker.files["pkg/models/__init__.py"] += "\nVALUE = 1\n"  # a statement: parsed, facts compared
+    checker.sync()
+    checker.incremental()
+    assert any(p.endswith("models/__init__.py") for p in parsed)
+    checker.agree()
+
+
+def test_appending_to_a_file_without_a_final_newline_parses_it(tmp_path):
+    files = dict(FILES)
+    files["pkg/models/__init__.py"] = "from .net import Net"  # no final newline
+    checker = Checker(tmp_path, files)
+    checker.agree()
+    checker.files["pkg/models/__init__.py"] += "  # now a comment on the import line\n"
+    checker.agree()
+    checker.files["pkg/models/__init__.py"] += "X = (\n"  # no longer parses
+    assert "invalid-syntax" in {f.name for f in checker.agree()}
+    checker.files["pkg/models/__init__.py"] += "# a comment after the error\n"
+    assert "invalid-syntax" in {f.name for f in checker.agree()}
