@@ -60,11 +60,18 @@ def loss_sites(use) -> list[Related]:
     """Where a loss is: computed, created (a criterion object), and the loss module whose
     forward computes it (criterion(out, y) with a FocalLoss)."""
     related = [Related(use.call_site, computed_here(use))]
+    if use.selected is not None and use.selected.site is not None:  # built from a config by name
+        related.append(Related(use.selected.site, use.selected.text))
     if use.ctor_site is not None:
         related.append(Related(use.ctor_site, f"{use.loss} created here"))
     if use.via is not None:
         related.append(Related(use.via, f"loss module computing {use.loss} called here"))
     return related
+
+
+def selection_sites(tensor: TensorV) -> list[Related]:
+    """How the model that produced the tensor was chosen by name (analysis/registry.py)."""
+    return [Related(s.site, s.text) for s in tensor.selected if s.site is not None]
 
 
 def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
@@ -75,10 +82,10 @@ def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
     produced = "logits produced here" if pair.activation == "none" else f"{pair.activation} applied here"
     if rule.primary == "loss":  # (make_finding drops the loss site the finding is at)
         site = use.ctor_site or use.call_site
-        related = [Related(tensor.site, produced), *loss_sites(use)]
+        related = [Related(tensor.site, produced), *loss_sites(use), *selection_sites(tensor)]
     else:
         site = tensor.site
-        related = loss_sites(use)
+        related = [*loss_sites(use), *selection_sites(tensor)]
     return make_finding(rule, message, site, related, pair.activation, use.loss, pair)
 
 
