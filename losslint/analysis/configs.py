@@ -143,7 +143,7 @@ def instantiate(names, node: ir.Call, frame: Frame) -> tuple[Value, ...] | None:
     config = node.arg(0, "config")
     if not targets or config is None:
         return None
-    keys = config_path(config, frame)
+    keys = config_path(config, frame, names.project)
     chosen = matching(targets, keys)
     result: list[Value] = []
     for target in chosen:

@@ -54,6 +54,7 @@ LOOKUP_METHODS = frozenset({"get", "get_module", "get_class", "get_model", "__ge
 BUILD_METHODS = frozenset({"build", "build_module"})
 # build_from_cfg(cfg, registry) (mmcv, mmengine and their copies).
 BUILD_FROM_CFG = "build_from_cfg"
+MAX_PARAMS = 8  # parameters followed back to the registry argument
 _INTERESTING = LOOKUP_METHODS | BUILD_METHODS | {BUILD_FROM_CFG, "getattr"}
 
 
@@ -124,7 +125,7 @@ class Names:
             return self.getattr(node, frame)
         if name == BUILD_FROM_CFG:
             cfg, where = node.arg(0, "cfg"), node.arg(1, "registry")
-            registry = self.registry_of(where) if where is not None else None
+            registry = self.registry_of(where, frame) if where is not None else None
             return self.build(registry, cfg, node, frame) if registry is not None and cfg is not None else None
         receiver = _receiver(func, self)
         registry = self.registry_of(receiver) if receiver is not None else None
@@ -314,7 +315,12 @@ class Names:
             return (id(node), name or "registry", False)
         return None
 
-    def registry_of(self, node: ir.IR) -> Registry | None:
+    def registry_of(self, node: ir.IR, frame: Frame | None = None) -> Registry | None:
+        for _ in range(MAX_PARAMS):  # build(cfg, registry) -> build_from_cfg(cfg, registry)
+            bound = _argument(node, frame, self.project) if isinstance(node, ir.Param) and frame is not None else None
+            if bound is None:
+                break
+            node, frame = bound
         if not isinstance(node, (ir.ModuleName, ir.Global, ir.DictOf, ir.ItemSet, ir.Call)):
             return None
         registries = self.registries()
@@ -344,21 +350,23 @@ class Names:
         fields = _config_fields(cfg, frame, self.ev)
         key = fields.get("type") if fields is not None else None
         keys = [key.value] if isinstance(key, ir.Const) and isinstance(key.value, str) else None
-        if keys is None:
-            keys = self.configured_types(cfg, frame)
+        configured: dict[str, dict[str, ir.IR]] = {}
+        if keys is None and fields is None:
+            configured = self.configured(cfg, frame)
+            keys = list(configured) or None
         chosen = _choose(registry, keys)
         result: list[Value] = []
         for entry in chosen:
             how = f"type='{entry.key}'" if keys is not None else f"one of {len(registry.entries)}; the type is known at run time"
             text = f"`{_short_name(self.project, entry.target)}` built through registry {registry.name} ({how})"
-            made = self.made(node, entry.target, fields)
+            made = self.made(node, entry.target, fields if fields is not None else configured.get(entry.key))
             value = _tag(_target_value(self.project, entry.target), Selection(node.site, text))
             result.extend(self.ev.call(value, made, frame))
         return tuple(result) or (UNKNOWN,)
 
     def made(self, node: ir.Call, target: str, fields: dict[str, ir.IR] | None) -> ir.Call:
         """The construction call a build amounts to: Target(**cfg without "type")."""
-        key = (id(node), target)
+        key = (id(node), target, tuple((k, id(v)) for k, v in fields.items()) if fields is not None else None)
         call = self._made.get(key)
         if call is None:
             if fields is None:
@@ -369,13 +377,14 @@ class Names:
             call = self._made[key] = ir.Call(func, (), kwargs, node.site)
         return call
 
-    def configured_types(self, cfg: ir.IR, frame: Frame) -> list[str] | None:
-        """For `build(cfg.model)` with a cfg read at run time: the types the project's Python
-        config files give `model` (`model = dict(type="Net", ...)`), if any."""
-        path = config_path(cfg, frame)
+    def configured(self, cfg: ir.IR, frame: Frame) -> dict[str, dict[str, ir.IR]]:
+        """For `build(cfg.model)` with a cfg read at run time: what the project's Python
+        config files give `model` (`model = dict(type="Net", depth=50)`), by type. The
+        fields build the class, so a nested `build(exist_cfg)` in its __init__ reads them."""
+        path = config_path(cfg, frame, self.project)
         if not path:
-            return None
-        found: list[str] = []
+            return {}
+        found: dict[str, dict[str, ir.IR]] = {}
         for facts in self.project.files.values():
             node = facts.globals.get(path[0])
             for name in path[1:]:
@@ -384,8 +393,8 @@ class Names:
             fields = _literal_fields(node) if node is not None else None
             kind = fields.get("type") if fields is not None else None
             if isinstance(kind, ir.Const) and isinstance(kind.value, str) and kind.value not in found:
-                found.append(kind.value)
-        return found or None
+                found[kind.value] = fields
+        return found
 
 
 # hydra.utils.instantiate / call (also as hydra.utils.instantiate, or imported as is).
@@ -445,7 +454,7 @@ def outputs(instance: Value, values: tuple[Value, ...]) -> tuple[Value, ...]:
     )
 
 
-def config_path(node: ir.IR, frame: Frame | None) -> tuple[str, ...] | None:
+def config_path(node: ir.IR, frame: Frame | None, project=None) -> tuple[str, ...] | None:
     """The keys read from a configuration object: ("model",) for `cfg.model`,
     `cfg["model"]`, or a parameter bound to one of them. None when not readable."""
     path: list[str] = []
@@ -457,7 +466,7 @@ def config_path(node: ir.IR, frame: Frame | None) -> tuple[str, ...] | None:
             path.insert(0, node.index.value)
             node = node.obj
         elif isinstance(node, ir.Param) and frame is not None:
-            bound = _argument(node, frame)
+            bound = _argument(node, frame, project)
             if bound is None:
                 break
             node, frame = bound
@@ -466,7 +475,7 @@ def config_path(node: ir.IR, frame: Frame | None) -> tuple[str, ...] | None:
     return tuple(path) or None
 
 
-def _argument(node: ir.Param, frame: Frame) -> tuple[ir.IR, Frame] | None:
+def _argument(node: ir.Param, frame: Frame, project=None) -> tuple[ir.IR, Frame] | None:
     """The argument expression a parameter is bound to in `frame`, and its frame."""
     owner = frame
     while owner is not None and owner.func != node.func:
@@ -477,6 +486,15 @@ def _argument(node: ir.Param, frame: Frame) -> tuple[ir.IR, Frame] | None:
     for keyword, value in call.kwargs:
         if keyword == node.name:
             return value, owner.caller
+    facts = project.functions.get(node.func) if project is not None else None
+    if facts is None or node.name not in facts.params:
+        return None
+    position = facts.params.index(node.name) - owner.offset
+    for index, arg in enumerate(call.args):
+        if isinstance(arg, ir.Starred):
+            return None
+        if index == position:
+            return arg, owner.caller
     return None
 
 
@@ -486,7 +504,7 @@ def _config_fields(cfg: ir.IR, frame: Frame, evaluator) -> dict[str, ir.IR] | No
     if fields is not None:
         return fields
     if isinstance(cfg, ir.Param):
-        bound = _argument(cfg, frame)
+        bound = _argument(cfg, frame, evaluator.project)
         if bound is not None:
             return _config_fields(bound[0], bound[1], evaluator)
     return None
