@@ -148,9 +148,20 @@ def instantiate(names, node: ir.Call, frame: Frame) -> tuple[Value, ...] | None:
     result: list[Value] = []
     for target in chosen:
         call = made(names, target, node, frame, top=True)
-        text = f"built from {_shown(target.path)}:{target.line} (_target_: {target.target})"
-        result.extend(_built(names, call, frame, Selection(node.site, f"{_what(target)} {text}")))
+        result.extend(_built(names, call, frame, selection(target, node)))
     return tuple(result) or (UNKNOWN,)
+
+
+def selection(target: Target, node: ir.Call) -> Selection:
+    text = f"built from {_shown(target.path)}:{target.line} (_target_: {target.target})"
+    return Selection(node.site, f"{_what(target)} {text}")
+
+
+def nested(names, node: ir.Call, frame: Frame) -> tuple[Value, ...] | None:
+    """A nested target's call (`net: {_target_: ...}` inside the model's mapping), built
+    when the outer class reads its argument: it remembers its YAML too."""
+    found = names._nested.get(id(node))
+    return _built(names, node, frame, found) if found is not None else None
 
 
 def _built(names, call: ir.Call, frame: Frame, selection: Selection) -> tuple[Value, ...]:
@@ -178,8 +189,12 @@ def made(names, target: Target, node: ir.Call, frame: Frame, top: bool = False) 
         origin = frame.func.split("::", 1)[0]
         kwargs: list[tuple[str, ir.IR]] = []
         for name, value in target.kwargs:
-            if isinstance(value, Target):
-                kwargs.append((name, made(names, value, node, frame) if not value.partial else ir.UNKNOWN))
+            if isinstance(value, Target) and not value.partial:
+                inner = made(names, value, node, frame)
+                names._nested[id(inner)] = selection(value, node)
+                kwargs.append((name, inner))
+            elif isinstance(value, Target):
+                kwargs.append((name, ir.UNKNOWN))
             elif value is UNKNOWN:
                 kwargs.append((name, ir.UNKNOWN))
             else:

@@ -84,6 +84,7 @@ class Names:
         self._instances: dict[str, list[InstanceV]] | None = None
         self._keep: list[ir.IR] = []  # registry-defining nodes whose id is a key
         self._nodes: dict[tuple, ir.IR] = {}  # see node()
+        self._nested: dict[int, Selection] = {}  # configs.py: nested targets' calls, by id
 
     def node(self, kind, *fields) -> ir.IR:
         """An IR node made here, made once: the evaluator memoizes by id(node), so a node
@@ -113,6 +114,10 @@ class Names:
         name = _last_name(func)
         if name is None:
             return None
+        if self._nested and id(node) in self._nested:
+            from losslint.analysis import configs
+
+            return configs.nested(self, node, frame)
         if name in _INSTANTIATE and self.project.configs:
             if not any(isinstance(f, ExternalV) and f.name.startswith(_HYDRA) for f in self.ev.values(func, frame)):
                 return None

@@ -346,6 +346,7 @@ def test_hydra_model_in_a_lightning_module(tmp_path):
     run = "import hydra\n\n\n@hydra.main(config_path='configs')\ndef main(cfg):\n    model = hydra.utils.instantiate(cfg.model)\n"
     findings = softmax_into_ce(lint(tmp_path, {"nets.py": NETS, "lit.py": lit, "run.py": run}))
     assert len(findings) == 1
+    assert "lit.yaml:3 (_target_: nets.SoftmaxNet)" in selection(findings[0])  # the nested target's line
 
 
 HYDRA_SILENT = {
