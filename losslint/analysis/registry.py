@@ -55,6 +55,10 @@ BUILD_METHODS = frozenset({"build", "build_module"})
 # build_from_cfg(cfg, registry) (mmcv, mmengine and their copies).
 BUILD_FROM_CFG = "build_from_cfg"
 MAX_PARAMS = 8  # parameters followed back to the registry argument
+# The most candidates an unknown name selects among (evaluate.MAX_ALTERNATIVES): a
+# registry or module holding more is a zoo, and the name stays unknown.
+MAX_CANDIDATES = 8
+SEQUENTIAL = "torch.nn.Sequential"
 _INTERESTING = LOOKUP_METHODS | BUILD_METHODS | {BUILD_FROM_CFG, "getattr"}
 
 
@@ -196,7 +200,8 @@ class Names:
         return tuple(result) or (UNKNOWN,)
 
     def namespace_models(self, path: str) -> list[Value]:
-        """The model classes and model factories a module holds (or star-imports)."""
+        """The model classes and model factories a module holds (or star-imports); none
+        for a zoo of more than MAX_CANDIDATES (see _choose)."""
         facts = self.project.files[path]
         frame = self.ev.module_frame(path)
         found: list[Value] = []
@@ -211,21 +216,27 @@ class Names:
             values = self.ev.values(self.node(ir.ModuleName, path, name), frame)
             if len(values) == 1 and self.is_model(values[0]):
                 found.append(values[0])
+                if len(found) > MAX_CANDIDATES:
+                    return []  # a zoo (see _choose)
         return found
 
-    def is_model(self, value: Value) -> bool:
-        """A project model class, or a function returning a model (a factory)."""
+    def is_model(self, value: Value, depth: int = 0) -> bool:
+        """A project model class, or a function returning a model (a factory): read from
+        what its returns call, not by running it (a zoo has hundreds of factories), through
+        one helper at most (`def resnet18(): return _resnet(BasicBlock, ...)`)."""
         if isinstance(value, ClassV):
             return self.ev.is_model_class(value.key)
-        if isinstance(value, FuncV) and value.bound is None:
-            facts = self.project.functions.get(value.key)
-            if facts is None or facts.cls is not None:
-                return False
-            returns = self.ev.values(facts.returns, self.ev.unbound_frame(value.key))
-            return any(
-                (isinstance(v, InstanceV) and self.ev.is_model_class(v.cls)) or (isinstance(v, SeqV) and v.callable)
-                for v in returns
-            )
+        if isinstance(value, ExternalV):
+            return value.name == SEQUENTIAL
+        if not (isinstance(value, FuncV) and value.bound is None) or depth > 1:
+            return False
+        facts = self.project.functions.get(value.key)
+        if facts is None or facts.cls is not None:
+            return False
+        frame = self.ev.module_frame(self.project.file_of(value.key).path)
+        for node in _returned_calls(facts.returns):
+            if any(self.is_model(v, depth + 1) for v in self.ev.values(node.func, frame)):
+                return True
         return False
 
     # --- registries ---------------------------------------------------------------------------
@@ -269,12 +280,17 @@ class Names:
             registry.entries.append(entry)
 
     def stores_of(self, func: str) -> list:
-        """The global stores of a function and of the functions nested in it."""
+        """The global stores of a function and of the functions nested in it that store
+        the decorated object itself (the first parameter of the function receiving it):
+        `REGISTRY[name] = cls`, not `_model_to_module[name] = module_name`."""
         path = func.split("::", 1)[0]
         facts = self.project.files.get(path)
         if facts is None:
             return []
-        return [s for s in facts.stores if s.func == func or s.func.startswith(func + ".")]
+        return [
+            s for s in facts.stores
+            if (s.func == func or s.func.startswith(func + ".")) and _stores_its_argument(s, self.project)
+        ]
 
     def stored_key(self, node: ir.IR, decorator: str, call: ir.Call | None, target: str, frame: Frame) -> str | None:
         """The name a decorator function stores the class under: a literal, the decorator's
@@ -407,14 +423,35 @@ _INSTANTIATE = frozenset({"instantiate", "call"})
 _HYDRA = ("hydra.", "omegaconf.")
 
 
+def _stores_its_argument(store, project) -> bool:
+    value = store.value
+    facts = project.functions.get(store.func)
+    return isinstance(value, ir.Param) and value.func == store.func and facts is not None and facts.params[:1] == (value.name,)
+
+
+def _returned_calls(node: ir.IR) -> list[ir.Call]:
+    """The calls a function's return value may be (its Cond branches)."""
+    found: list[ir.Call] = []
+    stack = [node]
+    while stack and len(found) < 8:
+        node = stack.pop()
+        if isinstance(node, ir.Cond):
+            stack += [node.then, node.orelse]
+        elif isinstance(node, ir.Call):
+            found.append(node)
+    return found
+
+
 def _choose(registry: Registry, keys: list[str] | None) -> list[Entry]:
-    """The entries a lookup can return: those under one of `keys`; for an unknown key, all.
-    A key that matches nothing may be a name the registry computes (lower case, a prefix):
-    the entries whose name could not be read are then the candidates."""
+    """The entries a lookup can return: those under one of `keys`; for an unknown key, all
+    of them, unless they are more than MAX_CANDIDATES (a zoo of hundreds, timm's: no one
+    of them is the model trained, and running each would cost more than the check may).
+    A key that matches nothing may be a name the registry computes (lower case, a
+    prefix): the entries whose name could not be read are then the candidates."""
     if keys is None:
-        return list(registry.entries)
+        return registry.entries if len(registry.entries) <= MAX_CANDIDATES else []
     chosen = [e for e in registry.entries if e.key in keys]
-    return chosen or [e for e in registry.entries if e.key is None]
+    return (chosen or [e for e in registry.entries if e.key is None])[:MAX_CANDIDATES]
 
 
 def _tag(value: Value, selection: Selection) -> Value:
