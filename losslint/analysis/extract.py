@@ -325,7 +325,9 @@ class _Extractor:
             if _decorator_name(expression) in _PLAIN_DECORATORS:
                 continue
             callee = expression.func if isinstance(expression, cst.Call) else expression
-            registration = Registration(key, self.expr(expression, env), self.site(decorator), dotted_name(callee))
+            # The site of the name decorated: CPython's parser knows it (positions.py); a bare
+            # decorator's own position would cost libcst's PositionProvider over the file.
+            registration = Registration(key, self.expr(expression, env), self.site(node.name), dotted_name(callee))
             self.facts.registrations.append(registration)
 
     def import_statement(self, node: cst.Import | cst.ImportFrom, env: dict[str, ir.IR]) -> None:

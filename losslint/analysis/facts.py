@@ -73,7 +73,7 @@ class Registration(_Compact):
 
     target: str  # class or function key
     decorator: IR  # the decorator expression, evaluated in the module's frame
-    site: Site  # the decorator
+    site: Site  # the name of the class or function decorated
     text: str  # its callee as written: "MODELS.register_module", "register"
 
 
