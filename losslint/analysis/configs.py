@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from losslint.analysis import ir
+from losslint.analysis.selection import config_path, tagged
 from losslint.analysis.values import (
     UNKNOWN,
     ClassV,
@@ -137,8 +138,6 @@ def matching(targets: list[Target], keys: tuple[str, ...] | None) -> list[Target
 def instantiate(names, node: ir.Call, frame: Frame) -> tuple[Value, ...] | None:
     """`instantiate(cfg.model, **overrides)` (hydra.utils.instantiate, or `call`): what
     the matching targets build. None when the project has no `_target_` at all."""
-    from losslint.analysis.registry import config_path
-
     targets = getattr(names.project, "configs", None)
     config = node.arg(0, "config")
     if not targets or config is None:
@@ -166,8 +165,6 @@ def nested(names, node: ir.Call, frame: Frame) -> tuple[Value, ...] | None:
 
 def _built(names, call: ir.Call, frame: Frame, selection: Selection) -> tuple[Value, ...]:
     """The target's call evaluated, the class, instance or criterion remembering how."""
-    from losslint.analysis.registry import tagged
-
     result: list[Value] = []
     for func in names.ev.values(call.func, frame):
         if isinstance(func, ClassV):
@@ -193,9 +190,7 @@ def made(names, target: Target, node: ir.Call, frame: Frame, top: bool = False) 
                 inner = made(names, value, node, frame)
                 names._nested[id(inner)] = selection(value, node)
                 kwargs.append((name, inner))
-            elif isinstance(value, Target):
-                kwargs.append((name, ir.UNKNOWN))
-            elif value is UNKNOWN:
+            elif isinstance(value, Target) or value is UNKNOWN:
                 kwargs.append((name, ir.UNKNOWN))
             else:
                 kwargs.append((name, ir.Const(value)))

@@ -27,7 +27,7 @@ from losslint.analysis.evaluate import (
 from losslint.analysis.facts import CallFact
 from losslint.analysis.values import Selection
 from losslint.analysis.project import Project
-from losslint.findings import Site
+from losslint.core.findings import Site
 
 
 @dataclass(frozen=True)

@@ -29,23 +29,20 @@ evaluator goes on as if this module did not exist (evaluate.py's hooks are one l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from losslint.analysis import ir
+from losslint.analysis import configs, ir
+from losslint.analysis.selection import argument, config_path, outputs, placed, tagged
 from losslint.analysis.values import (
     UNKNOWN,
     ClassV,
     ConstV,
-    CriterionV,
-    DictV,
     ExternalV,
     Frame,
     FuncV,
     InstanceV,
     ModuleV,
-    SeqV,
     Selection,
-    TensorV,
     Value,
 )
 
@@ -119,14 +116,10 @@ class Names:
         if name is None:
             return None
         if self._nested and id(node) in self._nested:
-            from losslint.analysis import configs
-
             return configs.nested(self, node, frame)
         if name in _INSTANTIATE and self.project.configs:
             if not any(isinstance(f, ExternalV) and f.name.startswith(_HYDRA) for f in self.ev.values(func, frame)):
                 return None
-            from losslint.analysis import configs
-
             return configs.instantiate(self, node, frame)
         if name not in _INTERESTING:
             return None
@@ -289,7 +282,7 @@ class Names:
             return []
         return [
             s for s in facts.stores
-            if (s.func == func or s.func.startswith(func + ".")) and _stores_its_argument(s, self.project)
+            if (s.func == func or s.func.startswith(func + ".")) and _stores_itsargument(s, self.project)
         ]
 
     def stored_key(self, node: ir.IR, decorator: str, call: ir.Call | None, target: str, frame: Frame) -> str | None:
@@ -338,7 +331,7 @@ class Names:
 
     def registry_of(self, node: ir.IR, frame: Frame | None = None) -> Registry | None:
         for _ in range(MAX_PARAMS):  # build(cfg, registry) -> build_from_cfg(cfg, registry)
-            bound = _argument(node, frame, self.project) if isinstance(node, ir.Param) and frame is not None else None
+            bound = argument(node, frame, self.project) if isinstance(node, ir.Param) and frame is not None else None
             if bound is None:
                 break
             node, frame = bound
@@ -423,7 +416,7 @@ _INSTANTIATE = frozenset({"instantiate", "call"})
 _HYDRA = ("hydra.", "omegaconf.")
 
 
-def _stores_its_argument(store, project) -> bool:
+def _stores_itsargument(store, project) -> bool:
     value = store.value
     facts = project.functions.get(store.func)
     return isinstance(value, ir.Param) and value.func == store.func and facts is not None and facts.params[:1] == (value.name,)
@@ -462,91 +455,13 @@ def _tag(value: Value, selection: Selection) -> Value:
     return value
 
 
-def placed(selection: Selection | None, node: ir.Call) -> Selection | None:
-    """A selection made where no call site was at hand (`REGISTRY[key]`), placed at the
-    call that builds the selected class."""
-    if selection is not None and selection.site is None:
-        return replace(selection, site=node.site)
-    return selection
-
-
-def tagged(evaluator, values: tuple[Value, ...], selection: Selection | None, node: ir.Call) -> tuple[Value, ...]:
-    """What a factory chosen by name returned, remembering the choice."""
-    if selection is None:
-        return values
-    selection = placed(selection, node)
-    result = []
-    for value in values:
-        if isinstance(value, InstanceV) and value.selected is None:
-            value = evaluator.instance(value.cls, value.ctor, value.frame, selection)
-        elif isinstance(value, CriterionV) and value.selected is None:
-            value = replace(value, selected=selection)
-        result.append(value)
-    return tuple(result)
-
-
-def outputs(instance: Value, values: tuple[Value, ...]) -> tuple[Value, ...]:
-    """A chosen model's outputs remember how it was chosen (the finding names it)."""
-    selection = getattr(instance, "selected", None)
-    if selection is None:
-        return values
-    return tuple(
-        replace(v, selected=v.selected + (selection,)) if isinstance(v, TensorV) and selection not in v.selected else v
-        for v in values
-    )
-
-
-def config_path(node: ir.IR, frame: Frame | None, project=None) -> tuple[str, ...] | None:
-    """The keys read from a configuration object: ("model",) for `cfg.model`,
-    `cfg["model"]`, or a parameter bound to one of them. None when not readable."""
-    path: list[str] = []
-    for _ in range(32):
-        if isinstance(node, ir.Attr):
-            path.insert(0, node.name)
-            node = node.obj
-        elif isinstance(node, ir.Item) and isinstance(node.index, ir.Const) and isinstance(node.index.value, str):
-            path.insert(0, node.index.value)
-            node = node.obj
-        elif isinstance(node, ir.Param) and frame is not None:
-            bound = _argument(node, frame, project)
-            if bound is None:
-                break
-            node, frame = bound
-        else:
-            break
-    return tuple(path) or None
-
-
-def _argument(node: ir.Param, frame: Frame, project=None) -> tuple[ir.IR, Frame] | None:
-    """The argument expression a parameter is bound to in `frame`, and its frame."""
-    owner = frame
-    while owner is not None and owner.func != node.func:
-        owner = owner.caller
-    if owner is None or not isinstance(owner.args, ir.Call) or owner.caller is None:
-        return None
-    call = owner.args
-    for keyword, value in call.kwargs:
-        if keyword == node.name:
-            return value, owner.caller
-    facts = project.functions.get(node.func) if project is not None else None
-    if facts is None or node.name not in facts.params:
-        return None
-    position = facts.params.index(node.name) - owner.offset
-    for index, arg in enumerate(call.args):
-        if isinstance(arg, ir.Starred):
-            return None
-        if index == position:
-            return arg, owner.caller
-    return None
-
-
 def _config_fields(cfg: ir.IR, frame: Frame, evaluator) -> dict[str, ir.IR] | None:
     """The keys of a literal config: dict(type="X", depth=50) or {"type": "X", ...}."""
     fields = _literal_fields(cfg)
     if fields is not None:
         return fields
     if isinstance(cfg, ir.Param):
-        bound = _argument(cfg, frame, evaluator.project)
+        bound = argument(cfg, frame, evaluator.project)
         if bound is not None:
             return _config_fields(bound[0], bound[1], evaluator)
     return None
@@ -627,4 +542,4 @@ def _label(project, value: Value) -> str:
     return "model"
 
 
-__all__ = ["Names", "Registry", "Entry", "config_path", "outputs", "placed", "tagged", "DictV"]
+__all__ = ["Entry", "Names", "Registry", "outputs", "placed", "tagged"]  # evaluate.py's hooks

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from losslint import prefilter
+from losslint.engine import prefilter
 from tests.analysis.helpers import lint
 
 NETS = """
