@@ -373,3 +373,27 @@ def test_invalid_yaml_selects_nothing(tmp_path):
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs/bad.yaml").write_text("model: [\n  _target_: nets.SoftmaxNet\n")
     assert lint(tmp_path, {"nets.py": NETS, "train.py": HYDRA_TRAIN}) == []
+
+
+# --- criteria chosen by name through a registry ---------------------------------------------
+
+LOSSES = """
+import torch.nn as nn
+import torch.nn.functional as F
+from registry import MODELS
+
+
+@MODELS.register_module()
+class SoftCE(nn.Module):
+    def forward(self, pred, target):
+        return F.cross_entropy(pred, target)
+"""
+
+
+@pytest.mark.parametrize(("net", "expected"), [("SoftmaxNet", 1), ("LogitNet", 0)])
+def test_a_criterion_built_through_a_registry(tmp_path, net, expected):
+    head = f"from registry import MODELS\nfrom nets import {net}\nmodel = {net}()\ncriterion = MODELS.build(dict(type='SoftCE'))"
+    source = train(head).replace("criterion = nn.CrossEntropyLoss()\n", "")
+    files = {"registry.py": MM_REGISTRY, "nets.py": NETS, "losses.py": LOSSES, "train.py": source}
+    findings = [f for f in lint(tmp_path, files) if f.activation == "softmax"]
+    assert len(findings) == expected
