@@ -202,8 +202,8 @@ REGISTRY_REPORTED = {
                               "`SoftmaxNet` built through registry MODELS (type='SoftmaxNet')"),
     "mm_build_unknown_cfg": ("mm", "from registry import MODELS\nmodel = MODELS.build(cfg)", "built through registry MODELS (one of 2"),
     "mm_get": ("mm", "from registry import MODELS\nmodel = MODELS.get('SoftmaxNet')()", "selected through registry MODELS ('SoftmaxNet')"),
-    "mm_build_from_cfg": ("mm", "from mmengine.registry import build_from_cfg\nfrom registry import MODELS\n"
-                                "model = build_from_cfg(dict(type='SoftmaxNet'), MODELS)", "built through registry MODELS"),
+    "mm_build_from_cfg": ("mm", ("from mmengine.registry import build_from_cfg\nfrom registry import MODELS\n"
+                                 "model = build_from_cfg(dict(type='SoftmaxNet'), MODELS)"), "built through registry MODELS"),
     "factory_create": ("factory", "from registry import create_model\nmodel = create_model(sys.argv[1], num_classes=3)",
                        "`softmax_net` selected through registry _entrypoints"),
     "factory_create_literal": ("factory", "from registry import create_model\nmodel = create_model('softmax_net')", "('softmax_net')"),
