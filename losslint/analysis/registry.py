@@ -121,6 +121,8 @@ class Names:
             if not any(isinstance(f, ExternalV) and f.name.startswith(_HYDRA) for f in self.ev.values(func, frame)):
                 return None
             return configs.instantiate(self, node, frame)
+        if name.startswith("build_") and name != BUILD_FROM_CFG:
+            return self.library_build(node, frame)
         if name not in _INTERESTING:
             return None
         if name == "getattr" and isinstance(func, ir.ModuleName) and len(node.args) >= 2:
@@ -140,6 +142,20 @@ class Names:
         if key is None:
             return None
         return self.from_registry(registry, self.keys(key, frame), node.site, frame)
+
+    def library_build(self, node: ir.Call, frame: Frame) -> tuple[Value, ...] | None:
+        """`build_classifier(cfg)`, `build_model(cfg)` of an mm* library: the project's
+        classes registered in that library's registries (`@CLASSIFIERS.register_module()`
+        with CLASSIFIERS imported from it), chosen by the cfg's type."""
+        cfg = node.arg(0, "cfg")
+        if cfg is None or not any(isinstance(f, ExternalV) for f in self.ev.values(node.func, frame)):
+            return None
+        external = [r for r in self.registries().values() if r.external]
+        if not external:
+            return None
+        names = " / ".join(sorted({r.name for r in external}))
+        merged = Registry(names, [e for r in external for e in r.entries], True)
+        return self.build(merged, cfg, node, frame)
 
     def constructions(self, cls: str) -> list[InstanceV]:
         """Instances of `cls` built by name somewhere in the project (a Lightning module

@@ -397,3 +397,19 @@ def test_a_criterion_built_through_a_registry(tmp_path, net, expected):
     files = {"registry.py": MM_REGISTRY, "nets.py": NETS, "losses.py": LOSSES, "train.py": source}
     findings = [f for f in lint(tmp_path, files) if f.activation == "softmax"]
     assert len(findings) == expected
+
+
+# --- an mm* library's build_*(cfg) over the project's classes registered in its registry -----
+
+LIBRARY_NETS = NETS.replace("import torch.nn as nn\n", "import torch.nn as nn\nfrom mmcls.models import CLASSIFIERS\n").replace(
+    "class SoftmaxNet", "@CLASSIFIERS.register_module()\nclass SoftmaxNet"
+).replace("class LogitNet", "@CLASSIFIERS.register_module()\nclass LogitNet")
+
+
+@pytest.mark.parametrize(("kind", "expected"), [("SoftmaxNet", 1), ("LogitNet", 0)])
+def test_library_builder_of_registered_project_classes(tmp_path, kind, expected):
+    head = f"from mmcls.models import build_classifier\nmodel = build_classifier(dict(type='{kind}'))"
+    findings = softmax_into_ce(lint(tmp_path, {"nets.py": LIBRARY_NETS, "train.py": train(head)}))
+    assert len(findings) == expected
+    if findings:
+        assert "`SoftmaxNet` built through registry CLASSIFIERS (type='SoftmaxNet')" in selection(findings[0])
