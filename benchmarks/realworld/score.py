@@ -32,9 +32,10 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import tomllib
 
 HERE = Path(__file__).resolve().parent
 CASES_DIR = HERE / "cases"
@@ -329,7 +330,7 @@ def extract(repo: str, commit: str, mirrors: Path, cache: Path) -> Path:
         shutil.rmtree(target)
     target.mkdir(parents=True)
     archive = subprocess.run(["git", f"--git-dir={git_dir}", "archive", "--format=tar", commit],
-                             capture_output=True)
+                             capture_output=True, check=False)
     if archive.returncode != 0:
         shutil.rmtree(target, ignore_errors=True)
         first = archive.stderr.decode(errors="replace").strip().splitlines()[:1]
@@ -354,7 +355,8 @@ def run_losslint(tree: Path, root: str, timeout: float) -> list[dict]:
     command = [sys.executable, "-m", "losslint", "check", root, "--isolated", "--no-cache",
                "--exit-zero", "--output-format", "json"]
     try:
-        proc = subprocess.run(command, cwd=tree, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(command, cwd=tree, capture_output=True, text=True, timeout=timeout,
+                              check=False)
     except subprocess.TimeoutExpired:
         raise Skip(f"losslint took over {timeout:.0f} s on {tree}") from None
     if proc.returncode != 0:
