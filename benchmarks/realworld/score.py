@@ -313,8 +313,10 @@ class Skip(Exception):
 
 
 def mirror_dir(mirrors: Path, repo: str) -> Path:
+    """`<mirrors>/<owner>+<name>/repo` (bare), or its `.git` when `fetch` left a work-tree layout."""
     owner, _, name = repo.partition("/")
-    return mirrors / f"{owner}+{name}" / "repo"
+    base = mirrors / f"{owner}+{name}" / "repo"
+    return base / ".git" if (base / ".git").is_dir() else base
 
 
 def extract(repo: str, commit: str, mirrors: Path, cache: Path) -> Path:
