@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -198,3 +199,26 @@ def test_missing_mirror_is_a_skip_naming_the_fetch(tmp_path):
 def test_corpus_case_files_follow_the_schema():
     cases_dir = SCORE.parent / "cases"
     assert score.main(["--check", "--cases", str(cases_dir)]) == 0
+
+
+def _git(cwd, *args):
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_extract_skips_blobs_the_mirror_left_out(tmp_path):
+    work = tmp_path / "mirrors" / "someone+some-project" / "repo"
+    work.mkdir(parents=True)
+    _git(work, "init", "-q")
+    (work / "models").mkdir()
+    (work / "models" / "net.py").write_text("x = 1\n")
+    (work / "data.bin").write_text("large data\n")
+    _git(work, "add", ".")
+    _git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c")
+    commit = _git(work, "rev-parse", "HEAD")
+    blob = _git(work, "rev-parse", "HEAD:data.bin")
+    (work / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # as a mirror without its largest files
+    tree = score.extract("someone/some-project", commit, tmp_path / "mirrors", tmp_path / "cache")
+    assert (tree / "models" / "net.py").read_text() == "x = 1\n"
+    assert not (tree / "data.bin").exists()
+    with pytest.raises(score.Skip, match="not in"):
+        score.extract("someone/some-project", "f" * 40, tmp_path / "mirrors", tmp_path / "cache")

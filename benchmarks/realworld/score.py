@@ -320,7 +320,12 @@ def mirror_dir(mirrors: Path, repo: str) -> Path:
 
 
 def extract(repo: str, commit: str, mirrors: Path, cache: Path) -> Path:
-    """The commit's tree under the cache (extracted once), or Skip naming the fetch to run."""
+    """The commit's tree under the cache (extracted once), or Skip naming the fetch to run.
+
+    `git archive` first; mirrors may leave out their largest blobs (data, media), which makes
+    it fail, so then every blob that is present is written one by one and the absent ones
+    are left out (they are never Python sources the linter would read).
+    """
     target = cache / f"{repo.replace('/', '+')}@{commit[:12]}"
     done = target / ".losslint-realworld-complete"
     if done.exists():
@@ -328,29 +333,63 @@ def extract(repo: str, commit: str, mirrors: Path, cache: Path) -> Path:
     git_dir = mirror_dir(mirrors, repo)
     if not git_dir.is_dir():
         raise Skip(f"{repo}: no mirror at {git_dir}; run the tool call `fetch github:{repo}`")
+    git = ["git", f"--git-dir={git_dir}"]
+    if subprocess.run([*git, "cat-file", "-e", f"{commit}^{{commit}}"], capture_output=True,
+                      check=False).returncode != 0:
+        raise Skip(f"{repo}: commit {commit[:12]} not in {git_dir}; run the tool call `fetch github:{repo}` again")
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    archive = subprocess.run(["git", f"--git-dir={git_dir}", "archive", "--format=tar", commit],
-                             capture_output=True, check=False)
-    if archive.returncode != 0:
-        shutil.rmtree(target, ignore_errors=True)
-        first = archive.stderr.decode(errors="replace").strip().splitlines()[:1]
-        raise Skip(f"{repo}: commit {commit[:12]} not in {git_dir} ({' '.join(first)}); "
-                   f"run the tool call `fetch github:{repo}` again")
-    tar = target.with_suffix(".tar")
-    tar.write_bytes(archive.stdout)
+    archive = subprocess.run([*git, "archive", "--format=tar", commit], capture_output=True, check=False)
     try:
-        with tarfile.open(tar) as handle:
-            handle.extractall(target, filter="data")
-    except (tarfile.TarError, OSError) as exc:
-        # a hostile or odd entry (absolute link, device file): extract what the filter allows
+        if archive.returncode == 0:
+            _untar(archive.stdout, target)
+        else:
+            _write_present_blobs(git, commit, target)
+    except (tarfile.TarError, OSError, ValueError) as exc:
         shutil.rmtree(target, ignore_errors=True)
         raise Skip(f"{repo}: cannot extract {commit[:12]}: {exc}") from None
-    finally:
-        tar.unlink(missing_ok=True)
     done.touch()
     return target
+
+
+def _untar(data: bytes, target: Path) -> None:
+    tar = target.with_suffix(".tar")
+    tar.write_bytes(data)
+    try:
+        with tarfile.open(tar) as handle:
+            handle.extractall(target, filter="data")  # refuses absolute paths and links out of the tree
+    finally:
+        tar.unlink(missing_ok=True)
+
+
+def _write_present_blobs(git: list[str], commit: str, target: Path) -> None:
+    listing = subprocess.run([*git, "ls-tree", "-r", "-z", commit], capture_output=True, check=True).stdout
+    entries = []
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, kind, sha = meta.split()
+        if kind == b"blob" and mode != b"120000":  # regular files only: no links, no submodules
+            entries.append((sha.decode(), path.decode("utf-8", "surrogateescape")))
+    batch = subprocess.run([*git, "cat-file", "--batch"], input="".join(f"{sha}\n" for sha, _ in entries).encode(),
+                           capture_output=True, check=True).stdout
+    root = target.resolve()
+    pos = 0
+    for _sha, path in entries:
+        end = batch.index(b"\n", pos)
+        header = batch[pos:end].split()
+        pos = end + 1
+        if header[-1] == b"missing":
+            continue
+        size = int(header[2])
+        dest = (target / path).resolve()
+        if root not in dest.parents:
+            raise ValueError(f"path leaves the tree: {path}")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(batch[pos:pos + size])
+        pos += size + 1
 
 
 def run_losslint(tree: Path, root: str, timeout: float) -> list[dict]:
