@@ -292,3 +292,18 @@ def test_appending_to_a_file_without_a_final_newline_parses_it(tmp_path):
     assert "invalid-syntax" in {f.name for f in checker.agree()}
     checker.files["pkg/models/__init__.py"] += "# a comment after the error\n"
     assert "invalid-syntax" in {f.name for f in checker.agree()}
+
+
+def test_an_edited_yaml_config_runs_again(tmp_path):
+    from tests.analysis.test_selected_by_name import HYDRA_CONFIG, HYDRA_TRAIN
+
+    files = dict(FILES)
+    files["train.py"] = HYDRA_TRAIN
+    files["configs/model/net.yaml"] = "_target_: pkg.models.net.Net\nclasses: 3\n"
+    files["configs/config.yaml"] = HYDRA_CONFIG.format(loss="torch.nn.CrossEntropyLoss")
+    checker = Checker(tmp_path, files)
+    first = checker.agree()
+    assert any(f.site.path.endswith("net.py") and "CrossEntropyLoss" in f.message for f in first)
+    checker.files["configs/config.yaml"] = HYDRA_CONFIG.format(loss="torch.nn.MSELoss")
+    second = checker.agree()
+    assert checker.full_runs == 2 and _records(second) != _records(first)
