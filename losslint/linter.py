@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from losslint import catalog, collect, noqa, notebook, workers
+from losslint import catalog, collect, context, noqa, notebook, workers
 from losslint.collect import RunOptions
 from losslint.config import Settings
 from losslint.discovery import find_files
@@ -27,6 +27,9 @@ class Result:
     notebooks: dict[str, notebook.Notebook] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # discovery's (symlink loops, ...), for stderr
     sources: dict[str, str] = field(default_factory=dict)  # what was linted, by path (for --fix)
+    # The files reported on when named files were checked in their project's context
+    # (losslint.context); None: every file linted.
+    scope: set[str] | None = None
 
 
 def read_source(path: Path) -> str:
@@ -36,9 +39,17 @@ def read_source(path: Path) -> str:
 
 
 def check_paths(paths: list[str], settings: Settings | None = None, run: RunOptions | None = None) -> Result:
-    """Lint files and directories. Raises discovery.PathNotFound for a missing path."""
+    """Lint files and directories. Raises discovery.PathNotFound for a missing path.
+    Named files inside a project are judged with the project's other files, and only
+    the findings with a site in a named file or directory are reported (losslint.context)."""
     found = find_files(paths, settings)
+    scope = None
     files = found.files
+    roots = context.roots(paths)
+    if roots:
+        scope = {str(p) for p in files}
+        around = find_files([str(root) for root in roots], settings)
+        files = sorted(set(files) | set(around.files))
     sources: dict[str, str] = {}
     problems: list[Finding] = [_file_error(str(d), OSError(0, why)) for d, why in found.unreadable]
     notebooks: dict[str, notebook.Notebook] = {}
@@ -53,9 +64,11 @@ def check_paths(paths: list[str], settings: Settings | None = None, run: RunOpti
             problems.append(exc.finding(str(path)))
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(_file_error(str(path), exc))
-    result = Result(findings=check_sources(sources, settings, run) + problems, files=[str(p) for p in files], notebooks=notebooks)
+    findings = context.narrow(check_sources(sources, settings, run) + problems, scope)
+    result = Result(findings=findings, files=[str(p) for p in files], notebooks=notebooks)
     result.warnings = found.warnings
     result.sources = sources
+    result.scope = scope
     result.findings.sort(key=Finding.sort_key)
     return result
 

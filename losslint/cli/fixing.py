@@ -17,7 +17,7 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from losslint import linter, notebook
+from losslint import context, linter, notebook
 from losslint.cli import output
 from losslint.reporters import HUMAN_FORMATS, REPORTERS
 from losslint.reporters.text import by_severity, counted, display_path, plural
@@ -49,7 +49,12 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
     sources = _stdin_linted(stdin_sources, result) if stdin_sources else dict(result.sources)
     linted = [f for f in result.findings if f.site.path in sources]
     unreadable = [f for f in result.findings if f.site.path not in sources]  # io errors stay
-    outcome = apply.fix_sources(sources, lambda s: linter.check_sources(s, settings), args.unsafe_fixes, linted)
+    scope = None if stdin_sources else result.scope  # named files in their project: fix only theirs
+
+    def check(fixed: dict[str, str]) -> list:
+        return context.narrow(linter.check_sources(fixed, settings), scope)
+
+    outcome = apply.fix_sources(sources, check, args.unsafe_fixes, linted)
     remaining = sorted(outcome.findings + unreadable, key=lambda f: f.sort_key())
     if getattr(args, "trace", False) and not args.diff:
         from losslint.cli import trace as tracing
