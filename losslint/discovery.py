@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pathspec
 
+from losslint.atomic import SUFFIX
 from losslint.config import DEFAULT_EXCLUDES as _DEFAULTS
 from losslint.config import Settings
 
@@ -37,6 +38,7 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # for stderr
     unreadable: list[tuple[Path, str]] = field(default_factory=list)  # (directory, reason)
+    temporaries: list[Path] = field(default_factory=list)  # losslint's own, maybe left by a killed run
 
 
 def discover(paths: list[str], settings: Settings | None = None) -> list[Path]:
@@ -111,6 +113,8 @@ class _Walker:
             if is_file:
                 if entry.name.endswith(EXTENSIONS):
                     self.found[path.resolve()] = None
+                elif entry.name.endswith(SUFFIX):
+                    self.result.temporaries.append(path)
                 continue
             try:
                 identity = _identity(path)

@@ -8,10 +8,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from losslint import catalog, collect, context, noqa, notebook, workers
+from losslint import atomic, catalog, collect, context, noqa, notebook, workers
 from losslint.collect import RunOptions
 from losslint.config import Settings
 from losslint.discovery import find_files
@@ -43,6 +44,8 @@ def check_paths(paths: list[str], settings: Settings | None = None, run: RunOpti
     Named files inside a project are judged with the project's other files, and only
     the findings with a site in a named file or directory are reported (losslint.context)."""
     found = find_files(paths, settings)
+    # losslint's temporary files that a killed run left, in the directories walked or of the files named
+    atomic.remove_stale(found.temporaries + atomic.stale_beside([p for p in paths if not os.path.isdir(p)]))
     scope = None
     files = found.files
     roots = context.roots(paths)

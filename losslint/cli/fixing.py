@@ -70,6 +70,9 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
         files.write_all(outcome.changed, sources)
     except files.WriteError as exc:
         raise UsageError(f"{exc}") from None
+    except files.Interrupted as exc:
+        print(f"losslint: interrupted by {exc}; the files being fixed were put back as they were", file=sys.stderr)
+        return 128 + exc.signum
     notebooks = {path: notebook.read(path) for path in result.notebooks} if outcome.changed else result.notebooks
     located = notebook.locate(remaining, notebooks)
     ctx = output.context(args, fmt, {}, notebooks)
