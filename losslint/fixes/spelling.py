@@ -117,7 +117,7 @@ def _stable_from_binding(plan: Plan, tensor: TensorV, source, log_call: cst.Call
     begin, end = source.end(assign), source.start(log_call)
     if not begin < end:
         raise Unfixable("the log comes first")
-    for node, binds in source.variables(name):
+    for node, binds in source.variables(name, source.enclosing_function(assign)):
         if binds and node is not target and begin < source.start(node) < end:
             raise Unfixable(f"`{name}` is rebound before the log")
     new = f"log_{name}"
