@@ -80,6 +80,8 @@ def check_sources(sources: dict[str, str], settings: Settings | None = None, run
     """Lint in-memory sources as one project: {path: source}. `settings` selects rules
     (default: all); noqa comments are honoured either way. `run`: processes, cache and
     progress (collect.RunOptions; default: this process only, no cache)."""
+    if not sources:  # nothing to parse: neither libcst nor the fixes are imported
+        return []
     with workers.gc_paused():  # millions of long-lived objects: see workers.gc_paused
         return _check_sources(sources, settings, run)
 
