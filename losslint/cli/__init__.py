@@ -14,6 +14,7 @@ import importlib
 import sys
 
 from losslint import __version__
+from losslint.cli.errors import EXIT_USAGE, UsageError  # noqa: F401 - UsageError: re-exported
 
 # Each subcommand's one-line help, for --help without importing the other subcommands.
 HELP = {
@@ -23,15 +24,10 @@ HELP = {
     "trace": "run an activation/loss pair with torch and measure it (needs torch)",
 }
 SUBCOMMANDS = tuple(HELP)
-EXIT_USAGE = 2
 
 
 def command_module(name: str):
     return importlib.import_module(f"losslint.cli.{name}")
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit 2."""
 
 
 class _Parser(argparse.ArgumentParser):

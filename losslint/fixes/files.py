@@ -4,7 +4,7 @@
     2. every file must be writable, by its mode and for this user: a read-only (0444)
        file is refused even for root, who could write it (exit 2, nothing written);
     3. each file is opened for writing (a failure here writes nothing either);
-    4. the originals go into the fix journal (losslint.fixes.journal: a verified backup
+    4. the originals go into the fix journal (losslint.core.journal: a verified backup
        that the next run uses if this one is killed);
     5. each file is written in place: same inode, so owner, group, mode, hard links and
        symlinks to it stay as they were (a rename would make a new, root-owned file that
@@ -24,8 +24,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from losslint import notebook
-from losslint import journal
+from losslint.core import journal, notebook
 
 BOM = b"\xef\xbb\xbf"
 
@@ -64,7 +63,7 @@ def linted_text(path: str, original: bytes) -> str:
 
 
 def _name(path: str) -> str:
-    from losslint.reporters.text import display_path
+    from losslint.core.sources import display_path
 
     return display_path(path)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from losslint import parsing
+from losslint.analysis import parsing
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 WRONG = "import torch.nn.functional as F\n\n\ndef step(x, t):\n    return F.cross_entropy(F.softmax(x, dim=1), t)\n"

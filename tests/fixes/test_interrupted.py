@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from losslint import atomic, journal
+from losslint.core import atomic, journal
 from losslint.fixes.files import PAUSE_ENV
 
 CHECKOUT = Path(__file__).resolve().parents[2]
