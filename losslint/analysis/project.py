@@ -121,8 +121,10 @@ class Project:
         package = facts.module.split(".")
         if not facts.is_package:
             package = package[:-1]
+        if node.level - 1 > len(package):
+            return ""  # beyond the top-level package: Python raises ImportError
         if node.level > 1:
-            package = package[: max(len(package) - (node.level - 1), 0)]
+            package = package[: len(package) - (node.level - 1)]
         return ".".join([*package, node.module]) if node.module else ".".join(package)
 
     def resolve_global(self, node: ir.Global) -> tuple[str | None, list[str], str]:
