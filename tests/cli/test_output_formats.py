@@ -388,6 +388,72 @@ def test_sarif_result_locations_related_locations_and_uris(tmp_path, cli):
     assert run_["results"][1]["level"] == "warning"
 
 
+def test_sarif_regions_are_exact_one_based_and_end_exclusive(tmp_path, cli):
+    """SARIF columns are 1-based and endColumn is the column after the region (3.30.5-6),
+    the same numbers as the JSON record's location and end_location."""
+    project(tmp_path)
+    models = (tmp_path / "models.py").read_text().splitlines()
+    train = (tmp_path / "train.py").read_text().splitlines()
+    softmax = models[SOFTMAX_ROW - 1].index("nn.Softmax(dim=1)") + 1
+    sigmoid = models[SIGMOID_ROW - 1].index("self.head(x).sigmoid()") + 1
+    call = train[CE_CALL_ROW - 1].index("criterion(model(x), y)") + 1
+    ctor = train[CE_CTOR_ROW - 1].index("nn.CrossEntropyLoss()") + 1
+
+    def region(result_or_related):
+        return result_or_related["physicalLocation"]["region"]
+
+    ce, bce = _sarif(cli, tmp_path)["runs"][0]["results"]
+    assert region(ce["locations"][0]) == {
+        "startLine": SOFTMAX_ROW, "startColumn": softmax, "endLine": SOFTMAX_ROW, "endColumn": softmax + len("nn.Softmax(dim=1)"),
+    }
+    assert region(bce["locations"][0]) == {
+        "startLine": SIGMOID_ROW, "startColumn": sigmoid, "endLine": SIGMOID_ROW, "endColumn": sigmoid + len("self.head(x).sigmoid()"),
+    }
+    related = {r["message"]["text"]: region(r) for r in ce["relatedLocations"]}
+    assert related["CrossEntropyLoss computed here"] == {
+        "startLine": CE_CALL_ROW, "startColumn": call, "endLine": CE_CALL_ROW, "endColumn": call + len("criterion(model(x), y)"),
+    }
+    assert related["CrossEntropyLoss created here"] == {
+        "startLine": CE_CTOR_ROW, "startColumn": ctor, "endLine": CE_CTOR_ROW, "endColumn": ctor + len("nn.CrossEntropyLoss()"),
+    }
+
+
+def test_sarif_fixes_are_the_fix_edits(tmp_path, cli):
+    """LL103's fix deletes the Softmax line and turns `self.act(self.body(x))` into `self.body(x)`;
+    LL203's deletes `.sigmoid()` in models.py and turns BCELoss into BCEWithLogitsLoss in
+    train.py: two files, an insertion and a deletion that spans a line break."""
+    project(tmp_path)
+    ce, bce = _sarif(cli, tmp_path)["runs"][0]["results"]
+    models = (tmp_path / "models.py").read_text().splitlines()
+    train = (tmp_path / "train.py").read_text().splitlines()
+    act_call = models[SOFTMAX_ROW + 2].index("act(self.body(x))") + 1  # `return self.act(self.body(x))`
+    sigmoid = models[SIGMOID_ROW - 1].index(".sigmoid()") + 1
+    bce_ctor = train[CE_CTOR_ROW].index("Loss()") + 1  # `bce = nn.BCELoss()`, after the CE line
+    models_uri = {"uri": "models.py", "uriBaseId": "%SRCROOT%"}
+    assert ce["fixes"] == [{
+        "description": {"text": "Remove `nn.Softmax(dim=1)` so `CrossEntropyLoss` gets logits"},
+        "artifactChanges": [{"artifactLocation": models_uri, "replacements": [
+            {"deletedRegion": {"startLine": SOFTMAX_ROW, "startColumn": 1, "endLine": SOFTMAX_ROW + 1, "endColumn": 1}},
+            {"deletedRegion": {"startLine": SOFTMAX_ROW + 3, "startColumn": act_call, "endLine": SOFTMAX_ROW + 3,
+                               "endColumn": act_call + len("act(self.body(x)")},  # the last `)` stays
+             "insertedContent": {"text": "body(x"}},
+        ]}],
+    }]
+    assert bce["fixes"] == [{
+        "description": {"text": "Remove `self.head(x).sigmoid()` and use `BCEWithLogitsLoss` so `BCEWithLogitsLoss` gets logits"},
+        "artifactChanges": [
+            {"artifactLocation": models_uri, "replacements": [
+                {"deletedRegion": {"startLine": SIGMOID_ROW, "startColumn": sigmoid, "endLine": SIGMOID_ROW,
+                                   "endColumn": sigmoid + len(".sigmoid()")}},
+            ]},
+            {"artifactLocation": {"uri": "train.py", "uriBaseId": "%SRCROOT%"}, "replacements": [
+                {"deletedRegion": {"startLine": CE_CTOR_ROW + 1, "startColumn": bce_ctor, "endLine": CE_CTOR_ROW + 1, "endColumn": bce_ctor},
+                 "insertedContent": {"text": "WithLogits"}},
+            ]},
+        ],
+    }]
+
+
 def test_sarif_has_no_empty_strings(tmp_path, cli):
     project(tmp_path)
 
@@ -520,10 +586,96 @@ def test_force_color_when_piped(tmp_path):
     assert "\x1b[" not in out(run([], tmp_path, env={"FORCE_COLOR": "0"}))
 
 
-def test_every_format_is_registered_and_handles_no_findings():
+# One finding, built by hand, for the per-format test below: a site on line 3, columns 5-22,
+# a partner site in another file and a safe fix that deletes line 3.
+ONE = Finding(
+    code="LL103",
+    name="softmax-before-cross-entropy",
+    message="`nn.Softmax(dim=1)` output reaches `CrossEntropyLoss`",
+    site=Site("a.py", Position(3, 5), Position(3, 22)),
+    verdict="wrong",
+    activation="softmax",
+    loss="CrossEntropyLoss",
+    related=[Related(Site("b.py", Position(7, 12), Position(7, 30)), "CrossEntropyLoss computed here")],
+    fix=Fix("safe", "Remove it", (Edit("", Site("a.py", Position(3, 1), Position(4, 1))),)),
+)
+ONE_RECORD = {
+    "code": "LL103",
+    "name": "softmax-before-cross-entropy",
+    "message": "`nn.Softmax(dim=1)` output reaches `CrossEntropyLoss`",
+    "severity": "error",
+    "filename": "a.py",
+    "location": {"row": 3, "column": 5},
+    "end_location": {"row": 3, "column": 22},
+    "noqa_row": None,
+    "url": None,
+    "fix": {
+        "applicability": "safe",
+        "message": "Remove it",
+        "edits": [{"content": "", "location": {"row": 3, "column": 1}, "end_location": {"row": 4, "column": 1}}],
+    },
+    "verdict": "wrong",
+    "activation": "softmax",
+    "loss": "CrossEntropyLoss",
+    "related": [
+        {
+            "filename": "b.py",
+            "location": {"row": 7, "column": 12},
+            "end_location": {"row": 7, "column": 30},
+            "message": "CrossEntropyLoss computed here",
+        }
+    ],
+}
+ONE_LINE = "a.py:3:5: LL103 [*] softmax-before-cross-entropy (wrong): `nn.Softmax(dim=1)` output reaches `CrossEntropyLoss`"
+
+
+def test_every_format_is_registered_and_handles_no_findings(tmp_path, monkeypatch):
+    """Each format's exact output for no finding and for one (ONE)."""
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)
     assert set(REPORTERS) == {"full", "concise", "json", "json-lines", "github", "sarif"}
-    for name, render in REPORTERS.items():
-        assert isinstance(render([], Context()), str), name
+    none = {name: render([], Context()) for name, render in REPORTERS.items()}
+    one = {name: render([ONE], Context()) for name, render in REPORTERS.items()}
+
+    assert none["full"] == none["concise"] == "All checks passed!\n"
+    assert one["concise"] == f"{ONE_LINE}\nFound 1 error.\n[*] 1 fixable with the `--fix` option.\n"
+    full_lines = one["full"].splitlines()
+    assert full_lines[0] == ONE_LINE
+    assert "  ::: b.py:7:12" in full_lines and "  = safe fix: Remove it" in full_lines
+    assert full_lines[-2:] == ["Found 1 error.", "[*] 1 fixable with the `--fix` option."]
+
+    assert none["json"] == "[]\n" and json.loads(one["json"]) == [ONE_RECORD]
+    assert none["json-lines"] == "" and [json.loads(l) for l in one["json-lines"].splitlines()] == [ONE_RECORD]
+
+    assert none["github"] == ""
+    assert one["github"] == (
+        "::error title=losslint (LL103),file=a.py,line=3,col=5,endLine=3,endColumn=22::"
+        "a.py:3:5: LL103 `nn.Softmax(dim=1)` output reaches `CrossEntropyLoss`%0Ab.py:7:12: CrossEntropyLoss computed here\n"
+    )
+
+    schema = sarif_schema()
+    for text in (none["sarif"], one["sarif"]):
+        jsonschema.Draft4Validator(schema).validate(json.loads(text))
+    assert json.loads(none["sarif"])["runs"][0]["results"] == []
+    (result,) = json.loads(one["sarif"])["runs"][0]["results"]
+    assert result["ruleId"] == "LL103" and result["level"] == "error"
+    assert result["message"]["text"] == "`nn.Softmax(dim=1)` output reaches `CrossEntropyLoss`. See [CrossEntropyLoss computed here](1)."
+    assert result["locations"] == [
+        {"physicalLocation": {"artifactLocation": {"uri": "a.py", "uriBaseId": "%SRCROOT%"},
+                              "region": {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 22}}}
+    ]
+    assert result["properties"] == {"verdict": "wrong", "activation": "softmax", "loss": "CrossEntropyLoss"}
+    assert result["fixes"] == [
+        {
+            "description": {"text": "Remove it"},
+            "artifactChanges": [
+                {
+                    "artifactLocation": {"uri": "a.py", "uriBaseId": "%SRCROOT%"},
+                    "replacements": [{"deletedRegion": {"startLine": 3, "startColumn": 1, "endLine": 4, "endColumn": 1}}],
+                }
+            ],
+        }
+    ]
 
 
 def test_exit_non_zero_on_fix_with_a_real_fix(tmp_path, cli):
