@@ -16,7 +16,7 @@ import pytest
 
 from losslint import catalog, linter
 from losslint.findings import Edit, Finding, Fix, Position, Related, Site
-from losslint.reporters import REPORTERS, full, github
+from losslint.reporters import REPORTERS, full, github, sarif
 from losslint.reporters.text import summary
 from losslint.reporters.context import Context
 from tests.cli.helpers import CE_CALL_ROW, CE_CTOR_ROW, SIGMOID_ROW, SINGLE, SOFTMAX_ROW, out, project, run, write
@@ -452,6 +452,137 @@ def test_sarif_fixes_are_the_fix_edits(tmp_path, cli):
             ]},
         ],
     }]
+
+
+# --- sarif, one finding at a time (the reporter alone) --------------------------------------
+
+
+def _sarif_results(findings, context=None, root=None) -> list[dict]:
+    return json.loads(sarif.render(findings, context or Context()))["runs"][0]["results"]
+
+
+def _finding(path="a.py", row=3, code="LL103", message="m", related=(), cell=None, fix=None, **extra) -> Finding:
+    site = Site(path, Position(row, 5), Position(row, 9), cell)
+    return Finding(code=code, name="n", message=message, site=site, related=list(related), fix=fix, **extra)
+
+
+@pytest.fixture
+def workspace_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_sarif_message_text_escapes_links_and_ends_a_sentence(workspace_dir):
+    finding = _finding(message=r"reads x[0] \\ y", related=[
+        Related(Site("b.py", Position(1, 1), Position(1, 2)), "loss [here]"),
+        Related(Site("b.py", Position(2, 1), Position(2, 2)), ""),
+    ])
+    (result,) = _sarif_results([finding])
+    assert result["message"]["text"] == r"reads x\[0\] \\\\ y. See [loss \[here\]](1), [](2)."
+    assert [r["id"] for r in result["relatedLocations"]] == [1, 2]
+    assert [r["message"]["text"] for r in result["relatedLocations"]] == ["loss [here]", "related"]
+    for text, said in (("Is it?", "Is it?"), ("Stop!", "Stop!"), ("Done.", "Done."), ("plain", "plain.")):
+        assert _sarif_results([_finding(message=text)])[0]["message"]["text"] == said
+
+
+def test_sarif_notebook_finding_names_its_cell_has_no_region_and_no_fix(workspace_dir):
+    fix = Fix("safe", "Remove it", (Edit("", Site("nb.ipynb", Position(3, 1), Position(4, 1), 2)),))
+    (result,) = _sarif_results([_finding(path="nb.ipynb", cell=2, message="m", fix=fix)])
+    assert result["message"]["text"] == "m (cell 2, line 3)."
+    assert result["locations"] == [{"physicalLocation": {"artifactLocation": {"uri": "nb.ipynb", "uriBaseId": "%SRCROOT%"}}}]
+    assert "fixes" not in result
+
+
+def test_sarif_fix_without_a_message_and_a_multi_line_region(workspace_dir):
+    # A region from 3:7 to 5:2 ends at column 2 of line 5 (not at the larger start column).
+    edit = Edit("x", Site("a.py", Position(3, 7), Position(5, 2)))
+    finding = _finding(fix=Fix("unsafe", "", (edit,)))
+    (result,) = _sarif_results([finding])
+    assert result["fixes"] == [{
+        "description": {"text": "Apply the fix"},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": "a.py", "uriBaseId": "%SRCROOT%"},
+            "replacements": [{"deletedRegion": {"startLine": 3, "startColumn": 7, "endLine": 5, "endColumn": 2},
+                              "insertedContent": {"text": "x"}}],
+        }],
+    }]
+
+
+def test_sarif_uris_outside_the_workspace_and_with_odd_characters(workspace_dir, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("elsewhere") / "m.py"
+    results = _sarif_results([_finding(path=str(outside)), _finding(path="my dir/a#b.py")])
+    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": outside.resolve().as_uri()}
+    assert results[1]["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "my%20dir/a%23b.py", "uriBaseId": "%SRCROOT%"}
+
+
+def test_sarif_evidence_and_properties(workspace_dir):
+    finding = _finding(verdict="wrong", activation="softmax", loss=None, evidence={"ratio": 0.5})
+    (result,) = _sarif_results([finding])
+    assert result["properties"] == {"verdict": "wrong", "activation": "softmax", "evidence": {"ratio": 0.5}}
+    assert "properties" not in _sarif_results([_finding()])[0]
+
+
+def _fingerprints(findings, context=None) -> list[str]:
+    return [r["partialFingerprints"]["losslint/v1"] for r in _sarif_results(findings, context)]
+
+
+def test_sarif_fingerprints_tell_findings_apart(workspace_dir):
+    lines = ["x = 1", "y = softmax(x)", "z = 3", "y = softmax(x)"]
+    context = Context(sources={"a.py": "\n".join(lines) + "\n", "b.py": "loss = f(y)\n"})
+    related = [Related(Site("b.py", Position(1, 1), Position(1, 2)), "loss")]
+    first, again, other_code, other_line, last_line, other_file = _fingerprints([
+        _finding(row=2, related=related),
+        _finding(row=2, related=related),  # the same mistake twice: two results
+        _finding(row=2, code="LL104", related=related),
+        _finding(row=1, related=related),
+        _finding(row=4, related=related),
+        _finding(path="c.py", row=2, related=related),
+    ], context)
+    base, number = first.split(":")
+    assert re.fullmatch(r"[0-9a-f]{32}", base) and number == "1"
+    assert again == f"{base}:2"
+    # The code, the flagged line's text (first and last lines too) and the file all count.
+    assert len({b.split(":")[0] for b in (first, other_code, other_line, other_file)}) == 4
+    assert last_line == f"{base}:3"  # line 4 reads like line 2: the fingerprint follows the text
+    # The line text is read from the context (stdin sources), not only from disk.
+    changed = Context(sources={"a.py": "x = 1\ny = softmax(x) * 2\n", "b.py": "loss = f(y)\n"})
+    assert _fingerprints([_finding(row=2, related=related)], changed)[0] != first
+    assert _fingerprints([_finding(row=1, related=related)], changed)[0] == other_line  # line 1 unchanged
+    first_changed = Context(sources={"a.py": "x = 2\n", "b.py": "loss = f(y)\n"})
+    assert _fingerprints([_finding(row=1, related=related)], first_changed)[0] != other_line
+    # In a notebook, the cell counts.
+    cells = _fingerprints([_finding(path="nb.ipynb", cell=1), _finding(path="nb.ipynb", cell=2)])
+    assert cells[0] != cells[1]
+
+
+def test_sarif_fingerprints_do_not_depend_on_where_the_workspace_is(tmp_path, monkeypatch):
+    prints = []
+    for name in ("one", "two"):
+        root = tmp_path / name
+        project(root)
+        monkeypatch.setenv("GITHUB_WORKSPACE", str(root))
+        findings = linter.check_paths([str(root)]).findings
+        prints.append(_fingerprints(findings))
+    assert prints[0] == prints[1] and len(set(prints[0])) == 2
+
+
+def test_sarif_text_is_indented_json_with_a_final_newline(workspace_dir):
+    text = sarif.render([_finding()], Context())
+    assert text.startswith('{\n  "$schema": ') and text.endswith("\n}\n")
+
+
+def test_sarif_rules_carry_the_catalog(workspace_dir):
+    document = sarif.document([])
+    rules = {r["id"]: r for r in document["runs"][0]["tool"]["driver"]["rules"]}
+    for rule in catalog.load().rules:
+        entry = rules[rule.code]
+        assert entry["fullDescription"]["text"] == " ".join(rule.docs["what_it_does"].split())
+        assert "\n" not in entry["fullDescription"]["text"] and "  " not in entry["fullDescription"]["text"]
+        assert entry["defaultConfiguration"] == {"level": "error" if rule.severity == "error" else "warning"}
+        assert entry["properties"] == {"tags": [rule.family, rule.verdict], "precision": "high"}
+    assert rules["LL103"]["defaultConfiguration"]["level"] == "error"
+    assert rules["LL303"]["defaultConfiguration"]["level"] == "warning"
 
 
 def test_sarif_has_no_empty_strings(tmp_path, cli):
