@@ -122,7 +122,9 @@ class Project:
         if not facts.is_package:
             package = package[:-1]
         if node.level - 1 > len(package):
-            return ""  # beyond the top-level package: Python raises ImportError
+            # Above the import root (which may itself be a namespace package, one level
+            # above the top package): Python raises ImportError.
+            return ""
         if node.level > 1:
             package = package[: len(package) - (node.level - 1)]
         return ".".join([*package, node.module]) if node.module else ".".join(package)

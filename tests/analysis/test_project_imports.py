@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from losslint import analysis
 from losslint.api import check_paths
 
 MODEL = """
@@ -53,14 +54,32 @@ def train(import_line: str) -> str:
     return TRAIN.format(import_line=import_line)
 
 
-def findings(root: Path, files: dict[str, str]) -> list[tuple[str, str]]:
-    """(code, file relative to root) of every finding of the project."""
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
-    records = check_paths(root, isolated=True)
-    return [(r["code"], Path(r["filename"]).resolve().relative_to(root.resolve()).as_posix()) for r in records]
+# The linter gives the analyzer module tables built from every file of the run (the
+# prefilter may leave files unparsed); analysis.analyze() alone builds them from the facts
+# it gets. Both ways must resolve alike.
+CODE_OF = {"softmax": "LL103", "log_softmax": "LL104"}
+
+
+@pytest.fixture(params=["linter", "analyze"])
+def findings(request):
+    def run(root: Path, files: dict[str, str]) -> list[tuple[str, str]]:
+        """(code, file relative to root) of every finding of the project."""
+        for name, text in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip("\n"))
+        if request.param == "linter":
+            records = check_paths(root, isolated=True)
+            return sorted((r["code"], relative(r["filename"], root)) for r in records)
+        paths = sorted(root.rglob("*.py"))
+        result = analysis.analyze([analysis.file_facts(str(p), p.read_text()) for p in paths])
+        return sorted((CODE_OF[p.activation], relative(p.tensor.site.path, root)) for p in result.pairs)
+
+    return run
+
+
+def relative(path: str, root: Path) -> str:
+    return Path(path).resolve().relative_to(root.resolve()).as_posix()
 
 
 def package(*folders: str) -> dict[str, str]:
@@ -70,7 +89,7 @@ def package(*folders: str) -> dict[str, str]:
 # --- relative imports -----------------------------------------------------------------
 
 
-def test_one_level_relative_import(tmp_path):
+def test_one_level_relative_import(tmp_path, findings):
     files = {
         **package("pkg"),
         "pkg/net.py": model(SOFTMAX),
@@ -79,7 +98,7 @@ def test_one_level_relative_import(tmp_path):
     assert findings(tmp_path, files) == [("LL103", "pkg/net.py")]
 
 
-def test_two_level_relative_import_reaches_the_sibling_package(tmp_path):
+def test_two_level_relative_import_reaches_the_sibling_package(tmp_path, findings):
     # pkg/training/train.py: `..` is pkg, so ..models.net is pkg/models/net.py. One level
     # too few would be pkg/training/models/net.py (the decoy), one too many the top level.
     files = {
@@ -89,10 +108,10 @@ def test_two_level_relative_import_reaches_the_sibling_package(tmp_path):
         "models/net.py": model(LOG_SOFTMAX),
         "pkg/training/train.py": train("from ..models.net import Net"),
     }
-    assert sorted(findings(tmp_path, files)) == [("LL103", "pkg/models/net.py")]
+    assert findings(tmp_path, files) == [("LL103", "pkg/models/net.py")]
 
 
-def test_three_level_relative_import(tmp_path):
+def test_three_level_relative_import(tmp_path, findings):
     files = {
         **package("pkg", "pkg/models", "pkg/training", "pkg/training/loops", "pkg/training/models"),
         "pkg/models/net.py": model(SOFTMAX),
@@ -102,7 +121,7 @@ def test_three_level_relative_import(tmp_path):
     assert findings(tmp_path, files) == [("LL103", "pkg/models/net.py")]
 
 
-def test_relative_import_of_a_name_the_parent_package_binds(tmp_path):
+def test_relative_import_of_a_name_the_parent_package_binds(tmp_path, findings):
     # `from .. import Net` in pkg/training/train.py: Net comes from pkg/__init__.py.
     files = {
         "pkg/__init__.py": "from pkg.models.net import Net\n",
@@ -115,7 +134,43 @@ def test_relative_import_of_a_name_the_parent_package_binds(tmp_path):
     assert findings(tmp_path, files) == [("LL103", "pkg/models/net.py")]
 
 
-def test_relative_import_from_a_package_init(tmp_path):
+def test_relative_import_of_a_name_a_nested_package_binds(tmp_path, findings):
+    # `from .. import Net` in pkg/sub/training/train.py: Net comes from pkg/sub/__init__.py.
+    files = {
+        **package("pkg", "pkg/sub/models", "pkg/sub/training"),
+        "pkg/sub/__init__.py": "from pkg.sub.models.net import Net\n",
+        "pkg/sub/models/net.py": model(SOFTMAX),
+        "pkg/sub/training/net.py": model(LOG_SOFTMAX),
+        "pkg/sub/training/train.py": train("from .. import Net"),
+    }
+    assert findings(tmp_path, files) == [("LL103", "pkg/sub/models/net.py")]
+
+
+def test_dotted_module_import_used_by_attribute(tmp_path, findings):
+    # `import pkg.models.net` then `pkg.models.net.Net()`: the module is found by its
+    # longest linted prefix, the rest is an attribute path.
+    files = {
+        **package("pkg", "pkg/models"),
+        "pkg/models/net.py": model(SOFTMAX),
+        "pkg/models/other.py": model(LOG_SOFTMAX),
+        "train.py": train("import pkg.models.net").replace("model = Net()", "model = pkg.models.net.Net()"),
+    }
+    assert findings(tmp_path, files) == [("LL103", "pkg/models/net.py")]
+
+
+def test_relative_import_into_the_namespace_root(tmp_path, findings):
+    # The folder above the top package has no __init__.py: run as a namespace package
+    # (`python -m root.pkg.train`), `..` from pkg/train.py is that folder.
+    files = {
+        **package("pkg"),
+        "net.py": model(SOFTMAX),
+        "pkg/net.py": model(LOG_SOFTMAX),
+        "pkg/train.py": train("from ..net import Net"),
+    }
+    assert findings(tmp_path, files) == [("LL103", "net.py")]
+
+
+def test_relative_import_from_a_package_init(tmp_path, findings):
     # In pkg/training/__init__.py, `.` is pkg.training itself (not its parent).
     files = {
         **package("pkg", "pkg/models"),
@@ -126,7 +181,7 @@ def test_relative_import_from_a_package_init(tmp_path):
     assert findings(tmp_path, files) == [("LL103", "pkg/models/net.py")]
 
 
-def test_relative_import_beyond_the_top_package_finds_nothing(tmp_path):
+def test_relative_import_beyond_the_top_package_finds_nothing(tmp_path, findings):
     files = {
         **package("pkg"),
         "net.py": model(SOFTMAX),
@@ -140,7 +195,7 @@ def test_relative_import_beyond_the_top_package_finds_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("wrong_folder", ["a", "b"])
-def test_a_script_imports_the_models_beside_it(tmp_path, wrong_folder):
+def test_a_script_imports_the_models_beside_it(tmp_path, wrong_folder, findings):
     """`python a/train.py` loads a/models.py, whichever folder sorts first."""
     right = "b" if wrong_folder == "a" else "a"
     files = {
@@ -152,7 +207,7 @@ def test_a_script_imports_the_models_beside_it(tmp_path, wrong_folder):
 
 
 @pytest.mark.parametrize("softmax_folder", ["a", "b"])
-def test_an_ambiguous_module_name_resolves_to_neither(tmp_path, softmax_folder):
+def test_an_ambiguous_module_name_resolves_to_neither(tmp_path, softmax_folder, findings):
     """c/train.py imports `models`, which a/ and b/ both hold and c/ does not: Python would
     load whichever comes first on sys.path, which losslint cannot know. Silence, never a
     finding from a guessed file (the first or the last candidate)."""
@@ -165,7 +220,7 @@ def test_an_ambiguous_module_name_resolves_to_neither(tmp_path, softmax_folder):
     assert findings(tmp_path, files) == []
 
 
-def test_a_module_name_held_by_one_folder_only_resolves(tmp_path):
+def test_a_module_name_held_by_one_folder_only_resolves(tmp_path, findings):
     files = {
         "lib/models.py": model(SOFTMAX),
         "scripts/train.py": train("from models import Net"),
@@ -174,7 +229,7 @@ def test_a_module_name_held_by_one_folder_only_resolves(tmp_path):
 
 
 @pytest.mark.parametrize("softmax_package", ["one", "two"])
-def test_same_name_modules_in_two_packages_resolve_by_package(tmp_path, softmax_package):
+def test_same_name_modules_in_two_packages_resolve_by_package(tmp_path, softmax_package, findings):
     other = "two" if softmax_package == "one" else "one"
     files = {
         **package("one", "two"),
