@@ -3,8 +3,8 @@ themselves (a new entry gets its tests without anyone writing them) and from a h
 list of the same spellings (an entry dropped from a table, or given the wrong kind, still
 gets its test and fails it). test_spellings.py holds hand-picked spellings in context.
 
-Each spelling is written three ways (a module alias, a from-import alias, the full dotted
-name) into a small model + training program whose pair is wrong or questionable, and the
+Each spelling is written four ways (a module alias, a from-import alias, the full dotted
+name, a star import) into a small model + training program whose pair is wrong or questionable, and the
 finding the rules give that pair must come out, naming the spelling's activation and loss.
 """
 
@@ -87,12 +87,13 @@ LAYER_ARGUMENTS = {"torch.nn.Softmax": "dim=1", "torch.nn.LogSoftmax": "dim=1"}
 
 
 def spellings(qualname: str) -> list[tuple[str, str]]:
-    """(import lines, callee) for `qualname`, three ways."""
+    """(import lines, callee) for `qualname`, four ways."""
     module, name = qualname.rsplit(".", 1)
     return [
         (f"import {module} as mod", f"mod.{name}"),
         (f"from {module} import {name} as spelled", "spelled"),
         (f"import {module}", qualname),
+        (f"from {module} import *", name),
     ]
 
 
