@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pty
@@ -554,6 +555,24 @@ def test_sarif_fingerprints_tell_findings_apart(workspace_dir):
     # In a notebook, the cell counts.
     cells = _fingerprints([_finding(path="nb.ipynb", cell=1), _finding(path="nb.ipynb", cell=2)])
     assert cells[0] != cells[1]
+
+
+def test_sarif_fingerprint_value_is_stable(workspace_dir):
+    """Code scanning matches alerts across runs by this value: it must not change between
+    versions. It is sha256 over the code and, for the site and each partner site, the path
+    relative to the workspace, the notebook cell and the stripped text of the first line,
+    joined by NUL; 32 hex digits, then `:n` for the n-th equal one."""
+    def expected(*parts: str) -> str:
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+    context = Context(sources={"a.py": "x = 1\n    y = softmax(x)  \n", "b.py": "loss = f(y)\n"})
+    related = [Related(Site("b.py", Position(1, 1), Position(1, 2)), "loss")]
+    (with_partner,) = _fingerprints([_finding(row=2, related=related)], context)
+    assert with_partner == expected("LL103", "a.py", "", "y = softmax(x)", "b.py", "", "loss = f(y)") + ":1"
+    (unreadable,) = _fingerprints([_finding(path="gone.py", row=1, code=None)])
+    assert unreadable == expected("n", "gone.py", "", "") + ":1"  # no code: the finding's name
+    (in_a_cell,) = _fingerprints([_finding(path="nb.ipynb", row=1, cell=2)])
+    assert in_a_cell == expected("LL103", "nb.ipynb", "2", "") + ":1"
 
 
 def test_sarif_fingerprints_do_not_depend_on_where_the_workspace_is(tmp_path, monkeypatch):
