@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from losslint.atomic import write_atomic
-from losslint.findings import Edit, Finding, Fix, Position, Related, Site
+from losslint.core.findings import Edit, Finding, Fix, Position, Related, Site
 
 SUFFIX = ".ipynb"
 
@@ -252,19 +251,6 @@ class _Scanner:
         self.backslash = not comment and self.quote is None and line.endswith("\\")
 
 
-def check_text(path: str, text: str, settings=None):
-    """Lint a notebook given as text (stdin, the API): a linter.Result whose `notebooks`
-    holds it, or with one io-error finding when the text is not a notebook."""
-    from losslint import linter  # linter imports this module
-
-    try:
-        book = parse(text, path)
-    except NotebookError as exc:
-        return linter.Result(findings=[exc.finding(path)], files=[path])
-    findings = linter.check_sources({path: book.source}, settings)
-    return linter.Result(findings=findings, files=[path], notebooks={path: book})
-
-
 # --- Reporting ------------------------------------------------------------------------
 
 
@@ -407,18 +393,3 @@ def dump(data: dict[str, Any], like: str) -> str:
     elif like.endswith("\n"):
         text += "\n"
     return text
-
-
-def write_fixed(path: str | os.PathLike, fixed_source: str) -> bool:
-    """Write a fixed joined source back into the notebook at `path` (only changed cells).
-
-    For `--fix`: `fixed_source` is the notebook's joined source (`read(path).source`)
-    with fixes applied. Atomic (temp file + rename, mode kept); returns whether the
-    file changed. Raises NotebookError/OSError and then leaves the file untouched.
-    """
-    notebook = read(path)
-    text = apply_source(notebook, fixed_source)
-    if text == notebook.text:
-        return False
-    write_atomic(Path(path), text.encode("utf-8"))
-    return True
