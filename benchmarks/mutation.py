@@ -3,6 +3,7 @@
     python benchmarks/mutation.py                       # the default targets, one after another
     python benchmarks/mutation.py losslint/reporters/sarif.py --budget 900 --jobs 2
     python benchmarks/mutation.py --list                # the targets and the tests each runs
+    python benchmarks/mutation.py losslint/fixes/spelling.py --only '*stable_log*'   # some functions
 
 Needs the `mutation` extra (`pip install -e '.[mutation]'`). Not run in CI: a module takes
 minutes to tens of minutes. Each target runs in its own scratch copy of the repository
@@ -26,6 +27,7 @@ report says so. docs/mutation.md records a run and explains each survivor.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -160,6 +162,8 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=1200, help="seconds per target (default 1200)")
     parser.add_argument("--jobs", type=int, default=2, help="mutmut --max-children (default 2)")
     parser.add_argument("--work", type=Path, help="where the scratch copies go (default: a temporary directory)")
+    parser.add_argument("--only", nargs="+", metavar="PATTERN", default=[],
+                        help="run only the mutants whose names match (fnmatch), e.g. '*stable_log*'")
     parser.add_argument("--survivors", action="store_true", help="print each survivor's diff")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--list", action="store_true", help="list the targets and their tests")
@@ -173,10 +177,12 @@ def main() -> int:
     for target, tests in targets(args.targets):
         root = scratch_copy(work, target, tests)
         started = time.monotonic()
-        run = mutmut(root, ["run", "--max-children", str(args.jobs)], timeout=args.budget)
+        run = mutmut(root, ["run", "--max-children", str(args.jobs), *args.only], timeout=args.budget)
         elapsed = round(time.monotonic() - started)
         found = statuses(root)
-        entry = {**score(found), "seconds": elapsed, "complete": run.returncode != 124, "tests": tests}
+        if args.only:  # the mutants left out are "not checked": leave them out of the counts
+            found = {n: s for n, s in found.items() if any(fnmatch.fnmatch(n, p) for p in args.only)}
+        entry = {**score(found), "seconds": elapsed, "complete": run.returncode != 124, "tests": tests, "only": args.only}
         survivors = sorted(n for n, s in found.items() if s == "survived")
         entry["survivors"] = survivors
         if not found:
