@@ -8,13 +8,13 @@ the first of two same-name modules, gives a different finding, not just a missin
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from losslint import analysis
 from losslint.api import check_paths
+from tests.cli.helpers import write
 
 MODEL = """
 import torch.nn as nn
@@ -64,10 +64,7 @@ CODE_OF = {"softmax": "LL103", "log_softmax": "LL104"}
 def findings(request):
     def run(root: Path, files: dict[str, str]) -> list[tuple[str, str]]:
         """(code, file relative to root) of every finding of the project."""
-        for name, text in files.items():
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text).lstrip("\n"))
+        write(root, files)
         if request.param == "linter":
             records = check_paths(root, isolated=True)
             return sorted((r["code"], relative(r["filename"], root)) for r in records)

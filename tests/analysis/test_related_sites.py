@@ -3,10 +3,10 @@ step merges the pairs of one site), each named once and labelled by what happens
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from losslint.api import check_paths
+from tests.cli.helpers import write
 
 MODEL = """
 import torch.nn as nn
@@ -65,8 +65,7 @@ def plain_step(x, y):
 
 
 def lint(root: Path) -> dict[str, dict]:
-    for name, text in {"model.py": MODEL, "train.py": TRAIN}.items():
-        (root / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    write(root, {"model.py": MODEL, "train.py": TRAIN})
     records = check_paths(root, isolated=True)
     assert [r["code"] for r in records] == ["LL103", "LL101"]
     return {r["code"]: r for r in records}

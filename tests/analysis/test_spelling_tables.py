@@ -10,13 +10,13 @@ finding the rules give that pair must come out, naming the spelling's activation
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from losslint.analysis import torch_api
 from losslint.api import check_paths
+from tests.cli.helpers import write
 
 # The spellings written down by hand, with what each is: a spelling dropped from a table (or
 # given the wrong kind) still gets its test, and fails it.
@@ -135,8 +135,7 @@ def step(x, y):
 
 
 def lint(root: Path, model: str, train: str) -> set[tuple[str, str | None, str | None]]:
-    (root / "model.py").write_text(textwrap.dedent(model).lstrip("\n"))
-    (root / "train.py").write_text(textwrap.dedent(train).lstrip("\n"))
+    write(root, {"model.py": model, "train.py": train})
     return {(r["code"], r["activation"], r["loss"]) for r in check_paths(root, isolated=True)}
 
 

@@ -21,7 +21,17 @@ from losslint.reporters import REPORTERS, full, github, sarif
 from losslint.reporters.context import Context
 from losslint.reporters.text import summary
 from losslint.rules import catalog
-from tests.cli.helpers import CE_CALL_ROW, CE_CTOR_ROW, SIGMOID_ROW, SINGLE, SOFTMAX_ROW, out, project, run, write
+from tests.cli.helpers import (
+    CE_CALL_ROW,
+    CE_CTOR_ROW,
+    SIGMOID_ROW,
+    SINGLE,
+    SOFTMAX_ROW,
+    out,
+    project,
+    run,
+    write,
+)
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
