@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from losslint.api import check_paths
 from tests.cli.helpers import write
 
@@ -99,3 +101,76 @@ def test_a_finding_at_the_loss_names_where_the_logits_come_from(tmp_path):
         ("model.py", 17, 19, "logits produced here"),
         ("train.py", 27, 12, "NLLLoss computed here"),
     ]
+
+
+def records(root: Path, source: str) -> list[dict]:
+    write(root, {"train.py": source})
+    return check_paths(root, isolated=True)
+
+
+def test_a_log_softmax_into_cross_entropy_points_at_the_loss_and_names_the_activation(tmp_path):
+    (ll104,) = records(tmp_path, """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        criterion = nn.CrossEntropyLoss()
+
+
+        def step(z, y):
+            return criterion(F.log_softmax(z, dim=1), y)
+        """)
+    assert ll104["code"] == "LL104" and ll104["location"] == {"row": 4, "column": 13}
+    assert sites(ll104) == [("train.py", 8, 12, "CrossEntropyLoss computed here"), ("train.py", 8, 22, "log_softmax applied here")]
+
+
+def test_a_two_step_log_reaching_a_loss_is_one_finding_naming_the_loss(tmp_path):
+    found = records(tmp_path, """
+        import torch
+        import torch.nn.functional as F
+
+
+        def step(z, y):
+            return F.nll_loss(torch.log(F.softmax(z, dim=1)), y)
+
+
+        def test_reference(x):
+            return torch.log(torch.sigmoid(x))
+        """)
+    assert [r["code"] for r in found] == ["LL105", "LL206"]  # the later log is still reported
+    ll105, ll206 = found
+    assert ll105["message"].startswith("`torch.log(F.softmax(z, dim=1))`")
+    assert "before it reaches `NLLLoss`" in ll105["message"] and ll105["loss"] == "NLLLoss"
+    assert sites(ll105) == [("train.py", 6, 12, "NLLLoss computed here")]
+    assert ll206["loss"] is None and ll206["related"] == []
+
+
+def test_a_log_of_softmax_into_cross_entropy_is_only_the_pair_finding(tmp_path):
+    """torch.log(softmax) reaching CrossEntropyLoss is the pair (log_softmax, CE): LL104,
+    and not LL105 again for the same expression."""
+    found = records(tmp_path, """
+        import torch
+        import torch.nn.functional as F
+
+
+        def step(z, y):
+            return F.cross_entropy(torch.log(F.softmax(z, dim=1)), y)
+        """)
+    assert [r["code"] for r in found] == ["LL104"]
+
+
+FINE = """
+def fine(x, y):
+    return F.cross_entropy(head(x), y)
+"""
+WRONG = """
+def wrong(z, y):
+    return F.cross_entropy(F.softmax(z, dim=1), y)
+"""
+
+
+@pytest.mark.parametrize("fine_first", [True, False])
+def test_a_fine_pair_does_not_hide_a_wrong_one(tmp_path, fine_first):
+    functions = [FINE, WRONG] if fine_first else [WRONG, FINE]
+    header = "import torch.nn as nn\nimport torch.nn.functional as F\n\nhead = nn.Linear(4, 3)\n\n"
+    found = records(tmp_path, header + "\n".join(functions))
+    assert [(r["code"], r["activation"]) for r in found] == [("LL103", "softmax")]
