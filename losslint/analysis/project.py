@@ -79,10 +79,6 @@ class Project:
     def module_body_key(self, path: str) -> str:
         return key_of(path, MODULE_BODY)
 
-    def method(self, cls_key: str, name: str) -> FunctionFacts | None:
-        key = self.classes[cls_key].methods.get(name)
-        return self.functions.get(key) if key else None
-
     # --- imports --------------------------------------------------------------------------
 
     def resolve_module(self, name: str, origin: str) -> str | None:
