@@ -237,3 +237,50 @@ def test_a_name_outside_the_tables_is_not_interpreted(tmp_path):
     """The control: a softmax-like function torch does not have stays unknown (silence)."""
     found = paired(tmp_path, "softmax", model_imports="import torch.nn.functional as mod", output="mod.softermax(h, dim=1)")
     assert found == set()
+
+
+def test_star_imports_bring_the_whole_vocabulary_and_nothing_else(tmp_path):
+    """`from torch.nn import *` gives the names losslint knows (layers, containers, the
+    Module base, passthrough layers, logits functions) and no other name: a project module
+    star-imported after it still provides its own."""
+    models = """
+    import torch.nn as nn
+
+
+    class Other(nn.Module):
+        def forward(self, x):
+            return nn.functional.softmax(x, dim=1)
+    """
+    train = """
+    from torch.nn import *
+    from torch.nn.functional import *
+    from models import *
+
+
+    class Net(Module):
+        def __init__(self):
+            super().__init__()
+            self.body = Sequential(Linear(8, 4), Dropout(0.1), Identity())
+
+        def forward(self, x):
+            return self.body(x)
+
+
+    criterion = NLLLoss()
+
+
+    def with_a_model(x, y):
+        return criterion(Net()(x), y)
+
+
+    def with_a_function(x, w, y):
+        return nll_loss(linear(x, w), y)
+
+
+    def with_a_project_model(x, y):
+        return cross_entropy(Other()(x), y)
+    """
+    write(tmp_path, {"models.py": models, "train.py": train})
+    found = sorted((r["code"], Path(r["filename"]).name, r["location"]["row"], r["activation"]) for r in check_paths(tmp_path, isolated=True))
+    # NLLLoss created on line 15 and F.nll_loss on line 23 get logits; Other's softmax (line 6).
+    assert found == [("LL101", "train.py", 15, "none"), ("LL101", "train.py", 23, "none"), ("LL103", "models.py", 6, "softmax")]
