@@ -339,3 +339,71 @@ def test_log_of_probabilities_computed_earlier_with_a_sound_rewrite(tmp_path):
     """The control for the cases above: the plain binding is fixed."""
     fixed = fix(tmp_path, {"a.py": EARLIER.format(module_level="", body="    probs = F.softmax(model(x), dim=1)")})
     assert "log_probs = F.log_softmax(model(x), dim=1)\n    probs = log_probs.exp()\n" in fixed.changed["a.py"]
+
+
+def test_log_of_probabilities_computed_earlier_by_a_method_in_parentheses(tmp_path):
+    """A method spelling (`z.softmax(dim=1)`) bound earlier is fixed too, and the log call's
+    own parentheses stay around its replacement."""
+    source = """
+    import torch
+    import torch.nn as nn
+
+    criterion = nn.NLLLoss()
+
+    def step(z, y):
+        p = z.softmax(dim=1)
+        return criterion((torch.log(p)), y), p
+    """
+    after = """
+    import torch
+    import torch.nn as nn
+
+    criterion = nn.NLLLoss()
+
+    def step(z, y):
+        log_p = z.log_softmax(dim=1)
+        p = log_p.exp()
+        return criterion((log_p), y), p
+    """
+    expect(tmp_path, {"a.py": source}, {"a.py": after}, unsafe=False)
+
+
+def test_probabilities_rebound_between_the_activation_and_the_log_get_no_fix(tmp_path):
+    """`probs` may be the second softmax when the log reads it: renaming the first binding
+    to log_probs would change the result."""
+    source = """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    criterion = nn.NLLLoss()
+
+    def step(z, z2, y, second):
+        probs = F.softmax(z, dim=1)
+        if second:
+            probs = F.softmax(z2, dim=1)
+        return criterion(torch.log(probs), y)
+    """
+    fixed = fix(tmp_path, {"a.py": source})
+    found = [f for f in fixed.before if f.code == "LL105"]
+    assert found and all(f.fix is None for f in found), [(f.code, f.fix) for f in fixed.before]
+
+
+def test_a_same_name_in_another_function_does_not_block_the_fix(tmp_path):
+    source = """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    criterion = nn.NLLLoss()
+
+    def predict(z):
+        probs = z.sigmoid()
+        return probs
+
+    def step(z, y):
+        probs = F.softmax(z, dim=1)
+        return criterion(torch.log(probs), y)
+    """
+    fixed = fix(tmp_path, {"a.py": source})
+    assert "    log_probs = F.log_softmax(z, dim=1)\n    probs = log_probs.exp()\n" in fixed.changed["a.py"]
