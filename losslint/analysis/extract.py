@@ -21,6 +21,8 @@ from losslint.analysis.facts import (
     ClassFacts,
     FileFacts,
     FunctionFacts,
+    Registration,
+    Store,
     SyntaxErrorFact,
     key_of,
 )
@@ -272,6 +274,8 @@ class _Extractor:
         finally:
             scope, self.scope = self.scope, parent
         self_attrs = {name[5:]: value for name, value in flow.env.items() if name.startswith("self.")}
+        if cls is None:
+            self.registrations(node, key, outer_env)
         self.facts.functions[key] = FunctionFacts(
             key=key,
             name=node.name.value,
@@ -293,6 +297,7 @@ class _Extractor:
         bases = tuple(self.expr(arg.value, outer_env) for arg in node.bases if arg.keyword is None)
         facts = ClassFacts(key=key, name=node.name.value, bases=bases, methods={}, class_attrs={}, site=self.site(node.name))
         self.facts.classes[key] = facts
+        self.registrations(node, key, outer_env)
         self.scope = _Scope(key=key, qualname=qualname, cls=None, self_name=None)
         try:
             body_env: dict[str, ir.IR] = dict(outer_env)
@@ -312,6 +317,18 @@ class _Extractor:
             if outer_env.get(name) is not value and not name.startswith("self."):
                 facts.class_attrs[name] = value
         return ir.ClassRef(key)
+
+    def registrations(self, node: cst.ClassDef | cst.FunctionDef, key: str, env: dict[str, ir.IR]) -> None:
+        """Decorators that may register the class or function by name (registry.py)."""
+        for decorator in node.decorators:
+            expression = decorator.decorator
+            if _decorator_name(expression) in _PLAIN_DECORATORS:
+                continue
+            callee = expression.func if isinstance(expression, cst.Call) else expression
+            # The site of the name decorated: CPython's parser knows it (positions.py); a bare
+            # decorator's own position would cost libcst's PositionProvider over the file.
+            registration = Registration(key, self.expr(expression, env), self.site(node.name), dotted_name(callee))
+            self.facts.registrations.append(registration)
 
     def import_statement(self, node: cst.Import | cst.ImportFrom, env: dict[str, ir.IR]) -> None:
         if isinstance(node, cst.Import):
@@ -379,6 +396,8 @@ class _Extractor:
                 current = self.lookup_target(container, flow.env)
                 index = target.slice[0].slice
                 key = self.expr(index.value, flow.env) if isinstance(index, cst.Index) else ir.UNKNOWN
+                if isinstance(current, ir.ModuleName) and self.scope.qualname:  # a global: a registry?
+                    self.facts.stores.append(Store(self.scope.key, container, key, value))
                 flow.env[container] = ir.ItemSet(current, key, value)
             return
         if isinstance(target, cst.Attribute):
@@ -560,6 +579,13 @@ _AUGMENTED = {
     cst.DivideAssign: "/",
     cst.MatrixMultiplyAssign: "@",
 }
+
+# Decorators that never register anything (not recorded as registrations).
+_PLAIN_DECORATORS = frozenset(
+    {"property", "staticmethod", "classmethod", "dataclass", "wraps", "no_grad", "cached_property",
+     "abstractmethod", "setter", "getter", "overload", "override", "jit", "script", "lru_cache", "cache",
+     "enable_grad", "inference_mode", "total_ordering", "unique", "contextmanager", "fixture"}
+)
 
 _COMPARISONS = {
     cst.Equal: "==",

@@ -60,6 +60,7 @@ class Project:
             if facts.module:
                 self.modules[(facts.root, facts.module)] = facts.path
                 self.modules_by_name[facts.module].append(facts.path)
+        self.configs: list = []  # the `_target_`s of the project's YAML files (analysis/configs.py)
         # The prefilter (losslint/prefilter.py) leaves some files unparsed. `known` holds the
         # two tables above built from every file of the run, so that imports resolve as if
         # all were parsed; a lookup that lands on an unparsed file answers None and is

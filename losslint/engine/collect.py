@@ -86,6 +86,7 @@ class Collected:
     analysis: analysis.Analysis | None = None
     stats: Stats = field(default_factory=Stats)
     found_nothing: bool = False  # set by the caller that judged the analysis
+    configs: list = field(default_factory=list)  # the YAML files' `_target_`s (analysis/configs.py)
 
     @property
     def log_callers(self) -> set[str]:
@@ -101,14 +102,18 @@ class Collected:
         return [self.facts[path] for path in self.sources if path in self.facts]
 
 
-def collect(sources: dict[str, str], options: RunOptions | None = None, runner: workers.Runner | None = None) -> Collected:
+def collect(sources: dict[str, str], options: RunOptions | None = None, runner: workers.Runner | None = None,
+            configs: dict[str, str] | None = None) -> Collected:
+    from losslint.analysis import configs as yaml_configs
+
     options = options or RunOptions()
     collected = Collected(sources, prefilter.ModuleTable(list(sources)))
+    collected.configs = yaml_configs.read_all(configs or {})
     collected.stats.files = len(sources)
     hint = _hint(sources, options.cache)
     if options.prefilter:
         scans = {path: prefilter.scan(source) for path, source in sources.items()}
-        collected.plan = plan = prefilter.plan(scans, collected.table, sources)
+        collected.plan = plan = prefilter.plan(scans, collected.table, sources, bool(collected.configs))
         wanted = plan.roots | hint
         ahead = _prefetch(collected, wanted)
         collected.stats.prefetched += len(ahead)
@@ -155,13 +160,17 @@ def _prefetch(collected: Collected, start: set[str]) -> set[str]:
     return closure if size * PREFETCH_SHARE <= parsed else set()
 
 
-def _clean_key(sources: dict[str, str], table: prefilter.ModuleTable, settings) -> str:
+def _clean_key(sources: dict[str, str], table: prefilter.ModuleTable, settings, configs: dict[str, str] | None = None) -> str:
     """Everything a check's findings (before noqa) depend on: every file's path, module
-    and text, losslint's code (entry_key's digest) and the settings."""
+    and text, the YAML configs' paths and texts, losslint's code (entry_key's digest) and
+    the settings."""
     digest = hashlib.blake2b(digest_size=20)
     for path in sorted(sources):
         digest.update(f"{path}\0{table.info[path]!r}\0".encode())
         digest.update(hashlib.blake2b(sources[path].encode("utf-8", "surrogatepass"), digest_size=16).digest())
+    for path in sorted(configs or ()):
+        digest.update(f"config\0{path}\0".encode())
+        digest.update(hashlib.blake2b(configs[path].encode("utf-8", "surrogatepass"), digest_size=16).digest())
     return entry_key("clean-project", "", (), f"{digest.hexdigest()}\0{_settings_text(settings)}")
 
 
@@ -182,14 +191,14 @@ def _stable(value):
     return repr(value)
 
 
-def project_key(sources: dict[str, str], settings, options: RunOptions | None) -> str | None:
+def project_key(sources: dict[str, str], settings, options: RunOptions | None, configs: dict[str, str] | None = None) -> str | None:
     """The cache key of a check of exactly these files with these settings (_clean_key),
     computed once per check (it hashes every file); None without a cache or files: then
     nothing is looked up or remembered."""
     cache = options.cache if options is not None else None
     if cache is None or not sources:
         return None
-    return _clean_key(sources, prefilter.ModuleTable(list(sources)), settings)
+    return _clean_key(sources, prefilter.ModuleTable(list(sources)), settings, configs)
 
 
 def known_clean(key: str | None, options: RunOptions | None) -> bool:
@@ -294,7 +303,7 @@ def calling(collected: Collected, names: set[str]) -> set[str]:
 def _analyze_until_complete(collected: Collected, options: RunOptions, runner: workers.Runner) -> None:
     while True:
         collected.analysis = None  # the last round's: free it before the next one is built
-        collected.analysis = analysis.analyze(collected.facts_list(), _known(collected))
+        collected.analysis = analysis.analyze(collected.facts_list(), _known(collected), collected.configs)
         collected.stats.rounds += 1
         missing = collected.analysis.project.missing - collected.facts.keys()
         if collected.log_callers - collected.facts.keys():

@@ -24,6 +24,9 @@ DEFAULT_EXCLUDES = frozenset(_DEFAULTS)  # kept for callers of the old module
 
 # File suffixes found by walking a directory (named files are linted whatever their suffix).
 EXTENSIONS: tuple[str, ...] = (".py", ".pyi", ".ipynb")
+# Configuration files found on the same walk: not linted, but read for the models and
+# criteria they select by name (Hydra's `_target_`, analysis/configs.py).
+CONFIG_EXTENSIONS: tuple[str, ...] = (".yaml", ".yml")
 
 STDIN = "-"
 
@@ -37,6 +40,7 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # for stderr
     unreadable: list[tuple[Path, str]] = field(default_factory=list)  # (directory, reason)
+    configs: list[Path] = field(default_factory=list)  # YAML files under the directories walked
 
 
 def discover(paths: list[str], settings: Settings | None = None) -> list[Path]:
@@ -111,6 +115,8 @@ class _Walker:
             if is_file:
                 if entry.name.endswith(EXTENSIONS):
                     self.found[path.resolve()] = None
+                elif entry.name.endswith(CONFIG_EXTENSIONS):
+                    self.result.configs.append(path.resolve())
                 continue
             try:
                 identity = _identity(path)

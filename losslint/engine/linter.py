@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from losslint.core import notebook
 from losslint.core.findings import Finding
@@ -49,11 +50,27 @@ def check_paths(paths: list[str], settings: Settings | None = None, run: RunOpti
             problems.append(exc.finding(str(path)))
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(_file_error(str(path), exc))
-    result = Result(findings=check_sources(sources, settings, run) + problems, files=[str(p) for p in files], notebooks=notebooks)
+    configs = read_configs(found.configs)
+    findings = check_sources(sources, settings, run, configs) + problems
+    result = Result(findings=findings, files=[str(p) for p in files], notebooks=notebooks)
     result.warnings = found.warnings
     result.sources = sources
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def read_configs(paths: list[Path]) -> dict[str, str]:
+    """The project's YAML files that select something by name (a `_target_`), by path;
+    an unreadable one is skipped (it is not linted, only read)."""
+    configs: dict[str, str] = {}
+    for path in paths:
+        try:
+            text = read_source(path)
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "_target_" in text:
+            configs[str(path)] = text
+    return configs
 
 
 def check_notebook_text(path: str, text: str, settings: Settings | None = None) -> Result:
@@ -67,16 +84,18 @@ def check_notebook_text(path: str, text: str, settings: Settings | None = None) 
     return Result(findings=findings, files=[path], notebooks={path: book})
 
 
-def check_sources(sources: dict[str, str], settings: Settings | None = None, run: RunOptions | None = None) -> list[Finding]:
+def check_sources(sources: dict[str, str], settings: Settings | None = None, run: RunOptions | None = None,
+                  configs: dict[str, str] | None = None) -> list[Finding]:
     """Lint in-memory sources as one project: {path: source}. `settings` selects rules
     (default: all); noqa comments are honoured either way. `run`: processes, cache and
-    progress (collect.RunOptions; default: this process only, no cache)."""
+    progress (collect.RunOptions; default: this process only, no cache). `configs`: the
+    project's YAML files, {path: text} (read_configs), for what they select by name."""
     with workers.gc_paused():  # millions of long-lived objects: see workers.gc_paused
-        return _check_sources(sources, settings, run)
+        return _check_sources(sources, settings, run, configs or {})
 
 
-def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunOptions | None) -> list[Finding]:
-    key = collect.project_key(sources, settings, run)  # None without a cache
+def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunOptions | None, configs: dict[str, str]) -> list[Finding]:
+    key = collect.project_key(sources, settings, run, configs)  # None without a cache
     if collect.known_clean(key, run):  # unchanged since a run that found nothing
         findings = noqa.apply([], sources, settings)
         if not findings:
@@ -84,16 +103,17 @@ def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunO
     reused = collect.known_findings(key, run)  # unchanged since the last run
     if reused is not None:
         return reused
-    findings = _check_anew(sources, settings, run, key)
+    findings = _check_anew(sources, settings, run, key, configs)
     collect.remember_findings(key, findings, run)
     return findings
 
 
-def _check_anew(sources: dict[str, str], settings: Settings | None, run: RunOptions | None, key: str | None) -> list[Finding]:
+def _check_anew(sources: dict[str, str], settings: Settings | None, run: RunOptions | None, key: str | None,
+                configs: dict[str, str]) -> list[Finding]:
     run = run or RunOptions()
     # One pool of processes for every step, forked before this process holds any facts.
     with workers.Runner(run.jobs, expected=sum(map(len, sources.values()))) as runner:
-        collected = collect.collect(sources, run, runner)  # only the files that matter are parsed
+        collected = collect.collect(sources, run, runner, configs)  # only the files that matter are parsed
         findings = _judge_all(collected, sources, settings, run, runner)
         findings = _with_fixes(collected, findings, sources, settings, run, runner)
     collect.remember_clean(collected, key, run)
