@@ -26,7 +26,7 @@ from losslint.analysis.facts import (
     SyntaxErrorFact,
     key_of,
 )
-from losslint.analysis.parsing import parse_module
+from losslint.analysis.parsing import Unparsable, parse
 from losslint.analysis.positions import Positions
 from losslint.core.findings import Position, Site
 
@@ -59,17 +59,21 @@ class _Scope:
 def extract(path: str, source: str, module: str = "", root: str = "", is_package: bool = False) -> FileFacts:
     facts = FileFacts(path=path, module=module, root=root, is_package=is_package)
     try:
-        tree = parse_module(source)  # libcst's, without re-validating what its parser built
+        tree, python_tree = parse(source)  # guarded; libcst's, without re-validating what its parser built
     except cst.ParserSyntaxError as exc:
         facts.syntax_error = _syntax_error(path, source, exc)
         return facts
-    except RecursionError:
-        facts.syntax_error = SyntaxErrorFact("SyntaxError: too deeply nested to parse", 1, 1)
+    except Unparsable as exc:  # what would crash the parser (losslint.parsing.guard)
+        facts.syntax_error = SyntaxErrorFact(exc.message, exc.row, exc.column)
         return facts
     # Positions from CPython's parser instead of libcst's PositionProvider (a second pass
     # over the whole tree that costs twice the parse); losslint/positions.py falls back to
     # PositionProvider itself whenever the two parsers could disagree.
-    _Extractor(facts, Positions(tree, source)).run(tree)
+    try:
+        _Extractor(facts, Positions(tree, source, python_tree)).run(tree)
+    except RecursionError:  # nesting our reading of the tree cannot follow: one finding, not a crash
+        facts = FileFacts(path=path, module=module, root=root, is_package=is_package)
+        facts.syntax_error = SyntaxErrorFact("SyntaxError: too deeply nested to analyze", 1, 1)
     return facts
 
 

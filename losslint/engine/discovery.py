@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pathspec
 
+from losslint.core.atomic import SUFFIX
 from losslint.engine.config import DEFAULT_EXCLUDES as _DEFAULTS
 from losslint.engine.config import Settings
 
@@ -41,6 +42,7 @@ class Discovery:
     warnings: list[str] = field(default_factory=list)  # for stderr
     unreadable: list[tuple[Path, str]] = field(default_factory=list)  # (directory, reason)
     configs: list[Path] = field(default_factory=list)  # YAML files under the directories walked
+    temporaries: list[Path] = field(default_factory=list)  # losslint's own, maybe left by a killed run
 
 
 def discover(paths: list[str], settings: Settings | None = None) -> list[Path]:
@@ -117,6 +119,8 @@ class _Walker:
                     self.found[path.resolve()] = None
                 elif entry.name.endswith(CONFIG_EXTENSIONS):
                     self.result.configs.append(path.resolve())
+                elif entry.name.endswith(SUFFIX):
+                    self.result.temporaries.append(path)
                 continue
             try:
                 identity = _identity(path)

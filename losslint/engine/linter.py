@@ -8,13 +8,15 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from losslint.core import notebook
 from losslint.core.findings import Finding
 from losslint.core.sources import Snippets, read_source
-from losslint.engine import collect, noqa, prefilter, verdicts, workers
+from losslint.core import atomic
+from losslint.engine import collect, context, noqa, prefilter, verdicts, workers
 from losslint.engine.collect import RunOptions
 from losslint.engine.config import Settings
 from losslint.engine.discovery import find_files
@@ -30,12 +32,26 @@ class Result:
     notebooks: dict[str, notebook.Notebook] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # discovery's (symlink loops, ...), for stderr
     sources: dict[str, str] = field(default_factory=dict)  # what was linted, by path (for --fix)
+    # The files reported on when named files were checked in their project's context
+    # (losslint.engine.context); None: every file linted.
+    scope: set[str] | None = None
 
 
 def check_paths(paths: list[str], settings: Settings | None = None, run: RunOptions | None = None) -> Result:
-    """Lint files and directories. Raises discovery.PathNotFound for a missing path."""
+    """Lint files and directories. Raises discovery.PathNotFound for a missing path.
+    Named files inside a project are judged with the project's other files, and only
+    the findings with a site in a named file or directory are reported (losslint.engine.context)."""
     found = find_files(paths, settings)
-    files = found.files
+    # losslint's temporary files that a killed run left, in the directories walked or of the files named
+    atomic.remove_stale(found.temporaries + atomic.stale_beside([p for p in paths if not os.path.isdir(p)]))
+    scope = None
+    files, config_files = found.files, found.configs
+    roots = context.roots(paths)
+    if roots:
+        scope = {str(p) for p in files}
+        around = find_files([str(root) for root in roots], settings)
+        files = sorted(set(files) | set(around.files))
+        config_files = sorted(set(config_files) | set(around.configs))
     sources: dict[str, str] = {}
     problems: list[Finding] = [_file_error(str(d), OSError(0, why)) for d, why in found.unreadable]
     notebooks: dict[str, notebook.Notebook] = {}
@@ -50,11 +66,12 @@ def check_paths(paths: list[str], settings: Settings | None = None, run: RunOpti
             problems.append(exc.finding(str(path)))
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(_file_error(str(path), exc))
-    configs = read_configs(found.configs)
-    findings = check_sources(sources, settings, run, configs) + problems
+    configs = read_configs(config_files)
+    findings = context.narrow(check_sources(sources, settings, run, configs) + problems, scope)
     result = Result(findings=findings, files=[str(p) for p in files], notebooks=notebooks)
     result.warnings = found.warnings
     result.sources = sources
+    result.scope = scope
     result.findings.sort(key=Finding.sort_key)
     return result
 
@@ -90,6 +107,8 @@ def check_sources(sources: dict[str, str], settings: Settings | None = None, run
     (default: all); noqa comments are honoured either way. `run`: processes, cache and
     progress (collect.RunOptions; default: this process only, no cache). `configs`: the
     project's YAML files, {path: text} (read_configs), for what they select by name."""
+    if not sources:  # nothing to parse: neither libcst nor the fixes are imported
+        return []
     with workers.gc_paused():  # millions of long-lived objects: see workers.gc_paused
         return _check_sources(sources, settings, run, configs or {})
 
