@@ -17,7 +17,10 @@ from losslint.analysis.facts import FunctionFacts
 from losslint.analysis.project import Project
 from losslint.analysis.values import (  # noqa: F401 - re-exported: evaluate is their usual home
     OPAQUE_ARGS,
+    SPLICE,
     UNKNOWN,
+    BufferV,
+    ChoiceV,
     ClassV,
     ConstV,
     CriterionV,
@@ -30,6 +33,7 @@ from losslint.analysis.values import (  # noqa: F401 - re-exported: evaluate is 
     LossFnV,
     MethodV,
     ModuleV,
+    OneHotV,
     Opaque,
     PretrainedV,
     SeqV,
@@ -40,9 +44,15 @@ from losslint.analysis.values import (  # noqa: F401 - re-exported: evaluate is 
 )
 from losslint.findings import Site
 
+# Caps that keep evaluation linear in practice (docs/design.md, "Phase two"): a value is
+# a set of at most MAX_ALTERNATIVES candidates, calls are followed MAX_DEPTH deep, a
+# function is evaluated in at most MAX_CALLERS calling contexts, and a loop or
+# comprehension is unrolled over at most MAX_ITEMS known elements (one at a time).
 MAX_DEPTH = 12  # nested calls followed
-MAX_ALTERNATIVES = 8
+MAX_ALTERNATIVES = 12
 MAX_CALLERS = 16
+MAX_ITEMS = 16
+MAX_UNROLLED = 2  # loop variables unrolled together at one loss call
 
 
 def _normalize(name: str) -> str:
@@ -64,7 +74,7 @@ _COMPARE = {
     "not in": lambda a, b: not operator.contains(b, a),
 }
 
-_BUILTINS = frozenset({"list", "tuple", "enumerate", "reversed"})
+_BUILTINS = frozenset({"list", "tuple", "enumerate", "reversed", "dict"})
 
 
 class Evaluator:
@@ -76,6 +86,7 @@ class Evaluator:
         self._instances: dict[tuple, InstanceV] = {}
         self._callers: dict[str, list[Frame]] = {}
         self._instance_callers: dict[str, list[Frame]] = defaultdict(list)  # see add_caller
+        self._loop_frames: dict[tuple, tuple[Frame, Value]] = {}
         self._mro: dict[str, list[str]] = {}
         self._subclasses: dict[str, list[str]] | None = None
 
@@ -90,6 +101,45 @@ class Evaluator:
             frame = Frame(func, args, caller, self_value, offset, depth)
             self._frames[key] = frame
         return frame
+
+    def loop_frame(self, frame: Frame, loop: ir.LastOf, element: Value) -> Frame:
+        """`frame` with the loop variable `loop` bound to one element (one iteration)."""
+        key = (id(frame), id(loop), id(element))
+        found = self._loop_frames.get(key)
+        if found is None:  # the element is kept with its frame, so its id stays unique
+            found = self._loop_frames[key] = (replace(frame, loop=frame.loop + ((loop, element),)), element)
+        return found[0]
+
+    def iterations(self, nodes: tuple[ir.IR, ...], frame: Frame) -> list[Frame]:
+        """The frames of each iteration of the loops whose variables `nodes` read: a loss
+        call `crit[k](out[k], y[k])` inside `for k in heads:` runs once per key, with the
+        same k on both sides. Loops over unknown or long iterables stay as they are."""
+        frames = [frame]
+        loops = [n for n in _loop_variables(nodes) if all(b is not n for b, _ in frame.loop)]
+        for loop in loops[:MAX_UNROLLED]:
+            elements = self.elements_of(loop.iterable, frame)
+            if elements is None:
+                continue
+            frames = [self.loop_frame(f, loop, e) for f in frames for e in elements][:MAX_ITEMS]
+        return frames
+
+    def elements_of(self, node: ir.IR, frame: Frame) -> tuple[Value, ...] | None:
+        """Every element an iterable may yield (list items, dict keys), or None when some
+        are unknown or there are more than MAX_ITEMS."""
+        found: list[Value] = []
+        for value in self.values(node, frame):
+            if isinstance(value, (SeqV, TupleV)) and all(item is not SPLICE for item in value.items):
+                found.extend(o for item in value.items for o in options(item))
+            elif isinstance(value, DictV):
+                found.extend(ConstV(k) for k, _ in value.items)
+            else:
+                return None
+        return tuple(found) if 0 < len(found) <= MAX_ITEMS else None
+
+    def slot(self, node: ir.IR, frame: Frame) -> Value:
+        """What a container slot holds: the node's one value, or a ChoiceV of them all."""
+        values = self.values(node, frame)
+        return values[0] if len(values) == 1 else ChoiceV(values)
 
     def module_frame(self, path: str) -> Frame:
         return self.frame(self.project.module_body_key(path))
@@ -429,44 +479,87 @@ class Evaluator:
             return (MethodV(obj, name),)
         if isinstance(obj, (CriterionV, PretrainedV)) and name in torch_api.MODEL_SELF_METHODS:
             return (MethodV(obj, name),)  # nn.CrossEntropyLoss().to(device)
+        if isinstance(obj, (CriterionV, PretrainedV)) and name == "forward":
+            return (obj,)  # criterion.forward(out, y) is criterion(out, y)
+        if isinstance(obj, DictV) and name in _DICT_METHODS:
+            return (MethodV(obj, name),)  # outputs.items(), heads.values()
+        if isinstance(obj, (BufferV, OneHotV)) and name in torch_api.SHAPE_METHODS:
+            return (MethodV(obj, name),)  # torch.zeros(...).to(device), one_hot(y).float()
         return (UNKNOWN,)
 
+    # --- containers: every slot holds a set of candidates ------------------------------------
+    #
+    # Lists, tuples and dicts keep one value per slot (a ChoiceV where the slot has several
+    # candidates); reading a slot gives every candidate. A dict read with a key that is not
+    # a known constant gives the union of its values (`ZOO[arch]`, `outputs[k]`), a list
+    # read with an unknown index the union of its items (tuples, records of different
+    # things, do not). SPLICE stands for items nobody knows (`*make_layers(cfg)`): the
+    # items after it are still known, so a known last layer still decides.
+
     def _eval_Item(self, node: ir.Item, frame: Frame):
-        index = self.value(node.index, frame)
+        indexes = (UNKNOWN,) if node.index is ir.SLICE else self.values(node.index, frame)
         result: list[Value] = []
         for obj in self.values(node.obj, frame):
             if isinstance(obj, TensorV):
                 result.append(replace(obj, reshaped=True))  # indexing keeps what the values are
-            elif isinstance(obj, (TupleV, SeqV)) and isinstance(index, ConstV) and isinstance(index.value, int):
-                try:
-                    result.append(obj.items[index.value])
-                except IndexError:
-                    result.append(UNKNOWN)
-            elif isinstance(obj, DictV) and isinstance(index, ConstV):
-                matches = [v for k, v in obj.items if k == index.value]
-                result.append(matches[-1] if matches else UNKNOWN)
+            elif node.index is ir.SLICE:
+                result.append(UNKNOWN)
+            elif isinstance(obj, (TupleV, SeqV)):
+                for index in indexes:
+                    if isinstance(index, ConstV) and isinstance(index.value, int) and not isinstance(index.value, bool):
+                        result.extend(options(_at(obj.items, index.value)))
+                    elif isinstance(obj, SeqV) and index is UNKNOWN:
+                        result.extend(o for item in obj.items if item is not SPLICE for o in options(item))
+                    else:
+                        result.append(UNKNOWN)
+            elif isinstance(obj, DictV):
+                for index in indexes:
+                    if isinstance(index, ConstV):
+                        matches = [v for k, v in obj.items if k == index.value]
+                        result.extend(options(matches[-1]) if matches else (UNKNOWN,))
+                    else:
+                        result.extend(o for _, v in obj.items for o in options(v))
             else:
                 result.append(UNKNOWN)
         return tuple(result)
 
     def _eval_LastOf(self, node: ir.LastOf, frame: Frame):
+        for loop, element in frame.loop:  # one iteration of an unrolled loop
+            if loop is node:
+                return (element,)
         result: list[Value] = []
         for obj in self.values(node.iterable, frame):
-            if isinstance(obj, (SeqV, TupleV)) and obj.items:
-                result.append(obj.items[-1])
+            if isinstance(obj, (SeqV, TupleV)) and obj.items and obj.items[-1] is not SPLICE:
+                result.extend(options(obj.items[-1]))
             elif isinstance(obj, DictV) and obj.items:
                 result.append(ConstV(obj.items[-1][0]))
             else:
                 result.append(UNKNOWN)
         return tuple(result)
 
+    def _eval_Comp(self, node: ir.Comp, frame: Frame):
+        result: list[Value] = []
+        elements = self.elements_of(node.loop.iterable, frame)
+        if elements is None or (node.filtered and node.kind == "list"):
+            # range(n), an unknown list, or an `if` choosing which: items nobody knows.
+            return (SeqV((SPLICE,), False),) if node.kind == "list" else (UNKNOWN,)
+        frames = [self.loop_frame(frame, node.loop, e) for e in elements]
+        if node.kind == "list":
+            return (SeqV(tuple(self.slot(node.value, f) for f in frames), False),)
+        items: list[tuple[object, Value]] = []
+        for f in frames:
+            key = self.value(node.key, f)
+            if not isinstance(key, ConstV):
+                return (UNKNOWN,)
+            items.append((key.value, self.slot(node.value, f)))
+        result.append(DictV(tuple(items)))
+        return tuple(result)
+
     def _eval_TupleOf(self, node: ir.TupleOf, frame: Frame):
-        items = self._items(node.items, frame)
-        return (TupleV(items),) if items is not None else (UNKNOWN,)
+        return (TupleV(self._items(node.items, frame)),)
 
     def _eval_ListOf(self, node: ir.ListOf, frame: Frame):
-        items = self._items(node.items, frame)
-        return (SeqV(items, callable=False),) if items is not None else (UNKNOWN,)
+        return (SeqV(self._items(node.items, frame), callable=False),)
 
     def _eval_DictOf(self, node: ir.DictOf, frame: Frame):
         items = []
@@ -474,19 +567,30 @@ class Evaluator:
             k = self.value(key, frame)
             if not isinstance(k, ConstV):
                 return (UNKNOWN,)
-            items.append((k.value, self.value(value, frame)))
+            items.append((k.value, self.slot(value, frame)))
         return (DictV(tuple(items)),)
 
+    def _eval_Merged(self, node: ir.Merged, frame: Frame):
+        result: list[Value] = []
+        for base in self.values(node.base, frame):
+            for other in self.values(node.other, frame):
+                if isinstance(base, DictV) and isinstance(other, DictV):
+                    result.append(_with_items(base, other.items))
+                else:
+                    result.append(UNKNOWN)
+        return tuple(result)
+
     def _eval_Appended(self, node: ir.Appended, frame: Frame):
-        base = self.value(node.base, frame)
         extra = self._items(node.items, frame)
-        if extra is None:
-            return (UNKNOWN,)
-        if isinstance(base, SeqV):
-            return (SeqV(base.items + extra, base.callable),)
-        if isinstance(base, TupleV):
-            return (TupleV(base.items + extra),)
-        return (UNKNOWN,)
+        result: list[Value] = []
+        for base in self.values(node.base, frame):
+            if isinstance(base, SeqV):
+                result.append(SeqV(base.items + extra, base.callable))
+            elif isinstance(base, TupleV):
+                result.append(TupleV(base.items + extra))
+            else:  # a list from somewhere unknown, then known items appended
+                result.append(SeqV((SPLICE,) + extra, False))
+        return tuple(result)
 
     def _eval_AttrSet(self, node: ir.AttrSet, frame: Frame):
         # Only a pretrained model's head matters; any other attribute set keeps the value.
@@ -498,29 +602,64 @@ class Evaluator:
         )
 
     def _eval_ItemSet(self, node: ir.ItemSet, frame: Frame):
-        base = self.value(node.base, frame)
-        key = self.value(node.key, frame)
-        if isinstance(base, DictV) and isinstance(key, ConstV):
-            item = (key.value, self.value(node.value, frame))
-            keys = [k for k, _ in base.items]
-            if key.value in keys:  # reassigning a key keeps its position
-                at = keys.index(key.value)
-                return (DictV(base.items[:at] + (item,) + base.items[at + 1 :]),)
-            return (DictV(base.items + (item,)),)
-        return (UNKNOWN,)
+        result: list[Value] = []
+        for base in self.values(node.base, frame):
+            if isinstance(base, DictV):
+                result.append(self._dict_set(base, node, frame))
+            elif isinstance(base, (BufferV, TensorV)):
+                # outputs[t] = step_out on a buffer from torch.zeros(...): the buffer holds
+                # what is written (in a new layout); constants written keep what it holds.
+                written = [v for v in self.values(node.value, frame) if not isinstance(v, ConstV)]
+                if not written:
+                    result.append(base)
+                elif all(isinstance(v, TensorV) for v in written) and (
+                    isinstance(base, BufferV) or all(v.kind == base.kind for v in written)
+                ):
+                    result.extend(replace(v, reshaped=True) for v in written)
+                else:
+                    result.append(UNKNOWN)
+            else:
+                result.append(UNKNOWN)
+        return tuple(result)
 
-    def _items(self, nodes: tuple[ir.IR, ...], frame: Frame) -> tuple[Value, ...] | None:
-        """Evaluate list items, splicing *starred ones; None when a splice is unknown."""
+    def _dict_set(self, base: DictV, node: ir.ItemSet, frame: Frame) -> Value:
+        """`d[key] = value`; with the key a loop variable, one item per iteration."""
+        frames = [frame]
+        if isinstance(node.key, ir.LastOf) and all(b is not node.key for b, _ in frame.loop):
+            elements = self.elements_of(node.key.iterable, frame)
+            if elements is not None:
+                frames = [self.loop_frame(frame, node.key, e) for e in elements]
+        items: list[tuple[object, Value]] = []
+        for f in frames:
+            key = self.value(node.key, f)
+            if not isinstance(key, ConstV):
+                return UNKNOWN
+            items.append((key.value, self.slot(node.value, f)))
+        return _with_items(base, tuple(items))
+
+    def _items(self, nodes: tuple[ir.IR, ...], frame: Frame) -> tuple[Value, ...]:
+        """Evaluate list items, splicing *starred ones (SPLICE where one is unknown)."""
         items: list[Value] = []
         for item in nodes:
             if isinstance(item, ir.Starred):
                 inner = self.value(item.value, frame)
-                if not isinstance(inner, (SeqV, TupleV)):
-                    return None
-                items.extend(inner.items)
+                items.extend(inner.items if isinstance(inner, (SeqV, TupleV)) else (SPLICE,))
             else:
-                items.append(self.value(item, frame))
+                items.append(self.slot(item, frame))
         return tuple(items)
+
+    def _eval_BoolOp(self, node: ir.BoolOp, frame: Frame):
+        """`backbone or Core()`, `loss_fn and loss_fn(x)`: by the left side's truth."""
+        result: list[Value] = []
+        for left in self.values(node.left, frame):
+            truth = _truth_of(left)
+            if truth is None:
+                result.append(UNKNOWN)
+            elif truth == (node.op == "or"):
+                result.append(left)
+            else:
+                result.extend(self.values(node.right, frame))
+        return tuple(result)
 
     def _eval_Cond(self, node: ir.Cond, frame: Frame):
         # A function with many returns is a long chain Cond(t1, a1, Cond(t2, a2, ...)):
@@ -636,8 +775,18 @@ class Evaluator:
     def call_external(self, name: str, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         site = node.site
         if name in torch_api.ACTIVATION_FUNCTIONS:
-            source = _logits(self.first_arg(node, frame))
-            return (TensorV(torch_api.ACTIVATION_FUNCTIONS[name], site, "function", call=node, op=name, source=source),)
+            kind = torch_api.ACTIVATION_FUNCTIONS[name]
+            return tuple(self.activation(kind, x, node, "function", name) for x in self.first_arg(node, frame))
+        if name in torch_api.CLAMP_FUNCTIONS:
+            return tuple(x if isinstance(x, TensorV) else UNKNOWN for x in self.first_arg(node, frame))
+        if name in torch_api.MATMUL_FUNCTIONS and len(node.args) >= 2:
+            return tuple(
+                self.matmul(a, b) for a in self.values(node.args[0], frame) for b in self.values(node.args[1], frame)
+            )
+        if name in torch_api.FACTORY_FUNCTIONS:
+            return (BufferV(),)
+        if name in torch_api.ONE_HOT:
+            return (OneHotV(),)
         if name in torch_api.LOG_FUNCTIONS:
             return tuple(self.log_of(x, site) for x in self.first_arg(node, frame))
         if name in torch_api.LOGIT_FUNCTIONS:
@@ -652,9 +801,12 @@ class Evaluator:
             return self.first_arg(node, frame)
         if name == "builtins.enumerate":
             return tuple(
-                SeqV(tuple(TupleV((UNKNOWN, item)) for item in seq.items), False) if isinstance(seq, SeqV) else UNKNOWN
+                SeqV(tuple(TupleV((_index_of(seq, i), item)) for i, item in enumerate(seq.items)), False)
+                if isinstance(seq, SeqV) else UNKNOWN
                 for seq in self.first_arg(node, frame)
             )
+        if name == "builtins.dict":
+            return (self.ordered_dict(node, frame),)
         if name == "functools.partial":
             # partial(F.cross_entropy, label_smoothing=0.1) is still that loss.
             return tuple(
@@ -686,7 +838,7 @@ class Evaluator:
         """torch.cat/stack of a list or tuple: when the items' kinds agree, each item in a
         new layout (stacking adds a dimension, cat may join along the classes), so that
         every activation joined is reported and fixed."""
-        items = tensors.items if isinstance(tensors, (SeqV, TupleV)) else ()
+        items = tuple(o for i in tensors.items for o in options(i)) if isinstance(tensors, (SeqV, TupleV)) else ()
         if not items or not all(isinstance(v, TensorV) for v in items):
             return (UNKNOWN,)
         if len({(v.kind, v.unstable) for v in items}) != 1:
@@ -732,14 +884,23 @@ class Evaluator:
     def call_method(self, method: MethodV, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         obj, name = method.obj, method.name
         if name in torch_api.ACTIVATION_METHODS:
-            source = _logits((obj,))
-            return (TensorV(torch_api.ACTIVATION_METHODS[name], node.site, "method", call=node, op=name, source=source),)
+            return (self.activation(torch_api.ACTIVATION_METHODS[name], obj, node, "method", name),)
         if isinstance(obj, TensorV):
             if name in torch_api.LOG_METHODS:
                 return (self.log_of(obj, node.site),)
             if name in torch_api.SHAPE_METHODS:
                 return (replace(obj, reshaped=True) if name in torch_api.LAYOUT_METHODS else obj,)
+            if name in torch_api.CLAMP_METHODS:
+                return (obj,)  # p.clamp(min=eps) still holds probabilities
+            if name in torch_api.MATMUL_METHODS:
+                return tuple(self.matmul(obj, other) for other in self.first_arg(node, frame))
             return (UNKNOWN,)
+        if isinstance(obj, (BufferV, OneHotV)):
+            return (obj,)  # made above for SHAPE_METHODS only
+        if isinstance(obj, Opaque) and name in torch_api.FACTORY_METHODS:
+            return (BufferV(),)  # x.new_zeros(T, B, V): a buffer to fill
+        if isinstance(obj, DictV):
+            return self.dict_method(obj, name, node, frame)
         if isinstance(obj, InstanceV) and name in torch_api.MODEL_SELF_METHODS:
             return (obj,)  # only made by instance_attr for a model class without its own method
         if isinstance(obj, (CriterionV, PretrainedV)):
@@ -750,6 +911,66 @@ class Evaluator:
             if name == "forward":
                 return self.call(obj, node, frame)
         return (UNKNOWN,)
+
+    def dict_method(self, obj: DictV, name: str, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
+        if name == "items":
+            return (SeqV(tuple(TupleV((ConstV(k), v)) for k, v in obj.items), False),)
+        if name == "keys":
+            return (SeqV(tuple(ConstV(k) for k, _ in obj.items), False),)
+        if name == "values":
+            return (SeqV(tuple(v for _, v in obj.items), False),)
+        if name == "copy":
+            return (obj,)
+        # get(key[, default])
+        key = node.arg(0, "key")
+        keys = self.values(key, frame) if key is not None else (UNKNOWN,)
+        result: list[Value] = []
+        for k in keys:
+            matches = [v for kk, v in obj.items if isinstance(k, ConstV) and kk == k.value]
+            if matches:
+                result.extend(options(matches[-1]))
+            elif isinstance(k, ConstV):
+                default = node.arg(1, "default")
+                result.extend(self.values(default, frame) if default is not None else (ConstV(None),))
+            else:
+                result.extend(o for _, v in obj.items for o in options(v))
+        return tuple(result)
+
+    # --- value algebra: what a formula of activations still holds ----------------------------
+
+    def activation(self, kind: str, x: Value, node: ir.Call, form: str, op: str) -> TensorV:
+        """An activation applied to `x`: exp(log_softmax(z)) is a softmax (and exp of a
+        logsigmoid a sigmoid); log_softmax(softmax(z)) keeps the softmax inside (`over`)."""
+        if kind == "exp" and isinstance(x, TensorV) and x.kind in _EXP_OF and not x.unstable:
+            return TensorV(_EXP_OF[x.kind], node.site, form, call=node, op=op, source=x.source, reshaped=x.reshaped)
+        over = x if kind == "log_softmax" and isinstance(x, TensorV) and x.kind == "softmax" else None
+        return TensorV(kind, node.site, form, call=node, op=op, source=_logits((x,)), over=over)
+
+    def matmul(self, a: Value, b: Value) -> Value:
+        """Probabilities mixed by a one-hot matrix (bmm/matmul/@) are still probabilities."""
+        for probs, other in ((a, b), (b, a)):
+            if isinstance(probs, TensorV) and probs.kind in _PROBABILITIES and isinstance(other, OneHotV):
+                return replace(probs, reshaped=True)
+        return UNKNOWN
+
+    def _eval_BinOp(self, node: ir.BinOp, frame: Frame):
+        """`p + eps` of probabilities is still probabilities (log(p + eps) is a log-softmax
+        spelled unstably); `probs @ one_hot` too. Other arithmetic is not modelled."""
+        if node.op not in ("+", "@"):
+            return (UNKNOWN,)
+        result: list[Value] = []
+        for a in self.values(node.left, frame):
+            for b in self.values(node.right, frame):
+                if node.op == "@":
+                    result.append(self.matmul(a, b))
+                    continue
+                for tensor, other in ((a, b), (b, a)):
+                    if isinstance(tensor, TensorV) and tensor.kind in _PROBABILITIES and _epsilon(other):
+                        result.append(tensor)
+                        break
+                else:
+                    result.append(UNKNOWN)
+        return tuple(result)
 
     def output_size(self, layer: LayerV) -> int | None:
         """An output layer's number of outputs (nn.Linear(h, NUM_CLASSES)), when every value
@@ -769,6 +990,9 @@ class Evaluator:
 
     def apply(self, layer: Value, x: Value, applied: Site | None) -> Value:
         """The output of calling `layer` on a tensor whose value is `x`."""
+        if isinstance(layer, ChoiceV):  # a slot with several layers: they must agree
+            outputs = [self.apply(option, x, applied) for option in layer.options]
+            return outputs[0] if _same_kind(outputs) else UNKNOWN
         if isinstance(layer, LayerV):
             kind = torch_api.ACTIVATION_LAYERS.get(layer.name)
             if kind is not None:
@@ -792,6 +1016,24 @@ class Evaluator:
                 facts = self.project.functions[forward[0].key]
                 return self.value(facts.returns, self.frame(facts.key, OPAQUE_ARGS, None, layer, 1))
         return UNKNOWN
+
+
+_DICT_METHODS = frozenset({"items", "keys", "values", "get", "copy"})
+_EXP_OF = {"log_softmax": "softmax", "logsigmoid": "sigmoid"}
+_PROBABILITIES = frozenset({"softmax", "sigmoid"})
+
+
+def _epsilon(value: Value) -> bool:
+    """A small non-negative constant (`1e-8`, EPS): what `p + eps` adds before a log."""
+    return isinstance(value, ConstV) and type(value.value) in (int, float) and 0 <= value.value <= 1e-3
+
+
+def _same_kind(outputs: list[Value]) -> bool:
+    return all(isinstance(o, TensorV) for o in outputs) and len({(o.kind, o.unstable) for o in outputs}) == 1
+
+
+def _index_of(seq: SeqV, index: int) -> Value:
+    return ConstV(index) if all(item is not SPLICE for item in seq.items[:index]) else UNKNOWN
 
 
 def _torchvision_hub(node: ir.Call) -> bool:
@@ -821,3 +1063,66 @@ def _dedupe(values: tuple[Value, ...]) -> tuple[Value, ...]:
         if not any(value is s or (isinstance(value, (ConstV, TensorV, ExternalV, ModuleV, ClassV)) and value == s) for s in seen):
             seen.append(value)
     return tuple(seen)
+
+
+def options(value: Value) -> tuple[Value, ...]:
+    """The candidates a container slot holds."""
+    return value.options if isinstance(value, ChoiceV) else (value,)
+
+
+def _at(items: tuple[Value, ...], index: int) -> Value:
+    """items[index], unless unknown items (SPLICE) come before it (after it, from the end)."""
+    part = items[: index + 1] if index >= 0 else items[index:]
+    if any(item is SPLICE for item in part):
+        return UNKNOWN
+    try:
+        return items[index]
+    except IndexError:
+        return UNKNOWN
+
+
+def _with_items(base: DictV, items: tuple[tuple[object, Value], ...]) -> DictV:
+    """`base` with `items` set: an existing key keeps its position, a new one goes last."""
+    merged = list(base.items)
+    for key, value in items:
+        keys = [k for k, _ in merged]
+        if key in keys:
+            merged[keys.index(key)] = (key, value)
+        else:
+            merged.append((key, value))
+    return DictV(tuple(merged))
+
+
+def _truth_of(value: Value) -> bool | None:
+    if isinstance(value, ConstV):
+        return bool(value.value)
+    if isinstance(value, (SeqV, TupleV, DictV)):
+        return bool(value.items) if SPLICE not in value.items else None
+    if isinstance(value, (Opaque, ChoiceV)):
+        return None
+    return True  # a model, a layer, a criterion, a function: an object
+
+
+def _loop_variables(nodes: tuple[ir.IR, ...], budget: int = 400) -> list[ir.LastOf]:
+    """The LastOf nodes (loop variables) inside some IR trees, outermost first."""
+    found: list[ir.LastOf] = []
+    stack = [n for n in reversed(nodes) if n is not None]
+    while stack and budget > 0:
+        budget -= 1
+        node = stack.pop()
+        if isinstance(node, ir.LastOf):
+            if all(node is not f for f in found):
+                found.append(node)
+            continue
+        if isinstance(node, (ir.Const, ir.Global, ir.Param, ir.ModuleName, ir.Unknown)):
+            continue
+        for value in ir.compact_reduce(node)[1] if isinstance(node, ir.IR) else ():
+            if isinstance(value, ir.IR):
+                stack.append(value)
+            elif isinstance(value, tuple):
+                for item in value:
+                    if isinstance(item, ir.IR):
+                        stack.append(item)
+                    elif isinstance(item, tuple):
+                        stack.extend(i for i in item if isinstance(i, ir.IR))
+    return found

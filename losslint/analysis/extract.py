@@ -31,7 +31,7 @@ from losslint.positions import Positions
 # Calls that mutate the list/container they are called on.
 _APPEND = frozenset({"append", "add_module", "register_module"})
 _EXTEND = frozenset({"extend"})
-_CLOBBER = frozenset({"insert", "pop", "remove", "clear", "reverse", "sort", "update", "popitem"})
+_CLOBBER = frozenset({"insert", "pop", "remove", "clear", "reverse", "sort", "popitem"})
 
 
 @dataclass
@@ -199,6 +199,13 @@ class _Extractor:
             flow.env[name] = ir.Appended(current, (value.args[-1],))
         elif method in _EXTEND and value.args:
             flow.env[name] = ir.Appended(current, (ir.Starred(value.args[0]),))
+        elif method == "update":  # dict.update(other) / update(key=value): merged
+            if len(value.args) == 1 and not value.kwargs and not isinstance(value.args[0], ir.Starred):
+                flow.env[name] = ir.Merged(current, value.args[0])
+            elif not value.args and all(k != "**" for k, _ in value.kwargs):
+                flow.env[name] = ir.Merged(current, ir.DictOf(tuple((ir.Const(k), v) for k, v in value.kwargs)))
+            else:
+                flow.env[name] = ir.UNKNOWN
         elif method in _CLOBBER:
             flow.env[name] = ir.UNKNOWN
 
@@ -375,9 +382,9 @@ class _Extractor:
             # layers["fc"] = nn.Linear(...) on an OrderedDict being built.
             container = self.target_name(target.value)
             self.walk_for_calls(target, flow.env)
-            if container is not None and len(target.slice) == 1:
+            if container is not None:
                 current = self.lookup_target(container, flow.env)
-                index = target.slice[0].slice
+                index = target.slice[0].slice if len(target.slice) == 1 else None
                 key = self.expr(index.value, flow.env) if isinstance(index, cst.Index) else ir.UNKNOWN
                 flow.env[container] = ir.ItemSet(current, key, value)
             return
@@ -421,13 +428,18 @@ class _Extractor:
         if isinstance(node, cst.List):
             return self.sequence(node, env, ir.ListOf)
         if isinstance(node, cst.Dict):
+            merged: ir.IR | None = None  # {**base, "k": v}: the dicts merged so far
             items = []
             for element in node.elements:
-                if not isinstance(element, cst.DictElement):
-                    self.walk_for_calls(element, env)
-                    return ir.UNKNOWN
-                items.append((self.expr(element.key, env), self.expr(element.value, env)))
-            return ir.DictOf(tuple(items))
+                if isinstance(element, cst.StarredDictElement):
+                    current = ir.DictOf(tuple(items))
+                    merged = ir.Merged(current if merged is None else ir.Merged(merged, current), self.expr(element.value, env))
+                    items = []
+                else:
+                    items.append((self.expr(element.key, env), self.expr(element.value, env)))
+            return ir.DictOf(tuple(items)) if merged is None else ir.Merged(merged, ir.DictOf(tuple(items)))
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return self.comprehension(node, env)
         if isinstance(node, cst.IfExp):
             return ir.Cond(self.expr(node.test, env), self.expr(node.body, env), self.expr(node.orelse, env))
         if isinstance(node, cst.UnaryOperation):
@@ -458,6 +470,24 @@ class _Extractor:
             return ir.UNKNOWN  # its body runs later with unknown arguments
         self.walk_for_calls(node, env)
         return ir.UNKNOWN
+
+    def comprehension(self, node, env: dict[str, ir.IR]) -> ir.IR:
+        """`[f(x) for x in xs]` -> Comp; nested `for`s are not modelled (UNKNOWN)."""
+        clause = node.for_in
+        if clause.inner_for_in is not None:
+            self.walk_for_calls(node, env)
+            return ir.UNKNOWN
+        iterable = self.expr(clause.iter, env)
+        loop = ir.LastOf(iterable)
+        flow = _Flow(dict(env))
+        self.assign(clause.target, loop, flow)
+        for test in clause.ifs:
+            self.expr(test.test, flow.env)
+        if isinstance(node, cst.DictComp):
+            key, value, kind = self.expr(node.key, flow.env), self.expr(node.value, flow.env), "dict"
+        else:
+            key, value, kind = None, self.expr(node.elt, flow.env), "list"
+        return ir.Comp(kind, loop, key, value, bool(clause.ifs))
 
     def walk_for_calls(self, node: cst.CSTNode, env: dict[str, ir.IR]) -> None:
         """Record the calls inside an expression the analyzer does not otherwise model."""
@@ -510,6 +540,9 @@ class _Extractor:
         index: ir.IR = ir.UNKNOWN
         if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             index = self.expr(node.slice[0].slice.value, env)
+        elif len(node.slice) == 1:  # x[a:b]
+            index = ir.SLICE
+            self.walk_for_calls(node.slice[0], env)
         else:
             for element in node.slice:
                 self.walk_for_calls(element, env)

@@ -53,6 +53,14 @@ UNDEFINED = Undefined()
 
 
 @dataclass(frozen=True, eq=False, slots=True)
+class Slice(IR):
+    """The index of `x[a:b]` (a slice: a part of a list, never one of its items)."""
+
+
+SLICE = Slice()
+
+
+@dataclass(frozen=True, eq=False, slots=True)
 class Const(IR):
     value: object
 
@@ -164,6 +172,27 @@ class LastOf(IR):
     """The loop variable of `for v in iterable:` after the loop: its last element."""
 
     iterable: IR
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Comp(IR):
+    """A comprehension with one `for`: `[value for loop in iterable]` (kind "list", also
+    generators and sets) or `{key: value for ...}` (kind "dict"). `loop` is the LastOf node
+    the target was bound to; the evaluator binds it to each element in turn."""
+
+    kind: str
+    loop: LastOf
+    key: IR | None
+    value: IR
+    filtered: bool  # has `if` clauses: which elements are kept is not known
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Merged(IR):
+    """`base` after `base.update(other)` (dict.update), or `{**base, ...}`."""
+
+    base: IR
+    other: IR
 
 
 @dataclass(frozen=True, eq=False, slots=True)

@@ -1,0 +1,202 @@
+"""Values passed around (issue 12, class 2): injected submodules, criteria and loss functions
+passed as arguments or defaults, wrapped criteria, module attributes, explicit .forward()."""
+
+import pytest
+
+from tests.analysis.helpers import pairs
+
+CORE = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Core(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return F.softmax(self.fc(x), dim=1)
+
+
+class Plain(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+FOLLOWED = {
+    "injected_positional": """
+        class System(nn.Module):
+            def __init__(self, backbone):
+                super().__init__()
+                self.backbone = backbone
+
+            def forward(self, x):
+                return self.backbone(x)
+
+        model = System(Core())
+
+        def step(x, y):
+            return F.cross_entropy(model(x), y)
+    """,
+    "injected_keyword_in_other_file": """
+        from system import System
+
+        def step(x, y):
+            model = System(backbone=Core())
+            return F.cross_entropy(model(x), y)
+    """,
+    "injected_default_or": """
+        class System(nn.Module):
+            def __init__(self, backbone=None):
+                super().__init__()
+                self.backbone = backbone or Core()
+
+            def forward(self, x):
+                return self.backbone(x)
+
+        def step(x, y):
+            return F.cross_entropy(System()(x), y)
+    """,
+    "criterion_default_argument": """
+        class Wrapped(nn.Module):
+            def __init__(self, base=nn.CrossEntropyLoss()):
+                super().__init__()
+                self.base = base
+
+            def forward(self, out, y):
+                return self.base(out, y)
+
+        model = Core()
+        criterion = Wrapped()
+
+        def step(x, y):
+            return criterion(model(x), y)
+    """,
+    "loss_function_passed_as_argument": """
+        def loss_fn(out, y):
+            return nn.CrossEntropyLoss()(out, y)
+
+        def train(model, criterion, x, y):
+            return criterion(model(x), y)
+
+        def main(x, y):
+            train(Core(), criterion=loss_fn, x=x, y=y)
+    """,
+    "loss_function_attribute_of_model": """
+        class Net(Core):
+            def __init__(self):
+                super().__init__()
+                self.loss_fn = nn.CrossEntropyLoss()
+
+        net = Net()
+
+        def step(x, y):
+            return net.loss_fn(net(x), y)
+    """,
+    "explicit_forward_of_model_and_criterion": """
+        model = Core()
+        criterion = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            return criterion.forward(model.forward(x), y)
+    """,
+    "conditional_expression_that_agrees": """
+        def step(x, y, big):
+            model = Core() if big else Core()
+            return F.cross_entropy(model(x), y)
+    """,
+}
+
+SYSTEM = """
+import torch.nn as nn
+
+
+class System(nn.Module):
+    def __init__(self, backbone):
+        super().__init__()
+        self.backbone = backbone
+
+    def forward(self, x):
+        return self.backbone(x)
+"""
+
+
+@pytest.mark.parametrize("case", sorted(FOLLOWED))
+def test_followed(tmp_path, case):
+    files = {"main.py": CORE + FOLLOWED[case].replace("\n        ", "\n")}
+    if "from system import" in FOLLOWED[case]:
+        files["system.py"] = SYSTEM
+    assert pairs(tmp_path, files) == [("softmax", "CrossEntropyLoss")]
+
+
+SILENT = {
+    # An un-annotated parameter that nobody in the project passes a value for.
+    "injected_but_never_constructed_with_a_model": """
+        class System(nn.Module):
+            def __init__(self, backbone):
+                super().__init__()
+                self.backbone = backbone
+
+            def forward(self, x):
+                return self.backbone(x)
+
+        def step(system, x, y):
+            return F.cross_entropy(system(x), y)
+    """,
+    # The plain model is the one injected; the softmax one is constructed elsewhere only.
+    "injected_plain_model": """
+        class System(nn.Module):
+            def __init__(self, backbone):
+                super().__init__()
+                self.backbone = backbone
+
+            def forward(self, x):
+                return self.backbone(x)
+
+        export = Core()
+        model = System(Plain())
+
+        def step(x, y):
+            return F.cross_entropy(model(x), y)
+    """,
+    "loss_function_never_passed_a_model": """
+        def loss_fn(out, y):
+            return nn.CrossEntropyLoss()(out, y)
+
+        def train(model, criterion, x, y):
+            return criterion(model(x), y)
+
+        def main(x, y):
+            train(Plain(), criterion=loss_fn, x=x, y=y)
+            probs = Core()(x)
+    """,
+    "default_criterion_replaced_by_the_caller": """
+        class Wrapped(nn.Module):
+            def __init__(self, base=nn.CrossEntropyLoss()):
+                super().__init__()
+                self.base = base
+
+            def forward(self, out, y):
+                return self.base(out, y)
+
+        criterion = Wrapped(base=nn.MSELoss())
+
+        def step(x, y):
+            return criterion(Core()(x), y)
+    """,
+    "conditional_expression_that_disagrees": """
+        def step(x, y, big):
+            model = Core() if big else Plain()
+            return F.cross_entropy(model(x), y)
+    """,
+}
+
+
+@pytest.mark.parametrize("case", sorted(SILENT))
+def test_silent(tmp_path, case):
+    assert pairs(tmp_path, {"main.py": CORE + SILENT[case].replace("\n        ", "\n")}) in ([], [("none", "CrossEntropyLoss")])
