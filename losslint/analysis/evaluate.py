@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from losslint.analysis import ir, torch_api
-from losslint.analysis.facts import FunctionFacts
+from losslint.analysis.facts import SUBSCRIPT_CALLEE, FunctionFacts
 from losslint.analysis.project import Project
 from losslint.analysis.values import (  # noqa: F401 - re-exported: evaluate is their usual home
     OPAQUE_ARGS,
@@ -87,8 +87,10 @@ class Evaluator:
         self._callers: dict[str, list[Frame]] = {}
         self._instance_callers: dict[str, list[Frame]] = defaultdict(list)  # see add_caller
         self._loop_frames: dict[tuple, tuple[Frame, Value]] = {}
+        self._subscript_calls: dict[str, list] | None = None
         self._mro: dict[str, list[str]] = {}
         self._subclasses: dict[str, list[str]] | None = None
+        self.subscript_calls()  # at the top level: see subscript_calls
 
     # --- frames -----------------------------------------------------------------------------
 
@@ -193,9 +195,8 @@ class Evaluator:
                 if inst.ctor is not None:
                     frames.append(self.init_frame(inst, facts.cls))
         else:
-            for call_fact in self.project.calls_by_callee.get(facts.name, ()):
-                caller = self.unbound_frame(call_fact.func)
-                for callee in self.values(call_fact.call.func, caller):
+            for call_fact, caller, callees in self.calls_named(facts.name, func):
+                for callee in callees:
                     if isinstance(callee, FuncV) and callee.key == func:
                         offset = 1 if callee.bound is not None else 0
                         if "classmethod" in facts.decorators:
@@ -206,14 +207,40 @@ class Evaluator:
         self._callers[func] = frames[:MAX_CALLERS]
         return self._callers[func]
 
+    def calls_named(self, name: str, key: str):
+        """(call fact, its unbound frame, what its callee may be) for the calls that may
+        run function or class `key` named `name`: those spelled with its name, and those
+        through a subscript whose callee may be it (`ZOO[arch](...)`)."""
+        for call_fact in self.project.calls_by_callee.get(name, ()):
+            caller = self.unbound_frame(call_fact.func)
+            yield call_fact, caller, self.values(call_fact.call.func, caller)
+        yield from self.subscript_calls().get(key, ())
+
+    def subscript_calls(self) -> dict[str, list]:
+        """Calls through a subscript, by the key of each function or class they may call
+        (built once, when the evaluator is made: one evaluation of each such callee; the
+        callers looked up while it is being built do not see it yet)."""
+        if self._subscript_calls is None:
+            self._subscript_calls = {}
+            table: dict[str, list] = defaultdict(list)
+            for call_fact in self.project.calls_by_callee.get(SUBSCRIPT_CALLEE, ()):
+                caller = self.unbound_frame(call_fact.func)
+                callees = self.values(call_fact.call.func, caller)
+                for key in {v.key for v in callees if isinstance(v, (FuncV, ClassV))}:
+                    table[key].append((call_fact, caller, callees))
+            self._subscript_calls = table
+            if table:  # what was computed without the table is computed again with it
+                self._memo.clear()
+                self._callers.clear()
+        return self._subscript_calls
+
     def constructions(self, cls: str) -> list[InstanceV]:
         """Instances of `cls` or its project subclasses, one per construction call."""
         found: list[InstanceV] = []
         for klass in [cls, *self.all_subclasses(cls)]:
             name = self.project.classes[klass].name
-            for call_fact in self.project.calls_by_callee.get(name, ()):
-                caller = self.unbound_frame(call_fact.func)
-                for callee in self.values(call_fact.call.func, caller):
+            for call_fact, caller, callees in self.calls_named(name, klass):
+                for callee in callees:
                     if isinstance(callee, ClassV) and callee.key == klass:
                         found.append(self.instance(klass, call_fact.call, caller))
                 if len(found) >= MAX_CALLERS:

@@ -17,6 +17,7 @@ import libcst as cst
 from losslint.analysis import ir
 from losslint.analysis.facts import (
     MODULE_BODY,
+    SUBSCRIPT_CALLEE,
     CallFact,
     ClassFacts,
     FileFacts,
@@ -673,4 +674,6 @@ def _callee_name(node: cst.BaseExpression) -> str | None:
         return node.attr.value
     if isinstance(node, cst.Call):  # super().forward(x), make()(x)
         return _callee_name(node.func)
+    if isinstance(node, cst.Subscript):  # ZOO[arch](...), self.criteria[k](out, y)
+        return SUBSCRIPT_CALLEE
     return None
