@@ -510,7 +510,7 @@ class Evaluator:
             return (obj,)  # criterion.forward(out, y) is criterion(out, y)
         if isinstance(obj, DictV) and name in _DICT_METHODS:
             return (MethodV(obj, name),)  # outputs.items(), heads.values()
-        if isinstance(obj, (BufferV, OneHotV)) and name in torch_api.SHAPE_METHODS:
+        if isinstance(obj, (BufferV, OneHotV)) and (name in torch_api.SHAPE_METHODS or name in torch_api.SCATTER_METHODS):
             return (MethodV(obj, name),)  # torch.zeros(...).to(device), one_hot(y).float()
         return (UNKNOWN,)
 
@@ -805,7 +805,9 @@ class Evaluator:
             kind = torch_api.ACTIVATION_FUNCTIONS[name]
             return tuple(self.activation(kind, x, node, "function", name) for x in self.first_arg(node, frame))
         if name in torch_api.CLAMP_FUNCTIONS:
-            return tuple(x if isinstance(x, TensorV) else UNKNOWN for x in self.first_arg(node, frame))
+            return tuple(_guarded(x) if isinstance(x, TensorV) else UNKNOWN for x in self.first_arg(node, frame))
+        if name in torch_api.PASSTHROUGH_FUNCTIONS:
+            return self.first_arg(node, frame)
         if name in torch_api.MATMUL_FUNCTIONS and len(node.args) >= 2:
             return tuple(
                 self.matmul(a, b) for a in self.values(node.args[0], frame) for b in self.values(node.args[1], frame)
@@ -878,6 +880,8 @@ class Evaluator:
 
     def log_of(self, value: Value, site: Site) -> Value:
         if isinstance(value, TensorV) and value.kind in torch_api.LOG_OF and not value.unstable:
+            if value.guarded:  # log(p + eps): log-probabilities, finite; no fix respells it
+                return TensorV(torch_api.LOG_OF[value.kind], site, "log", reshaped=value.reshaped)
             return TensorV(torch_api.LOG_OF[value.kind], site, "log", unstable=True, inner=value, reshaped=value.reshaped)
         return UNKNOWN
 
@@ -918,10 +922,12 @@ class Evaluator:
             if name in torch_api.SHAPE_METHODS:
                 return (replace(obj, reshaped=True) if name in torch_api.LAYOUT_METHODS else obj,)
             if name in torch_api.CLAMP_METHODS:
-                return (obj,)  # p.clamp(min=eps) still holds probabilities
+                return (_guarded(obj),)  # p.clamp(min=eps) still holds probabilities
             if name in torch_api.MATMUL_METHODS:
                 return tuple(self.matmul(obj, other) for other in self.first_arg(node, frame))
             return (UNKNOWN,)
+        if name in torch_api.SCATTER_METHODS and isinstance(obj, (BufferV, Opaque)) and _scatters_one(node, frame, self):
+            return (OneHotV(),)  # torch.zeros(n, c).scatter_(1, y, 1): a one-hot matrix
         if isinstance(obj, (BufferV, OneHotV)):
             return (obj,)  # made above for SHAPE_METHODS only
         if isinstance(obj, Opaque) and name in torch_api.FACTORY_METHODS:
@@ -993,7 +999,7 @@ class Evaluator:
                     continue
                 for tensor, other in ((a, b), (b, a)):
                     if isinstance(tensor, TensorV) and tensor.kind in _PROBABILITIES and _epsilon(other):
-                        result.append(tensor)
+                        result.append(_guarded(tensor))
                         break
                 else:
                     result.append(UNKNOWN)
@@ -1053,6 +1059,16 @@ _PROBABILITIES = frozenset({"softmax", "sigmoid"})
 def _epsilon(value: Value) -> bool:
     """A small non-negative constant (`1e-8`, EPS): what `p + eps` adds before a log."""
     return isinstance(value, ConstV) and type(value.value) in (int, float) and 0 <= value.value <= 1e-3
+
+
+def _guarded(tensor: TensorV) -> TensorV:
+    return replace(tensor, guarded=True) if tensor.kind in _PROBABILITIES else tensor
+
+
+def _scatters_one(node: ir.Call, frame: Frame, evaluator: "Evaluator") -> bool:
+    """x.scatter_(dim, index, 1): ones written at the labels."""
+    value = node.arg(2, "value")
+    return value is not None and any(isinstance(v, ConstV) and v.value == 1 for v in evaluator.values(value, frame))
 
 
 def _same_kind(outputs: list[Value]) -> bool:

@@ -32,6 +32,9 @@ from losslint.positions import Positions
 # Calls that mutate the list/container they are called on.
 _APPEND = frozenset({"append", "add_module", "register_module"})
 _EXTEND = frozenset({"extend"})
+# In-place tensor methods whose result the evaluator models (the tensor becomes it).
+_INPLACE = frozenset({"sigmoid_", "exp_", "log_", "clamp_", "clamp_min_", "clamp_max_", "clip_", "scatter_",
+                      "squeeze_", "unsqueeze_"})
 _CLOBBER = frozenset({"insert", "pop", "remove", "clear", "reverse", "sort", "popitem"})
 
 
@@ -209,6 +212,8 @@ class _Extractor:
                 flow.env[name] = ir.UNKNOWN
         elif method in _CLOBBER:
             flow.env[name] = ir.UNKNOWN
+        elif method in _INPLACE:  # x.sigmoid_(), onehot.scatter_(1, y, 1): x is the result
+            flow.env[name] = value
 
     def if_statement(self, node: cst.If, flow: _Flow) -> _Flow:
         test = self.condition(node.test, flow.env)

@@ -227,7 +227,7 @@ def find_unstable_logs(project: Project, evaluator: Evaluator) -> list[TensorV]:
             except RecursionError:
                 continue
             for value in values:
-                if isinstance(value, TensorV) and value.form == "log" and value.site == call_fact.call.site:
+                if isinstance(value, TensorV) and value.form == "log" and value.unstable and value.site == call_fact.call.site:
                     found.append(value)
     return found
 

@@ -58,6 +58,9 @@ class TensorV(Value):
     # For log_softmax applied to probabilities (log_softmax(softmax(z))): the activation it
     # was applied to. NLLLoss on it is CrossEntropyLoss on those probabilities.
     over: "TensorV | None" = field(default=None, compare=False)
+    # Probabilities kept away from 0 (p + eps, p.clamp(min=eps)): their log is a
+    # log-probability, but a finite one (no unstable-log rule).
+    guarded: bool = False
 
 
 @dataclass(frozen=True)

@@ -65,13 +65,38 @@ def test_followed(tmp_path, case):
     assert pairs(tmp_path, {"main.py": HEAD + source.replace("\n        ", "\n")}) == [pair]
 
 
-def test_log_of_clamped_probabilities_is_reported_as_unstable_log(tmp_path):
+def test_guarded_log_is_a_log_probability_not_an_unstable_log(tmp_path):
+    """log(p + eps) is finite: the pair rules see log-probabilities, LL105/LL206 stay quiet."""
     source = HEAD + """
-def step(z, y):
+def fine(z, y):
+    return F.nll_loss(torch.log(F.softmax(z, 1) + EPS), y)
+
+def wrong(z, y):
     p = torch.sigmoid(z)
-    return F.nll_loss(torch.log(p.clamp(min=EPS)), y) + torch.log(torch.clamp(p, 1e-7, 1.0)).sum()
+    return F.binary_cross_entropy_with_logits(torch.log(p.clamp(min=EPS)), y)
 """
-    assert "LL206" in codes(tmp_path, {"main.py": source})
+    assert codes(tmp_path, {"main.py": source}) == ["LL205"]
+
+
+def test_one_hot_built_by_scatter(tmp_path):
+    source = HEAD + """
+def step(z, labels, y, n):
+    one_hot = torch.zeros(labels.size(0), n)
+    one_hot.scatter_(1, labels, 1)
+    preds = F.softmax(z, dim=1).unsqueeze(1).bmm(one_hot.cuda()).squeeze()
+    return F.cross_entropy(preds, y)
+"""
+    assert pairs(tmp_path, {"main.py": source}) == [("softmax", "CrossEntropyLoss")]
+
+
+def test_in_place_sigmoid_is_followed(tmp_path):
+    source = HEAD + """
+def step(x, y):
+    out = nn.Linear(4, 1)(x)
+    out.sigmoid_()
+    return nn.BCEWithLogitsLoss()(out, y)
+"""
+    assert pairs(tmp_path, {"main.py": source}) == [("sigmoid", "BCEWithLogitsLoss")]
 
 
 SILENT = {
@@ -90,6 +115,13 @@ SILENT = {
         def step(z, y):
             p = F.softmax(z, dim=1)
             return F.cross_entropy(p + 1, y)
+    """,
+    # a scatter of values that are not ones is not a one-hot matrix
+    "scatter_of_scores": """
+        def step(z, idx, scores, y, n):
+            m = torch.zeros(idx.size(0), n)
+            m.scatter_(1, idx, scores)
+            return F.cross_entropy(torch.softmax(z, 1).bmm(m), y)
     """,
     # a softmax mixed with values (attention) is not probabilities
     "attention_mix_with_values": """
