@@ -436,6 +436,10 @@ class Evaluator:
             result: list[Value] = []
             for bound in frames:
                 result.extend(self._bound_param(facts, node.name, bound))
+            if not frames and node.name in facts.defaults:
+                # Nobody in the project calls it: a parameter with a default holds the
+                # default (a loss module's `loss=nn.BCELoss()`); one without stays unknown.
+                return self.values(facts.defaults[node.name], self.module_frame(self.project.file_of(facts.key).path))
             return tuple(result) or (UNKNOWN,)
         if owner.args is OPAQUE_ARGS:
             return (UNKNOWN,)
@@ -558,6 +562,8 @@ class Evaluator:
         for obj in self.values(node.iterable, frame):
             if isinstance(obj, (SeqV, TupleV)) and obj.items and obj.items[-1] is not SPLICE:
                 result.extend(options(obj.items[-1]))
+            elif isinstance(obj, TensorV):  # for out in outputs: a slice of the same kind
+                result.append(replace(obj, reshaped=True))
             elif isinstance(obj, DictV) and obj.items:
                 result.append(ConstV(obj.items[-1][0]))
             else:

@@ -102,7 +102,15 @@ class Project:
                 if path is not None:
                     return self._parsed(path)
         candidates = self.modules_by_name.get(name, [])
-        return self._parsed(candidates[0]) if len(candidates) == 1 else None
+        if len(candidates) == 1:
+            return self._parsed(candidates[0])
+        # A script that puts its own folder on sys.path (`from layers import Head` beside
+        # models/layers.py, in a package or not): the file next to it.
+        beside = Path(origin).parent.joinpath(*name.split("."))
+        for path in (f"{beside}.py", str(beside / "__init__.py")):
+            if path in self.files:
+                return path
+        return None
 
     def _parsed(self, path: str) -> str | None:
         """`path` if its facts are here, else None (and remembered in `missing`)."""
