@@ -6,6 +6,7 @@ import pytest
 from tests.analysis.helpers import pairs
 
 CORE = """
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -105,6 +106,30 @@ FOLLOWED = {
         def step(x, y):
             return criterion.forward(model.forward(x), y)
     """,
+    # A loss module nobody constructs in the project: its defaults are its configuration.
+    "loss_module_defaults_without_construction": """
+        class ProbLoss(nn.Module):
+            def __init__(self, loss=nn.CrossEntropyLoss(reduction="sum"), normalize=nn.Softmax(dim=-1)):
+                super().__init__()
+                self.loss = loss
+                self.normalize = normalize
+
+            def forward(self, scores, target):
+                return self.loss(self.normalize(scores), target)
+    """,
+    # Each row of a softmax output goes to the criterion.
+    "rows_of_a_softmax_output": """
+        class RowLoss(nn.Module):
+            def __init__(self, loss=nn.CrossEntropyLoss()):
+                super().__init__()
+                self.loss = loss
+
+            def forward(self, scores, target):
+                total = 0
+                for row in torch.softmax(scores, -1):
+                    total = total + self.loss(row, target)
+                return total
+    """,
     "conditional_expression_that_agrees": """
         def step(x, y, big):
             model = Core() if big else Core()
@@ -189,12 +214,33 @@ SILENT = {
         def step(x, y):
             return criterion(Core()(x), y)
     """,
+    # A parameter without a default that nobody passes stays unknown.
+    "loss_module_parameter_without_default_or_caller": """
+        class ProbLoss(nn.Module):
+            def __init__(self, loss, normalize=nn.Softmax(dim=-1)):
+                super().__init__()
+                self.loss = loss
+                self.normalize = normalize
+
+            def forward(self, scores, target):
+                return self.loss(self.normalize(scores), target)
+    """,
     "conditional_expression_that_disagrees": """
         def step(x, y, big):
             model = Core() if big else Plain()
             return F.cross_entropy(model(x), y)
     """,
 }
+
+
+def test_script_importing_a_file_beside_it(tmp_path):
+    """`from head import Head` in models/net.py, with models/ on sys.path (no package)."""
+    files = {
+        "models/__init__.py": "",
+        "models/head.py": CORE,
+        "models/net.py": "from head import Core\nimport torch.nn.functional as F\n\ndef step(x, y):\n    return F.cross_entropy(Core()(x), y)\n",
+    }
+    assert pairs(tmp_path, files) == [("softmax", "CrossEntropyLoss")]
 
 
 @pytest.mark.parametrize("case", sorted(SILENT))
