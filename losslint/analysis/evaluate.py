@@ -717,6 +717,12 @@ class Evaluator:
         """The branches of an undecided if/else: keep them only when they agree on what
         matters (the kind of tensor, the loss, what a model outputs), else UNKNOWN.
         Agreeing branches are all kept, so each site can be reported."""
+        known = tuple(v for v in values if v is not UNKNOWN)
+        if known and len(known) < len(values) and all(isinstance(v, _OBJECTS) for v in known):
+            # `model = restore(path) if resume else Net()`: a model or criterion known on
+            # one path is the one trained there; the unknown path is not this step. (A
+            # tensor known on one path only stays unknown: `x if flag else softmax(x)`.)
+            return self.agree(known)
         first = values[0]
         if all(v is first for v in values):
             return (first,)
@@ -1057,6 +1063,8 @@ class Evaluator:
         return UNKNOWN
 
 
+# Objects (not tensors) that an if/else may pick from, next to an unknown path (agree).
+_OBJECTS = (InstanceV, LayerV, PretrainedV, CriterionV, ClassV)
 _DICT_METHODS = frozenset({"items", "keys", "values", "get", "copy"})
 _EXP_OF = {"log_softmax": "softmax", "logsigmoid": "sigmoid"}
 _PROBABILITIES = frozenset({"softmax", "sigmoid"})

@@ -130,6 +130,18 @@ FOLLOWED = {
                     total = total + self.loss(row, target)
                 return total
     """,
+    # A model known on one path (the other restores a checkpoint nobody can read).
+    "model_or_a_restored_checkpoint": """
+        from checkpoints import restore
+
+        def train(model, resume, x, y):
+            if resume:
+                model = restore(resume)
+            return F.cross_entropy(model(x), y)
+
+        def main(args, x, y):
+            train(Core(), args.resume, x, y)
+    """,
     "conditional_expression_that_agrees": """
         def step(x, y, big):
             model = Core() if big else Core()
@@ -224,6 +236,14 @@ SILENT = {
 
             def forward(self, scores, target):
                 return self.loss(self.normalize(scores), target)
+    """,
+    # A tensor known on one path only: the softmax may never run.
+    "tensor_known_on_one_path_only": """
+        def step(model, flag, x, y):
+            out = model(x)
+            if flag:
+                out = F.softmax(out, dim=1)
+            return F.cross_entropy(out, y)
     """,
     "conditional_expression_that_disagrees": """
         def step(x, y, big):
