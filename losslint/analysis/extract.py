@@ -146,9 +146,48 @@ class _Extractor:
         if isinstance(node, cst.ClassDef):
             flow.env[node.name.value] = self.class_def(node, flow.env)
             return flow
-        # match statements and the like: keep the calls, forget nothing else.
+        if isinstance(node, cst.Match):
+            subject = self.expr(node.subject, flow.env)
+            tests = [self.pattern_test(subject, case, flow.env) for case in node.cases]
+            if all(test is not None for test in tests):
+                return self.match_cases(list(zip(tests, node.cases)), flow)
+        # other statements: keep the calls, forget nothing else.
         self.walk_for_calls(node, flow.env)
         return flow
+
+    def match_cases(self, cases: list, flow: _Flow) -> _Flow:
+        """`match x: case "a": ...` as the if/elif chain it is."""
+        if not cases:
+            return flow
+        (test, case), rest = cases[0], cases[1:]
+        return self.conditional(test, case.body.body, lambda f: self.match_cases(rest, f), flow)
+
+    def pattern_test(self, subject: ir.IR, case: cst.MatchCase, env: dict[str, ir.IR]) -> ir.IR | None:
+        """The if-test of a case with literal patterns (`case "a" | "b":`, `case _:`);
+        None for patterns that bind names or destructure (not modelled)."""
+        test = self.pattern(subject, case.pattern, env)
+        if test is None:
+            return None
+        if case.guard is not None:
+            test = ir.BoolOp("and", test, self.expr(case.guard, env))
+        return test
+
+    def pattern(self, subject: ir.IR, pattern: cst.MatchPattern, env: dict[str, ir.IR]) -> ir.IR | None:
+        if isinstance(pattern, cst.MatchValue):
+            return ir.Compare(subject, "==", self.expr(pattern.value, env))
+        if isinstance(pattern, cst.MatchSingleton):
+            return ir.Compare(subject, "==", self.expr(pattern.value, env))
+        if isinstance(pattern, cst.MatchAs) and pattern.pattern is None and pattern.name is None:
+            return ir.Const(True)
+        if isinstance(pattern, cst.MatchOr):
+            tests = [self.pattern(subject, element.pattern, env) for element in pattern.patterns]
+            if any(test is None for test in tests):
+                return None
+            result = tests[0]
+            for test in tests[1:]:
+                result = ir.BoolOp("or", result, test)
+            return result
+        return None
 
     def small_statement(self, node: cst.BaseSmallStatement, flow: _Flow) -> None:
         env = flow.env
@@ -217,11 +256,15 @@ class _Extractor:
 
     def if_statement(self, node: cst.If, flow: _Flow) -> _Flow:
         test = self.condition(node.test, flow.env)
+        return self.conditional(test, node.body.body, lambda f: self.block(_else_body(node.orelse), f), flow)
+
+    def conditional(self, test: ir.IR, body: Sequence[cst.CSTNode], run_else, flow: _Flow) -> _Flow:
+        """Run `body` where `test` holds and `run_else` (a function of a flow) elsewhere,
+        then join the two environments."""
         if isinstance(test, ir.Const) and isinstance(test.value, bool):
-            branch = node.body.body if test.value else _else_body(node.orelse)
-            return self.block(branch, flow)
-        then = self.block(node.body.body, _Flow(dict(flow.env), flow.path + (test,)))
-        orelse = self.block(_else_body(node.orelse), _Flow(dict(flow.env), flow.path + (ir.Not(test),)))
+            return self.block(body, flow) if test.value else run_else(flow)
+        then = self.block(body, _Flow(dict(flow.env), flow.path + (test,)))
+        orelse = run_else(_Flow(dict(flow.env), flow.path + (ir.Not(test),)))
         if then.live and orelse.live:
             return _Flow(_merge(test, then.env, orelse.env), flow.path)
         if then.live:

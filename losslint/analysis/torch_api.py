@@ -195,8 +195,8 @@ MATMUL_METHODS = frozenset({"bmm", "matmul", "mm"})
 MATMUL_FUNCTIONS = frozenset({"torch.bmm", "torch.matmul", "torch.mm"})
 ONE_HOT = frozenset({"torch.nn.functional.one_hot"})
 SCATTER_METHODS = frozenset({"scatter", "scatter_"})
-# Functions that return their first argument as it is (old autograd's Variable(x)).
-PASSTHROUGH_FUNCTIONS = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Variable"})
+# Functions that return their first argument as it is (or a copy): Variable(x), deepcopy(model).
+PASSTHROUGH_FUNCTIONS = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Variable", "copy.deepcopy", "copy.copy"})
 # New tensors to be filled in place (outputs[t] = step_out).
 FACTORY_FUNCTIONS = frozenset(
     {"torch.zeros", "torch.ones", "torch.empty", "torch.full", "torch.zeros_like", "torch.ones_like",

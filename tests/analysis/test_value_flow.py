@@ -266,3 +266,29 @@ def test_script_importing_a_file_beside_it(tmp_path):
 @pytest.mark.parametrize("case", sorted(SILENT))
 def test_silent(tmp_path, case):
     assert pairs(tmp_path, {"main.py": CORE + SILENT[case].replace("\n        ", "\n")}) in ([], [("none", "CrossEntropyLoss")])
+
+
+def test_match_statement_picks_the_layer(tmp_path):
+    source = CORE + '''
+
+class Layer(nn.Module):
+    def __init__(self, activation):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+        match activation:
+            case "softmax" | "probs":
+                self.fn = nn.Softmax(dim=1)
+            case "relu":
+                self.fn = nn.ReLU()
+            case _:
+                raise ValueError(activation)
+
+    def forward(self, x):
+        return self.fn(self.fc(x))
+
+
+def step(x, y):
+    model = copy.deepcopy(Layer("softmax"))
+    return F.cross_entropy(model(x), y) + F.cross_entropy(Layer("relu")(x), y)
+'''
+    assert pairs(tmp_path, {"main.py": "import copy\n" + source}) == [("softmax", "CrossEntropyLoss")]
