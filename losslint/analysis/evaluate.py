@@ -437,9 +437,11 @@ class Evaluator:
             for bound in frames:
                 result.extend(self._bound_param(facts, node.name, bound))
             if not frames and node.name in facts.defaults:
-                # Nobody in the project calls it: a parameter with a default holds the
-                # default (a loss module's `loss=nn.BCELoss()`); one without stays unknown.
-                return self.values(facts.defaults[node.name], self.module_frame(self.project.file_of(facts.key).path))
+                # Nobody in the project calls it: a parameter whose default is an object
+                # holds it (a loss module's `loss=nn.BCELoss()`). A constant default
+                # (`target=None`, `use_softmax=False`) is what callers override: unknown.
+                default = self.values(facts.defaults[node.name], self.module_frame(self.project.file_of(facts.key).path))
+                return default if not any(isinstance(v, ConstV) for v in default) else (UNKNOWN,)
             return tuple(result) or (UNKNOWN,)
         if owner.args is OPAQUE_ARGS:
             return (UNKNOWN,)

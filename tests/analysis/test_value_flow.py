@@ -142,6 +142,18 @@ FOLLOWED = {
         def main(args, x, y):
             train(Core(), args.resume, x, y)
     """,
+    # The loss runs when a target is given; the caller that passes it is not resolved.
+    "loss_in_forward_behind_an_optional_target": """
+        class Net(Core):
+            def forward(self, x, target=None):
+                probs = torch.exp(F.log_softmax(self.fc(x), dim=1))
+                if target is not None:
+                    return nn.CrossEntropyLoss()(probs, target)
+                return probs
+
+        def train(model, x, y):
+            return model(x, y)
+    """,
     "conditional_expression_that_agrees": """
         def step(x, y, big):
             model = Core() if big else Core()
