@@ -719,11 +719,12 @@ class Evaluator:
         """The branches of an undecided if/else: keep them only when they agree on what
         matters (the kind of tensor, the loss, what a model outputs), else UNKNOWN.
         Agreeing branches are all kept, so each site can be reported."""
-        known = tuple(v for v in values if v is not UNKNOWN)
+        known = tuple(v for v in values if v is not UNKNOWN and not _is_none(v))
         if known and len(known) < len(values) and all(isinstance(v, _OBJECTS) for v in known):
-            # `model = restore(path) if resume else Net()`: a model or criterion known on
-            # one path is the one trained there; the unknown path is not this step. (A
-            # tensor known on one path only stays unknown: `x if flag else softmax(x)`.)
+            # `model = restore(path) if resume else Net()`, `d = D() if gan else None`: a
+            # model or criterion known on one path is the one trained there; the unknown
+            # path is not this step, and None is never called. (A tensor known on one path
+            # only stays unknown: `x if flag else softmax(x)`.)
             return self.agree(known)
         first = values[0]
         if all(v is first for v in values):
@@ -1075,6 +1076,10 @@ _PROBABILITIES = frozenset({"softmax", "sigmoid"})
 def _epsilon(value: Value) -> bool:
     """A small non-negative constant (`1e-8`, EPS): what `p + eps` adds before a log."""
     return isinstance(value, ConstV) and type(value.value) in (int, float) and 0 <= value.value <= 1e-3
+
+
+def _is_none(value: Value) -> bool:
+    return isinstance(value, ConstV) and value.value is None
 
 
 def _guarded(tensor: TensorV) -> TensorV:

@@ -154,6 +154,16 @@ FOLLOWED = {
         def train(model, x, y):
             return model(x, y)
     """,
+    # A model or None: None is never called.
+    "model_or_none": """
+        def train(model, x, y):
+            if model is not None:
+                return F.cross_entropy(model(x), y)
+
+        def main(args, x, y):
+            model = Core() if args.use_model else None
+            train(model, x, y)
+    """,
     "conditional_expression_that_agrees": """
         def step(x, y, big):
             model = Core() if big else Core()
