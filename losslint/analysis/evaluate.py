@@ -700,6 +700,7 @@ class Evaluator:
         # A function with many returns is a long chain Cond(t1, a1, Cond(t2, a2, ...)):
         # walk it in a loop, not by recursion, and let the undecided branches agree.
         branches: list[ir.IR] = []
+        tests: list[ir.IR] = []  # the undecided ones
         current: ir.IR = node
         while isinstance(current, ir.Cond):
             truth = self.truth(current.test, frame)
@@ -708,12 +709,20 @@ class Evaluator:
                 break
             if not (truth is False or current.then is ir.UNDEFINED):
                 branches.append(current.then)
+                tests.append(current.test)
             current = current.orelse
         if current is not ir.UNDEFINED:
             branches.append(current)
         if len(branches) == 1:
             return self.values(branches[0], frame)
-        return self.agree(tuple(v for branch in branches for v in self.values(branch, frame)))
+        values = tuple(v for branch in branches for v in self.values(branch, frame))
+        if all(_by_name(test) for test in tests):
+            # `if args.model == "mlp": model = MLP() elif ...`: a model selected by name
+            # is a model that can be trained; each one is a candidate.
+            models = tuple(v for v in values if v is not UNKNOWN and not _is_none(v))
+            if models and all(isinstance(v, (InstanceV, ClassV)) for v in models):
+                return models
+        return self.agree(values)
 
     def agree(self, values: tuple[Value, ...]) -> tuple[Value, ...]:
         """The branches of an undecided if/else: keep them only when they agree on what
@@ -1076,6 +1085,20 @@ _PROBABILITIES = frozenset({"softmax", "sigmoid"})
 def _epsilon(value: Value) -> bool:
     """A small non-negative constant (`1e-8`, EPS): what `p + eps` adds before a log."""
     return isinstance(value, ConstV) and type(value.value) in (int, float) and 0 <= value.value <= 1e-3
+
+
+def _by_name(test: ir.IR) -> bool:
+    """A test that selects by a name: `x == "mlp"`, `x in ("a", "b")`, and/or/not of them."""
+    if isinstance(test, ir.Not):
+        return _by_name(test.operand)
+    if isinstance(test, ir.AllOf):
+        return all(_by_name(t) for t in test.tests)
+    if isinstance(test, ir.BoolOp):
+        return _by_name(test.left) and _by_name(test.right)
+    if not (isinstance(test, ir.Compare) and test.op in ("==", "!=", "in", "not in")):
+        return False
+    names = test.right.items if isinstance(test.right, (ir.TupleOf, ir.ListOf)) else (test.right,)
+    return all(isinstance(n, ir.Const) and isinstance(n.value, str) for n in names)
 
 
 def _is_none(value: Value) -> bool:
