@@ -74,7 +74,7 @@ _COMPARE = {
     "not in": lambda a, b: not operator.contains(b, a),
 }
 
-_BUILTINS = frozenset({"list", "tuple", "enumerate", "reversed", "dict"})
+_BUILTINS = frozenset({"list", "tuple", "enumerate", "reversed", "dict", "zip"})
 
 
 class Evaluator:
@@ -104,8 +104,8 @@ class Evaluator:
             self._frames[key] = frame
         return frame
 
-    def loop_frame(self, frame: Frame, loop: ir.LastOf, element: Value) -> Frame:
-        """`frame` with the loop variable `loop` bound to one element (one iteration)."""
+    def loop_frame(self, frame: Frame, loop: ir.IR, element: Value) -> Frame:
+        """`frame` with the loop variable `loop` (or a selection key) bound to one element."""
         key = (id(frame), id(loop), id(element))
         found = self._loop_frames.get(key)
         if found is None:  # the element is kept with its frame, so its id stays unique
@@ -196,16 +196,28 @@ class Evaluator:
                     frames.append(self.init_frame(inst, facts.cls))
         else:
             for call_fact, caller, callees in self.calls_named(facts.name, func):
-                for callee in callees:
-                    if isinstance(callee, FuncV) and callee.key == func:
-                        offset = 1 if callee.bound is not None else 0
-                        if "classmethod" in facts.decorators:
-                            offset = 1
-                        frames.append(self.frame(func, call_fact.call, caller, callee.bound, offset))
+                if not any(isinstance(c, FuncV) and c.key == func for c in callees):
+                    continue
+                for caller in self.self_contexts(call_fact, caller):
+                    for callee in self.values(call_fact.call.func, caller):
+                        if isinstance(callee, FuncV) and callee.key == func:
+                            offset = 1 if callee.bound is not None else 0
+                            if "classmethod" in facts.decorators:
+                                offset = 1
+                            frames.append(self.frame(func, call_fact.call, caller, callee.bound, offset))
                 if len(frames) >= MAX_CALLERS:
                     break
         self._callers[func] = frames[:MAX_CALLERS]
         return self._callers[func]
+
+    def self_contexts(self, call_fact, unbound: Frame) -> list[Frame]:
+        """Where `self.helper(x)` runs: in each context of the calling method that knows
+        its instance (a base class's fit() of each subclass built), else unbound."""
+        func = call_fact.call.func
+        if not (isinstance(func, ir.Attr) and isinstance(func.obj, ir.SelfRef)):
+            return [unbound]
+        frames = [f for f in self.contexts(call_fact.func) if f.self_value is not None]
+        return frames or [unbound]
 
     def calls_named(self, name: str, key: str):
         """(call fact, its unbound frame, what its callee may be) for the calls that may
@@ -313,7 +325,14 @@ class Evaluator:
             init_key = facts.methods.get("__init__")
             if init_key is not None and name in self.project.functions[init_key].self_attrs:
                 node = self.project.functions[init_key].self_attrs[name]
-                return self.values(node, self.init_frame(inst, klass))
+                values = self.values(node, self.init_frame(inst, klass))
+                if all(_is_none(v) for v in values):
+                    # `self.model = None` in __init__, set for real by a set_model() of
+                    # the class or a subclass: that setter's value.
+                    later = self.set_later(inst, name, init_key)
+                    if later is not None:
+                        return later
+                return values
             if name in facts.methods:
                 method = self.project.functions[facts.methods[name]]
                 if "property" in method.decorators:
@@ -341,6 +360,20 @@ class Evaluator:
             return (MethodV(inst, name),)
         return (UNKNOWN,)
 
+    def set_later(self, inst: InstanceV, name: str, init_key: str) -> tuple[Value, ...] | None:
+        """The value of `self.name` from the one method (not an __init__) of the class or
+        its bases that assigns it, or None when none or several do."""
+        setters = [
+            self.project.functions[key]
+            for klass in self.mro(inst.cls)
+            for method, key in self.project.classes[klass].methods.items()
+            if method != "__init__" and name in self.project.functions[key].self_attrs
+        ]
+        if len(setters) != 1:
+            return None
+        method = setters[0]
+        return self.values(method.self_attrs[name], self.frame(method.key, None, None, inst, 1))
+
     # --- evaluation ---------------------------------------------------------------------------
 
     def value(self, node: ir.IR, frame: Frame) -> Value:
@@ -349,6 +382,9 @@ class Evaluator:
         return values[0] if len(values) == 1 else UNKNOWN
 
     def values(self, node: ir.IR, frame: Frame) -> tuple[Value, ...]:
+        for bound, element in frame.loop:  # a loop variable or a selection key, bound
+            if bound is node:
+                return (element,)
         key = (id(node), id(frame))
         cached = self._memo.get(key)
         if cached is not None:
@@ -463,9 +499,21 @@ class Evaluator:
                 return (UNKNOWN,)
             if index == position:
                 return self.values(arg, frame.caller)
-        if any(keyword == "**" for keyword, _ in call.kwargs):
-            return (UNKNOWN,)
         default = facts.defaults.get(name)
+        for keyword, value in call.kwargs:
+            if keyword == "**":  # f(**config): the dict's item, else the default
+                result: list[Value] = []
+                for mapping in self.values(value, frame.caller):
+                    if not isinstance(mapping, DictV):
+                        return (UNKNOWN,)
+                    found = [v for k, v in mapping.items if k == name]
+                    if found:
+                        result.extend(options(found[-1]))
+                    elif default is not None:
+                        result.extend(self.values(default, self.module_frame(self.project.file_of(facts.key).path)))
+                    else:
+                        result.append(UNKNOWN)
+                return tuple(result)
         if default is None:
             return (UNKNOWN,)
         return self.values(default, self.module_frame(self.project.file_of(facts.key).path))
@@ -557,9 +605,6 @@ class Evaluator:
         return tuple(result)
 
     def _eval_LastOf(self, node: ir.LastOf, frame: Frame):
-        for loop, element in frame.loop:  # one iteration of an unrolled loop
-            if loop is node:
-                return (element,)
         result: list[Value] = []
         for obj in self.values(node.iterable, frame):
             if isinstance(obj, (SeqV, TupleV)) and obj.items and obj.items[-1] is not SPLICE:
@@ -792,9 +837,25 @@ class Evaluator:
 
     def _eval_Call(self, node: ir.Call, frame: Frame):
         result: list[Value] = []
-        for func in self.values(node.func, frame):
-            result.extend(self.call(func, node, frame))
+        for selected in self.selections(node.func, frame):
+            for func in self.values(node.func, selected):
+                result.extend(self.call(func, node, selected))
         return tuple(result)
+
+    def selections(self, func: ir.IR, frame: Frame) -> list[Frame]:
+        """`configs[name]["model"](**configs[name]["args"])` with `name` unknown: one
+        context per key of the dict, so the class and its arguments come from the same
+        entry (a selection by name is a context, like a loop's iteration)."""
+        for item in _unknown_keys(func):
+            if any(bound is item.index for bound, _ in frame.loop):
+                continue
+            if any(isinstance(i, ConstV) for i in self.values(item.index, frame)):
+                continue
+            mappings = self.values(item.obj, frame)
+            if len(mappings) != 1 or not isinstance(mappings[0], DictV) or not 1 < len(mappings[0].items) <= MAX_ITEMS:
+                continue
+            return [self.loop_frame(frame, item.index, ConstV(key)) for key, _ in mappings[0].items]
+        return [frame]
 
     # --- calls --------------------------------------------------------------------------------
 
@@ -860,6 +921,8 @@ class Evaluator:
             )
         if name == "builtins.dict":
             return (self.ordered_dict(node, frame),)
+        if name == "builtins.zip":
+            return (self.zipped(node, frame),)
         if name == "functools.partial":
             # partial(F.cross_entropy, label_smoothing=0.1) is still that loss.
             return tuple(
@@ -969,6 +1032,26 @@ class Evaluator:
                 return self.call(obj, node, frame)
         return (UNKNOWN,)
 
+    def zipped(self, node: ir.Call, frame: Frame) -> Value:
+        """zip(a, b): tuples of the known lists' items, UNKNOWN in the place of an unknown
+        list (its items are not this step)."""
+        columns: list[tuple[Value, ...] | None] = []
+        for arg in node.args:
+            if isinstance(arg, ir.Starred):
+                return UNKNOWN
+            value = self.value(arg, frame)
+            if isinstance(value, (SeqV, TupleV)) and all(item is not SPLICE for item in value.items):
+                columns.append(value.items)
+            elif isinstance(value, DictV):
+                columns.append(tuple(ConstV(k) for k, _ in value.items))
+            else:
+                columns.append(None)
+        known = [c for c in columns if c is not None]
+        if not known:
+            return UNKNOWN
+        length = min(len(c) for c in known)
+        return SeqV(tuple(TupleV(tuple(c[i] if c is not None else UNKNOWN for c in columns)) for i in range(length)), False)
+
     def dict_method(self, obj: DictV, name: str, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         if name == "items":
             return (SeqV(tuple(TupleV((ConstV(k), v)) for k, v in obj.items), False),)
@@ -1013,21 +1096,24 @@ class Evaluator:
     def _eval_BinOp(self, node: ir.BinOp, frame: Frame):
         """`p + eps` of probabilities is still probabilities (log(p + eps) is a log-softmax
         spelled unstably); `probs @ one_hot` too. Other arithmetic is not modelled."""
-        if node.op not in ("+", "@"):
+        # Arithmetic is everywhere in model code: the operands are evaluated only where the
+        # formula can be one of these (an epsilon added, a product of two things).
+        if node.op == "+":
+            for small, other in ((node.right, node.left), (node.left, node.right)):
+                if isinstance(small, (ir.Const, ir.ModuleName, ir.Attr, ir.Param)) and all(
+                    _epsilon(v) for v in self.values(small, frame)
+                ):
+                    return tuple(
+                        _guarded(t) if isinstance(t, TensorV) and t.kind in _PROBABILITIES else UNKNOWN
+                        for t in self.values(other, frame)
+                    )
             return (UNKNOWN,)
-        result: list[Value] = []
-        for a in self.values(node.left, frame):
-            for b in self.values(node.right, frame):
-                if node.op == "@":
-                    result.append(self.matmul(a, b))
-                    continue
-                for tensor, other in ((a, b), (b, a)):
-                    if isinstance(tensor, TensorV) and tensor.kind in _PROBABILITIES and _epsilon(other):
-                        result.append(_guarded(tensor))
-                        break
-                else:
-                    result.append(UNKNOWN)
-        return tuple(result)
+        if node.op == "@":
+            left = self.values(node.left, frame)
+            if not any(isinstance(a, OneHotV) or (isinstance(a, TensorV) and a.kind in _PROBABILITIES) for a in left):
+                return (UNKNOWN,)
+            return tuple(self.matmul(a, b) for a in left for b in self.values(node.right, frame))
+        return (UNKNOWN,)
 
     def output_size(self, layer: LayerV) -> int | None:
         """An output layer's number of outputs (nn.Linear(h, NUM_CLASSES)), when every value
@@ -1188,6 +1274,24 @@ def _truth_of(value: Value) -> bool | None:
     if isinstance(value, (Opaque, ChoiceV)):
         return None
     return True  # a model, a layer, a criterion, a function: an object
+
+
+def _unknown_keys(node: ir.IR, budget: int = 60) -> list[ir.Item]:
+    """The subscripts with a non-literal index inside a callee's IR, outermost first."""
+    found: list[ir.Item] = []
+    stack = [node]
+    while stack and budget > 0:
+        budget -= 1
+        current = stack.pop()
+        if isinstance(current, ir.Item):
+            if not isinstance(current.index, (ir.Const, ir.Slice)):
+                found.append(current)
+            stack.append(current.obj)
+        elif isinstance(current, ir.Attr):
+            stack.append(current.obj)
+        elif isinstance(current, ir.Call):
+            stack.append(current.func)
+    return found
 
 
 def _loop_variables(nodes: tuple[ir.IR, ...], budget: int = 400) -> list[ir.LastOf]:

@@ -84,12 +84,31 @@ def link_loss_modules(project: Project, evaluator: Evaluator) -> None:
     loss function or module compute a loss too (one more round)."""
     loss_functions: set[str] = set()
     indirect: list[tuple[CallFact, Frame, Value]] = []
+    unknown: list[CallFact] = []
     for call_fact, unbound, callees in _calls_with_callees(project, evaluator):
         if any(_loss_of(v) for v in callees):
             loss_functions.add(call_fact.func)
         indirect.extend((call_fact, unbound, v) for v in callees if isinstance(v, (InstanceV, FuncV)))
+        if len(call_fact.call.args) >= 2 and all(v is UNKNOWN for v in callees):
+            unknown.append(call_fact)
     if not loss_functions:
         return
+    # A callee unknown without its context (`self.loss_function` set by the subclass that
+    # was built): evaluated in each context of its method. Trainers and pipelines only
+    # (a model's methods are many, and their criteria come through their constructors).
+    for call_fact in unknown:
+        facts = project.functions.get(call_fact.func)
+        if facts is None or facts.cls is None or evaluator.is_model_class(facts.cls):
+            continue
+        try:
+            for frame in evaluator.contexts(call_fact.func):
+                indirect.extend(
+                    (call_fact, frame, v)
+                    for v in evaluator.values(call_fact.call.func, frame)
+                    if isinstance(v, (InstanceV, FuncV))
+                )
+        except RecursionError:
+            continue
     for _ in range(2):  # wrappers of wrappers: loss_fn -> total_loss -> criterion=total_loss
         grown = {
             call_fact.func

@@ -194,6 +194,7 @@ class Frame:
     self_value: Value | None
     offset: int  # 1 when `self` is bound implicitly, so args[0] is params[1]
     depth: int
-    # Loop variables bound to one element each ((ir.LastOf, Value), ...): the frame of one
-    # iteration of a comprehension, or of a loop whose body holds a loss call.
+    # IR nodes bound to one value each ((node, Value), ...): a loop variable (ir.LastOf) in
+    # one iteration of a comprehension or of a loop holding a loss call, or the unknown key
+    # of a selection from a dict (Evaluator.selections).
     loop: tuple = ()

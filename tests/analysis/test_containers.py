@@ -334,3 +334,72 @@ def test_silent(tmp_path, case):
     source = HEAD + SILENT[case].replace("\n        ", "\n")
     found = pairs(tmp_path, {"main.py": source})
     assert set(found) <= {("none", "CrossEntropyLoss"), ("none", "BCELoss"), ("sigmoid", "BCELoss")}, found
+
+
+PIPELINE = HEAD + '''
+class Soft(nn.Module):
+    def __init__(self, classes=1):
+        super().__init__()
+        self.classes = classes
+        self.fc = nn.Linear(8, classes)
+
+    def forward(self, x):
+        if self.classes > 1:
+            return F.log_softmax(self.fc(x), dim=1)
+        return self.fc(x)
+
+
+class Plain(nn.Module):
+    def __init__(self, classes=1):
+        super().__init__()
+        self.fc = nn.Linear(8, classes)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def segmentation_loss(output, target):
+    return nn.CrossEntropyLoss()(output, target)
+
+
+class Trainer:
+    def __init__(self):
+        self.model = None
+        self.loss_function = None
+
+    def fit(self, x, y):
+        return self._step(x, y)
+
+    def _step(self, x, y):
+        out = self.model(x)
+        for (name, loss_function, weight), target in zip(self.loss_function, [y]):
+            loss = loss_function(out, target) * weight
+        return loss
+
+
+class Segmenter(Trainer):
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        self.set_model()
+        self.loss_function = [("mask", segmentation_loss, 1.0)]
+
+    def set_model(self):
+        configs = {"soft": {"model": Soft, "args": {"classes": CLASSES}},
+                   "plain": {"model": Plain, "args": {"classes": 1}}}
+        config = configs[self.cfg["encoder"]]
+        self.model = config["model"](**config["args"])
+
+
+def main(cfg, x, y):
+    Segmenter(cfg).fit(x, y)
+'''
+
+
+@pytest.mark.parametrize("classes, expected", [(2, [("log_softmax", "CrossEntropyLoss")]), (1, [])])
+def test_trainer_pipeline_selected_by_config(tmp_path, classes, expected):
+    """A base trainer whose model and loss functions a subclass sets (None in the base's
+    __init__, set in set_model), a model chosen from a dict of configs (class and arguments
+    from the same entry), loss functions kept in a list of tuples and run through zip."""
+    found = pairs(tmp_path, {"main.py": PIPELINE.replace("CLASSES", str(classes))})
+    assert set(found) - {("none", "CrossEntropyLoss")} == set(expected)
