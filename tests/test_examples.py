@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from losslint import catalog
-from losslint.linter import check_paths
+from losslint.engine.linter import check_paths
+from losslint.rules import catalog
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PROJECTS = sorted(p for p in EXAMPLES.iterdir() if p.is_dir() and (p / "train.py").is_file())

@@ -42,7 +42,7 @@ from losslint.analysis.values import (  # noqa: F401 - re-exported: evaluate is 
     TupleV,
     Value,
 )
-from losslint.findings import Site
+from losslint.core.findings import Site
 
 # Caps that keep evaluation linear in practice (docs/design.md, "Phase two"): a value is
 # a set of at most MAX_ALTERNATIVES candidates, calls are followed MAX_DEPTH deep, a
@@ -195,10 +195,10 @@ class Evaluator:
                 if inst.ctor is not None:
                     frames.append(self.init_frame(inst, facts.cls))
         else:
-            for call_fact, caller, callees in self.calls_named(facts.name, func):
+            for call_fact, unbound, callees in self.calls_named(facts.name, func):
                 if not any(isinstance(c, FuncV) and c.key == func for c in callees):
                     continue
-                for caller in self.self_contexts(call_fact, caller):
+                for caller in self.self_contexts(call_fact, unbound):
                     for callee in self.values(call_fact.call.func, caller):
                         if isinstance(callee, FuncV) and callee.key == func:
                             offset = 1 if callee.bound is not None else 0
@@ -1195,7 +1195,7 @@ def _guarded(tensor: TensorV) -> TensorV:
     return replace(tensor, guarded=True) if tensor.kind in _PROBABILITIES else tensor
 
 
-def _scatters_one(node: ir.Call, frame: Frame, evaluator: "Evaluator") -> bool:
+def _scatters_one(node: ir.Call, frame: Frame, evaluator: Evaluator) -> bool:
     """x.scatter_(dim, index, 1): ones written at the labels."""
     value = node.arg(2, "value")
     return value is not None and any(isinstance(v, ConstV) and v.value == 1 for v in evaluator.values(value, frame))
