@@ -1305,15 +1305,6 @@ def _loop_variables(nodes: tuple[ir.IR, ...], budget: int = 400) -> list[ir.Last
             if all(node is not f for f in found):
                 found.append(node)
             continue
-        if isinstance(node, (ir.Const, ir.Global, ir.Param, ir.ModuleName, ir.Unknown)):
-            continue
-        for value in ir.compact_reduce(node)[1] if isinstance(node, ir.IR) else ():
-            if isinstance(value, ir.IR):
-                stack.append(value)
-            elif isinstance(value, tuple):
-                for item in value:
-                    if isinstance(item, ir.IR):
-                        stack.append(item)
-                    elif isinstance(item, tuple):
-                        stack.extend(i for i in item if isinstance(i, ir.IR))
+        if not isinstance(node, (ir.Const, ir.Global, ir.Param, ir.ModuleName, ir.Unknown)):
+            stack.extend(ir.children(node))
     return found

@@ -36,6 +36,22 @@ def compact_reduce(obj) -> tuple:
     return (kind, tuple(getattr(obj, name) for name in names))
 
 
+def children(node: IR) -> list[IR]:
+    """The IR nodes directly inside `node`: fields, tuple items (call arguments), and the
+    pairs of keyword arguments and dict items."""
+    out: list[IR] = []
+    for value in compact_reduce(node)[1]:
+        if isinstance(value, IR):
+            out.append(value)
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, IR):
+                    out.append(item)
+                elif isinstance(item, tuple):  # kwargs, dict items
+                    out.extend(x for x in item if isinstance(x, IR))
+    return out
+
+
 @dataclass(frozen=True, eq=False, slots=True)
 class Unknown(IR):
     """Anything the analyzer does not model."""
