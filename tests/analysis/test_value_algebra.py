@@ -141,3 +141,16 @@ def test_silent(tmp_path, case):
     files = {"main.py": HEAD + SILENT[case].replace("\n        ", "\n")}
     assert set(pairs(tmp_path, files)) <= {("log_softmax", "NLLLoss"), ("none", "CrossEntropyLoss")}
     assert codes(tmp_path, files) == []
+
+
+def test_guarded_probabilities_silence_only_the_instability_rules(tmp_path):
+    """sigmoid(z).clamp(eps, 1 - eps) into BCELoss is the guard LL203 asks about; a clamped
+    softmax into CrossEntropyLoss is still a double softmax."""
+    source = HEAD + """
+def bce(z, y):
+    return F.binary_cross_entropy(torch.sigmoid(z).clamp(1e-6, 1 - 1e-6), y)
+
+def ce(z, y):
+    return F.cross_entropy(F.softmax(z, 1).clamp(min=EPS), y)
+"""
+    assert codes(tmp_path, {"main.py": source}) == ["LL103"]
