@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from losslint import catalog, collect, noqa, notebook, workers
+from losslint import catalog, collect, documents, noqa, notebook, workers
 from losslint.collect import RunOptions
 from losslint.config import Settings
 from losslint.discovery import find_files
@@ -22,8 +22,9 @@ from losslint.findings import Finding, Site
 class Result:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
-    # Jupyter notebooks among the files: findings use joined-source rows until reporters
-    # get them through notebook.locate(findings, notebooks) (cell-relative rows).
+    # Jupyter notebooks and documents (losslint.documents) among the files: findings use
+    # joined-source rows until reporters get them through notebook.locate(findings,
+    # notebooks) (cell-relative rows, document rows).
     notebooks: dict[str, notebook.Notebook] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # discovery's (symlink loops, ...), for stderr
     sources: dict[str, str] = field(default_factory=dict)  # what was linted, by path (for --fix)
@@ -46,6 +47,9 @@ def check_paths(paths: list[str], settings: Settings | None = None, run: RunOpti
         try:
             if notebook.is_notebook(path):
                 notebooks[str(path)] = notebook.read(path)
+                sources[str(path)] = notebooks[str(path)].source
+            elif documents.is_document(path):  # Markdown, reStructuredText: their Python blocks
+                notebooks[str(path)] = documents.read(path)
                 sources[str(path)] = notebooks[str(path)].source
             else:
                 sources[str(path)] = read_source(path)

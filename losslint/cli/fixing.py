@@ -17,7 +17,7 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from losslint import linter, notebook
+from losslint import documents, linter, notebook
 from losslint.cli import output
 from losslint.reporters import HUMAN_FORMATS, REPORTERS
 from losslint.reporters.text import by_severity, counted, display_path, plural
@@ -65,7 +65,7 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
         files.write_all(outcome.changed, sources)
     except files.WriteError as exc:
         raise UsageError(f"{exc}") from None
-    notebooks = {path: notebook.read(path) for path in result.notebooks} if outcome.changed else result.notebooks
+    notebooks = {path: _reread(path) for path in result.notebooks} if outcome.changed else result.notebooks
     located = notebook.locate(remaining, notebooks)
     ctx = output.context(args, fmt, {}, notebooks)
     ctx.fixed = len(outcome.applied)
@@ -75,6 +75,10 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
         stream = sys.stdout if fmt in HUMAN_FORMATS else sys.stderr
         stream.write(fixed_list(outcome.applied))
     return output.exit_code(remaining, args, fixed=len(outcome.applied))
+
+
+def _reread(path: str):
+    return documents.read(path) if documents.is_document(path) else notebook.read(path)
 
 
 def _stdin_linted(stdin_sources: dict[str, str], result: linter.Result) -> dict[str, str]:
@@ -135,11 +139,13 @@ def unified_diff(sources: dict[str, str], changed: dict[str, str], notebooks: di
     for path in sorted(changed):
         name = display_path(path)
         book = (notebooks or {}).get(path)
-        if book is not None:  # rows of the joined cells mean nothing to a reader
+        if isinstance(book, notebook.Notebook):  # rows of the joined cells mean nothing to a reader
             chunks.append(cell_diff(book, changed[path], name))
             continue
         before = sources[path].splitlines(keepends=True)
         after = changed[path].splitlines(keepends=True)
+        if book is not None:  # a document: the diff of the document itself
+            before, after = book.text.splitlines(keepends=True), book.apply_source(changed[path]).splitlines(keepends=True)
         lines = list(difflib.unified_diff(before, after, name, name))
         chunks.append("".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines))
     return "".join(chunks)

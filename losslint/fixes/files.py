@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from losslint import notebook
+from losslint import documents, notebook
 from losslint.atomic import remove_quietly, temporary_beside
 
 BOM = b"\xef\xbb\xbf"
@@ -28,6 +28,9 @@ def encode(path: str, original: bytes, fixed: str) -> bytes:
     if notebook.is_notebook(path):
         book = notebook.parse(original.decode("utf-8-sig"), path)
         return notebook.apply_source(book, fixed).encode("utf-8")
+    if documents.is_document(path):  # only the changed blocks; every other byte stays
+        page = documents.parse(original.decode("utf-8-sig"), path)
+        return (BOM if original.startswith(BOM) else b"") + page.apply_source(fixed).encode("utf-8")
     return (BOM if original.startswith(BOM) else b"") + fixed.encode("utf-8")
 
 
@@ -36,6 +39,8 @@ def linted_text(path: str, original: bytes) -> str:
     text = original.decode("utf-8-sig")
     if notebook.is_notebook(path):
         return notebook.parse(text, path).source
+    if documents.is_document(path):
+        return documents.parse(text, path).source
     return text
 
 

@@ -1,0 +1,233 @@
+"""Embedded code as one virtual source: blocks joined in order, positions mapped back.
+
+A notebook's code cells and a document's code blocks are the same thing to the linter:
+pieces of Python that belong to one program. They are joined line by line into one
+source (`Joined.source`), which is linted like a file; `origin` says for every joined
+line which block and which row of the block it came from, so findings can be put back
+where the reader sees them, and a fixed source can be split back into its blocks
+(`Joined.regroup`) so that only the blocks a fix changed are rewritten.
+
+`lines` is what the linter reads, `real` what the block holds (they differ where a line
+that is not Python, an IPython `%magic` say, was blanked to keep rows aligned).
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import functools
+from dataclasses import dataclass
+
+from losslint.findings import Position, Site
+
+
+@dataclass
+class Joined:
+    lines: list[str]  # the joined source, one entry per line
+    origin: list[tuple[int, int]]  # per line: (block index, 0-based; row in block, 1-based)
+    real: list[str]  # per line: the block's own text
+
+    @property
+    def source(self) -> str:
+        """The blocks joined: what the linter analyzes."""
+        return "".join(line + "\n" for line in self.lines)
+
+    def block_position(self, position: Position) -> tuple[int, Position]:
+        """A joined-source position -> (block index, position within that block)."""
+        if not self.origin:
+            return 0, position
+        index = position.row - 1
+        if index < len(self.origin):
+            block, row = self.origin[index]
+        else:  # the end of the source: just past the last line
+            block, row = self.origin[-1]
+            row += index - len(self.origin) + 1
+        return block, Position(row, position.column)
+
+    def regroup(self, fixed_source: str) -> dict[int, list[int | str]]:
+        """The lines of a fixed joined source, block by block: {block index: [line]},
+        each line the index of a joined line kept as it was or the text of a new one.
+
+        The fixed lines are aligned with the original joined lines (difflib); a kept
+        line stays in its block, a changed line goes where the line it replaces was
+        (paired by similarity, so even a change spanning blocks lands right), an
+        inserted line joins the block of the line before. Blanked lines (where `lines`
+        and `real` differ) are never dropped and never paired.
+        """
+        new_lines = fixed_source.split("\n")
+        if new_lines and new_lines[-1] == "":
+            new_lines.pop()
+        blocks: dict[int, list[int | str]] = {block: [] for block, _ in self.origin}
+        matcher = difflib.SequenceMatcher(None, self.lines, new_lines, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                for i in range(i1, i2):
+                    blocks[self.origin[i][0]].append(i)
+                continue
+            block = self.origin[max(i1 - 1, 0)][0]  # inserted lines join the block before
+            for i, j in self._align(i1, i2, new_lines[j1:j2], j1):
+                if i is not None:
+                    block = self.origin[i][0]
+                    if self.lines[i] != self.real[i]:  # blanked lines are never dropped
+                        blocks[block].append(i)
+                if j is not None:
+                    blocks[block].append(new_lines[j])
+        return blocks
+
+    def _align(self, i1: int, i2: int, new: list[str], j1: int) -> list[tuple[int | None, int | None]]:
+        """Old lines i1..i2 and new lines, in order, as (old, new) pairs; None for a line
+        with no partner. Pairs maximize the summed similarity (blanked lines never pair)."""
+        old = range(i1, i2)
+        n, m = len(old), len(new)
+        if n * m > 40_000:  # a huge rewrite: pair in order, no similarity
+            return [(old[k] if k < n else None, j1 + k if k < m else None) for k in range(max(n, m))]
+
+        def similarity(i: int, j: int) -> float:
+            if self.lines[i] != self.real[i]:
+                return -1.0
+            return difflib.SequenceMatcher(None, self.lines[i], new[j], autojunk=False).ratio()
+
+        best = [[0.0] * (m + 1) for _ in range(n + 1)]
+        for a in range(1, n + 1):
+            for b in range(1, m + 1):
+                best[a][b] = max(best[a - 1][b], best[a][b - 1], best[a - 1][b - 1] + similarity(old[a - 1], b - 1))
+        pairs: list[tuple[int | None, int | None]] = []
+        a, b = n, m
+        while a or b:
+            if a and b and best[a][b] == best[a - 1][b - 1] + similarity(old[a - 1], b - 1):
+                pairs.append((old[a - 1], j1 + b - 1))
+                a, b = a - 1, b - 1
+            elif a and (not b or best[a][b] == best[a - 1][b]):
+                pairs.append((old[a - 1], None))
+                a -= 1
+            else:
+                pairs.append((None, j1 + b - 1))
+                b -= 1
+        return pairs[::-1]
+
+
+# --- Documents ------------------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """A piece of code in a document: each line's row in the document, the text before
+    the code on that row (indentation, a `>>> ` prompt), and the code itself."""
+
+    rows: list[int]  # 1-based document rows
+    prefixes: list[str]
+    code: list[str]
+    doctest: bool = False
+    indent: str = ""  # the indentation of new lines (before a doctest's prompt)
+
+
+def parses(code: list[str]) -> bool:
+    """Whether lines of code are a Python module on their own (a fragment, pseudo-code
+    or another language's block is not linted). `ast`, not libcst: this only has to
+    say yes or no, for every block of every document, and is many times faster."""
+    try:
+        ast.parse("".join(line + "\n" for line in code))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+@dataclass(kw_only=True)
+class Document(Joined):
+    """A Markdown or reStructuredText file (or a docstring's doctests): its Python
+    blocks joined into one source. Findings are put back at document rows and columns
+    (`site`); `apply_source` rewrites only the blocks a fix changed, leaving every
+    other byte of the document as it was."""
+
+    path: str
+    text: str  # the file as read
+    blocks: list[Block]
+
+    def site(self, site: Site) -> Site:
+        return Site(site.path, self.position(site.start), self.position(site.end))
+
+    def position(self, position: Position) -> Position:
+        if not self.origin:
+            return position
+        block, within = self.block_position(position)
+        rows, prefixes = self.blocks[block].rows, self.blocks[block].prefixes
+        index = min(within.row, len(rows)) - 1
+        past = within.row - 1 - index  # rows past the block's end (the end of the source)
+        return Position(rows[index] + past, within.column + (len(prefixes[index]) if not past else 0))
+
+    def row(self, row: int | None) -> int | None:
+        return None if row is None else self.position(Position(row, 1)).row
+
+    def apply_source(self, fixed_source: str) -> str:
+        """The document's new text once `fixed_source` (a fixed joined source) is in."""
+        if not self.origin:
+            return self.text
+        return self._rewrite({block: self._new_lines(block, lines) for block, lines in self.regroup(fixed_source).items()})
+
+    def replace_lines(self, replacements: dict[int, str]) -> str:
+        """The document's new text with joined rows (1-based) replaced in place (for
+        --add-noqa); blanked rows are left as they are."""
+        blocks: dict[int, list[str]] = {}
+        for index, (block, _) in enumerate(self.origin):
+            line = replacements.get(index + 1)
+            keep = line is None or self.lines[index] != self.real[index]
+            blocks.setdefault(block, []).extend(self._new_lines(block, [index if keep else line]))
+        return self._rewrite(blocks)
+
+    def _new_lines(self, block: int, lines: list[int | str]) -> list[str]:
+        """Document lines for a block's regrouped lines: a kept line as the document
+        has it, a new one with the block's indentation (and prompt, in a doctest)."""
+        from losslint.notebook import _Scanner  # notebook imports this module
+
+        out = []
+        spec = self.blocks[block]
+        scanner = _Scanner()
+        for line in lines:
+            if isinstance(line, int):
+                _, row = self.origin[line]
+                out.append(self._doc_lines[spec.rows[row - 1] - 1])
+                code = self.real[line]
+            else:
+                code = line
+                if spec.doctest:
+                    prompt = ">>>" if scanner.at_statement_start() and not code[:1].isspace() else "..."
+                    out.append(spec.indent + prompt + (" " + code if code else ""))
+                else:
+                    out.append(spec.indent + code if code else "")
+            scanner.feed(code)
+        return out
+
+    def _rewrite(self, blocks: dict[int, list[str]]) -> str:
+        doc = list(self._doc_lines)
+        for block in sorted(blocks, reverse=True):  # from the end: rows before stay valid
+            rows = self.blocks[block].rows
+            old = doc[rows[0] - 1 : rows[-1]]
+            if blocks[block] != old:
+                doc[rows[0] - 1 : rows[-1]] = blocks[block]
+        if doc == self._doc_lines:
+            return self.text
+        newline = "\r\n" if "\r\n" in self.text else "\n"
+        return newline.join(doc)
+
+    @functools.cached_property
+    def _doc_lines(self) -> list[str]:
+        return [line.rstrip("\r") for line in self.text.split("\n")]
+
+
+def document(path: str, text: str, blocks: list[Block]) -> Document:
+    """Join the blocks that parse as Python into one document source."""
+    from losslint.notebook import blank_ipython
+
+    lines: list[str] = []
+    origin: list[tuple[int, int]] = []
+    real: list[str] = []
+    kept = []
+    for block in blocks:
+        blanked = blank_ipython(block.code)
+        if not block.code or not parses(blanked):
+            continue
+        lines += blanked
+        real += block.code
+        origin += [(len(kept), row) for row in range(1, len(block.code) + 1)]
+        kept.append(block)
+    return Document(path=path, text=text, blocks=kept, lines=lines, origin=origin, real=real)
