@@ -10,6 +10,7 @@ of the output layer, a hand-written formula or the region a loss is computed in:
     LL307  logits into PoissonNLLLoss(log_input=False)
     LL404  softmax into BCELoss (unless a column was picked: probs[:, 1])
     LL405  a one-unit output layer into CrossEntropyLoss
+    LL408  softmax/log_softmax over a one-unit layer (single_unit.py)
     LL407  log-probabilities or logits into skorch's NeuralNetClassifier with NLLLoss
     LL501  hand-written binary cross-entropy on sigmoid probabilities
     LL502  hand-written cross-entropy on torch.log(softmax)
@@ -24,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from losslint import single_unit
 from losslint.analysis import Analysis, arguments, handwritten, ir, torch_api
 from losslint.analysis.arguments import IMPLICIT_DIM_OPS
 from losslint.analysis.evaluate import Evaluator, Frame, TensorV
@@ -66,7 +68,7 @@ def judge(analysis: Analysis, catalog: Catalog, snippet: SnippetReader, findings
     checker = _Checker(analysis, catalog, snippet)
     checker.run()
     superseded = checker.superseded
-    kept = [f for f in findings if (f.code, f.site) not in superseded]
+    kept = [f for f in findings if (f.code, f.site) not in superseded and not single_unit.replaces(f, checker.single_unit)]
     return kept + sorted(checker.findings.values(), key=Finding.sort_key)
 
 
@@ -79,6 +81,7 @@ class _Checker:
         self.findings: dict[tuple, Finding] = {}
         self.superseded: set[tuple[str, Site]] = set()
         self._call_facts: dict[int, CallFact] | None = None
+        self.single_unit: set[int] = set()  # ids of the pairs LL408 judges (their verdict is replaced)
 
     def run(self) -> None:
         loss_calls = find_loss_calls(self.analysis.project, self.evaluator)
@@ -190,6 +193,12 @@ class _Checker:
         tensor, use = pair.tensor, pair.use
         inner = tensor.inner if tensor.form == "log" and tensor.inner is not None else tensor
         self.implicit_dim(tensor, use)
+        if single_unit.over_single_unit(tensor):
+            self.single_unit.add(id(pair))
+            inner = single_unit.activation(tensor)
+            self.add(single_unit.CODE, inner.site, loss_sites(use), inner, use.loss, single_unit.fields(inner), {"units": 1},
+                     applied=inner.applied, pair=pair)
+            return
         if inner.kind in ("softmax", "log_softmax") and use.loss in CLASS_DIM_LOSSES and not tensor.reshaped:
             # Only on a classifier's output (nn.Linear's logits): a softmax over dim 0 of an
             # unbatched (classes,) vector is right, and an unknown input may be one.
