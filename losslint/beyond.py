@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from losslint import single_unit
+from losslint import claims, single_unit
 from losslint.analysis import Analysis, arguments, handwritten, ir, torch_api
 from losslint.analysis.arguments import IMPLICIT_DIM_OPS
 from losslint.analysis.evaluate import Evaluator, Frame, TensorV
@@ -213,7 +213,9 @@ class _Checker:
                      pair=pair)
         if tensor.kind == "logits" and use.loss == "CrossEntropyLoss" and not tensor.reshaped:
             if arguments.output_units(tensor) == 1:
-                self.add("LL405", tensor.site, loss_sites(use), tensor, use.loss, {}, {"units": 1})
+                conditions = {"float_targets"} if claims.float_target(self.evaluator, use) else set()
+                self.add("LL405", tensor.site, loss_sites(use), tensor, use.loss, self.claims("LL405", conditions),
+                         {"units": 1, "conditions": sorted(conditions)})
 
     def skorch_logged(self, pair: Pair) -> None:
         """LL407: skorch takes the log of log-probabilities or logits (NaN below 0)."""
@@ -240,7 +242,9 @@ class _Checker:
             code = "LL501" if match.kind == "binary" else "LL502"
             related = [Related(tensor.site, f"{tensor.kind} applied here")]
             related += [Related(log.site, "log taken here") for log in match.logs if log.site != match.site]
-            self.add(code, match.site, related, tensor, None, {}, {"form": match.kind})
+            conditions = {"eps"} if match.logs and all(claims.has_eps(log) for log in match.logs) else set()
+            self.add(code, match.site, related, tensor, None, self.claims(code, conditions),
+                     {"form": match.kind, "conditions": sorted(conditions)})
             for log in match.logs:
                 self.superseded.add((_SUPERSEDED[match.kind], log.site))
 
@@ -252,6 +256,10 @@ class _Checker:
         return None
 
     # --- findings -------------------------------------------------------------------------
+
+    def claims(self, code: str, conditions: set[str]) -> dict[str, str]:
+        rule = self.catalog.by_code_or_name(code)
+        return claims.fields(rule, conditions) if rule is not None else {}
 
     def add(self, code: str, site: Site, related: list[Related], tensor: TensorV | None, loss: str | None,
             fields: dict, details: dict, applied: Site | None = None, pair: Pair | None = None) -> None:

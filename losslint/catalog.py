@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -53,6 +53,9 @@ class Rule:
     # Expression rules: the message when the expression reaches no loss (a test's expected
     # value, a metric), with {activation} only. None: `message`, its {loss} "the loss".
     message_without_loss: str | None = None
+    # Claims of the message that hold only for some code ([claims.FIELD] in the TOML):
+    # {condition: text}, "default" when no condition of the code applies (claims.fields).
+    claims: dict = field(default_factory=dict)
 
     @property
     def severity(self) -> str:
@@ -180,6 +183,7 @@ def _rule(data: dict, path: Path) -> Rule:
         examples=data["examples"],
         source=str(path),
         message_without_loss=data.get("message_without_loss"),
+        claims=data.get("claims", {}),
     )
 
 

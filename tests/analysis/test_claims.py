@@ -1,0 +1,64 @@
+"""Messages state only what holds for the code they point at: an eps inside the log of
+a hand-written loss means no NaN claim; float targets mean no IndexError claim."""
+
+from tests.analysis.helpers import lint
+
+HEAD = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+fc = nn.Linear(32, 10)
+unit = nn.Linear(32, 1)
+"""
+
+
+def only(tmp_path, body: str, code: str):
+    (finding,) = [f for f in lint(tmp_path, {"m.py": HEAD + body}) if f.code == code]
+    return finding
+
+
+def test_hand_written_cross_entropy_without_eps_claims_nan(tmp_path):
+    body = "def f(x, t):\n    p = F.softmax(fc(x), dim=1)\n    return -(t * torch.log(p)).sum(1).mean()\n"
+    message = only(tmp_path, body, "LL502").message
+    assert "makes the loss NaN" in message and "finite" not in message
+
+
+def test_hand_written_cross_entropy_with_eps_claims_zero_gradient(tmp_path):
+    body = "def f(x, t):\n    p = F.softmax(fc(x), dim=1)\n    return -(t * torch.log(p + 1e-20)).sum(1).mean()\n"
+    finding = only(tmp_path, body, "LL502")
+    assert "NaN" not in finding.message and "gradient is exactly 0" in finding.message
+    assert finding.origin.details["conditions"] == ["eps"]
+
+
+def test_clamp_with_a_named_eps_counts_as_eps(tmp_path):
+    body = "EPS = 1e-7\ndef f(x, t):\n    p = F.softmax(fc(x), dim=1)\n    return -(t * torch.log(p.clamp(min=EPS))).sum(1).mean()\n"
+    assert "NaN" not in only(tmp_path, body, "LL502").message
+
+
+def test_hand_written_binary_cross_entropy_eps(tmp_path):
+    plain = "def f(x, y):\n    p = torch.sigmoid(unit(x))\n    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()\n"
+    assert "gradient NaN" in only(tmp_path, plain, "LL501").message
+    eps = plain.replace("torch.log(p)", "torch.log(p + 1e-8)").replace("torch.log(1 - p)", "torch.log(1 - p + 1e-8)")
+    message = only(tmp_path, eps, "LL501").message
+    assert "NaN" not in message and "inf" not in message and "finite" in message
+
+
+def test_single_unit_index_error_only_for_class_index_targets(tmp_path):
+    ints = "def f(x, y): return F.cross_entropy(unit(x), y)"
+    assert "IndexError" in only(tmp_path, ints, "LL405").message
+    for soft in ("def f(x, y): return F.cross_entropy(unit(x), y.float())",
+                 "def f(x): return F.cross_entropy(unit(x), torch.rand(8, 1))",
+                 "def f(x, y): return nn.CrossEntropyLoss()(unit(x), y.to(torch.float32))"):
+        finding = only(tmp_path, soft, "LL405")
+        assert "IndexError" not in finding.message and "exactly 0" in finding.message, soft
+        assert finding.origin.details["conditions"] == ["float_targets"]
+
+
+def test_sigmoid_nll_index_error_follows_the_layer_size(tmp_path):
+    one = only(tmp_path, "def f(x, y): return F.nll_loss(torch.sigmoid(unit(x)), y)", "LL406").message
+    assert "with its one output unit targets of 1 raise IndexError" in one
+    many = only(tmp_path, "def f(x, y): return F.nll_loss(torch.sigmoid(fc(x)), y)", "LL406").message
+    assert "IndexError" not in many and "in [-1, 0]; use" in many
+    unknown = only(tmp_path, "def f(m, x, y): return F.nll_loss(torch.sigmoid(m.head(x)), y)\nclass M(nn.Module):\n    def __init__(self, n):\n        super().__init__()\n        self.head = nn.Linear(4, n)\ndef g(x, y, n): return f(M(n), x, y)", "LL406").message
+    assert "with one output unit targets of 1 raise IndexError" in unknown
