@@ -636,8 +636,9 @@ class Evaluator:
     def call_external(self, name: str, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         site = node.site
         if name in torch_api.ACTIVATION_FUNCTIONS:
-            source = _logits(self.first_arg(node, frame))
-            return (TensorV(torch_api.ACTIVATION_FUNCTIONS[name], site, "function", call=node, op=name, source=source),)
+            inputs = self.first_arg(node, frame)
+            return (TensorV(torch_api.ACTIVATION_FUNCTIONS[name], site, "function", call=node, op=name, source=_logits(inputs),
+                            below=_activation(inputs)),)
         if name in torch_api.LOG_FUNCTIONS:
             return tuple(self.log_of(x, site) for x in self.first_arg(node, frame))
         if name in torch_api.LOGIT_FUNCTIONS:
@@ -733,7 +734,8 @@ class Evaluator:
         obj, name = method.obj, method.name
         if name in torch_api.ACTIVATION_METHODS:
             source = _logits((obj,))
-            return (TensorV(torch_api.ACTIVATION_METHODS[name], node.site, "method", call=node, op=name, source=source),)
+            return (TensorV(torch_api.ACTIVATION_METHODS[name], node.site, "method", call=node, op=name, source=source,
+                            below=_activation((obj,))),)
         if isinstance(obj, TensorV):
             if name in torch_api.LOG_METHODS:
                 return (self.log_of(obj, node.site),)
@@ -772,7 +774,8 @@ class Evaluator:
         if isinstance(layer, LayerV):
             kind = torch_api.ACTIVATION_LAYERS.get(layer.name)
             if kind is not None:
-                return TensorV(kind, layer.site, "layer", applied=applied, call=layer.call, op=layer.name, source=_logits((x,)))
+                return TensorV(kind, layer.site, "layer", applied=applied, call=layer.call, op=layer.name, source=_logits((x,)),
+                               below=_activation((x,)))
             if layer.name in torch_api.LOGIT_LAYERS:
                 return TensorV("logits", layer.site, "layer", call=layer.call, op=layer.name, units=self.output_size(layer))
             if layer.name in torch_api.PASSTHROUGH_LAYERS:
@@ -802,6 +805,14 @@ def _torchvision_hub(node: ir.Call) -> bool:
 def _logits(values: tuple[Value, ...]) -> TensorV | None:
     """The logits an activation is applied to, when its input is known to be one."""
     if len(values) == 1 and isinstance(values[0], TensorV) and values[0].kind == "logits":
+        return values[0]
+    return None
+
+
+def _activation(values: tuple[Value, ...]) -> TensorV | None:
+    """The activation an activation is applied to (softmax of a softmax), when its input
+    is known to be one: a fix of the outer one must see the whole chain."""
+    if len(values) == 1 and isinstance(values[0], TensorV) and values[0].kind != "logits" and values[0].form != "log":
         return values[0]
     return None
 
