@@ -48,11 +48,12 @@ def check_paths(paths: list[str], settings: Settings | None = None, run: RunOpti
             if notebook.is_notebook(path):
                 notebooks[str(path)] = notebook.read(path)
                 sources[str(path)] = notebooks[str(path)].source
-            elif documents.is_document(path):  # Markdown, reStructuredText: their Python blocks
-                notebooks[str(path)] = documents.read(path)
-                sources[str(path)] = notebooks[str(path)].source
             else:
-                sources[str(path)] = read_source(path)
+                text = read_source(path)
+                page = documents.embedded(str(path), text)  # Markdown, rST, doctests: their Python blocks
+                if page is not None:
+                    notebooks[str(path)] = page
+                sources[str(path)] = page.source if page is not None else text
         except notebook.NotebookError as exc:
             problems.append(exc.finding(str(path)))
         except (OSError, UnicodeDecodeError) as exc:

@@ -290,11 +290,19 @@ def add_noqa(findings: list[Finding]) -> Added:
             added.skipped.append(f"{path}: not a file, no noqa added")
         elif notebook.is_notebook(path):
             added.lines += _add_to_notebook(Path(path), rows, added.skipped)
-        elif documents.is_document(path):
+        elif documents.is_document(path) or _has_doctests(path):
             added.lines += _add_to_notebook(Path(path), rows, added.skipped, documents.read)
         else:
             added.lines += _add_to_file(Path(path), rows, added.skipped)
     return added
+
+
+def _has_doctests(path: str) -> bool:
+    """A Python file linted with its docstrings' doctests: rows past its end are theirs."""
+    try:
+        return path.endswith(".py") and documents.read(path) is not None
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")

@@ -78,7 +78,7 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
 
 
 def _reread(path: str):
-    return documents.read(path) if documents.is_document(path) else notebook.read(path)
+    return notebook.read(path) if notebook.is_notebook(path) else documents.read(path)
 
 
 def _stdin_linted(stdin_sources: dict[str, str], result: linter.Result) -> dict[str, str]:

@@ -4,7 +4,7 @@ directive blocks, doctests), linted as one source per document like a notebook's
     core.py      blocks -> one joined source, positions mapped back, fixes written back
     markdown.py  fenced blocks (markdown-it-py), MyST code cells
     rst.py       code directives, `::` literal blocks, doctest blocks
-    doctest.py   `>>>` examples (in any of the above)
+    doctest.py   `>>>` examples (in any of the above, and in a Python file's docstrings)
 """
 
 from __future__ import annotations
@@ -29,4 +29,32 @@ def parse(text: str, path: str):
 
 def read(path: str | os.PathLike):
     """Read a document file (UTF-8, BOM allowed). Raises OSError, UnicodeDecodeError."""
-    return parse(Path(path).read_bytes().decode("utf-8-sig"), str(path))
+    text = Path(path).read_bytes().decode("utf-8-sig")
+    return parse(text, str(path)) if is_document(path) else with_doctests(text, str(path))
+
+
+def embedded(path: str, text: str):
+    """What the linter reads of a file that embeds Python: a Document for Markdown and
+    reStructuredText, and for a Python file whose docstrings hold doctest examples (the
+    file and its examples, analysed together as doctest runs them: with the module's
+    names); None for any other file (its text is the source)."""
+    if is_document(path):
+        return parse(text, path)
+    if path.endswith(".py") and ">>>" in text:
+        return with_doctests(text, path)
+    return None
+
+
+def with_doctests(text: str, path: str):
+    """A Python file joined with the doctest examples of its docstrings (None without)."""
+    from losslint.documents import core, doctest
+
+    examples = doctest.in_docstrings(text)
+    if not examples:
+        return None
+    code = [line.rstrip("\r") for line in text.split("\n")]
+    if code and code[-1] == "":
+        code.pop()
+    whole = core.Block(list(range(1, len(code) + 1)), [""] * len(code), code, container=True)
+    page = core.document(path, text, [whole, *examples])
+    return page if len(page.blocks) > 1 else None

@@ -119,6 +119,9 @@ class Block:
     code: list[str]
     doctest: bool = False
     indent: str = ""  # the indentation of new lines (before a doctest's prompt)
+    # A whole Python file, around the doctests of its docstrings: kept even if it does not
+    # parse (that is the file's syntax error to report), never blanked.
+    container: bool = False
 
 
 def parses(code: list[str]) -> bool:
@@ -167,47 +170,63 @@ class Document(Joined):
     def replace_lines(self, replacements: dict[int, str]) -> str:
         """The document's new text with joined rows (1-based) replaced in place (for
         --add-noqa); blanked rows are left as they are."""
-        blocks: dict[int, list[str]] = {}
+        blocks: dict[int, list[int | str]] = {}
         for index, (block, _) in enumerate(self.origin):
             line = replacements.get(index + 1)
             keep = line is None or self.lines[index] != self.real[index]
-            blocks.setdefault(block, []).extend(self._new_lines(block, [index if keep else line]))
-        return self._rewrite(blocks)
+            blocks.setdefault(block, []).append(index if keep else line)
+        return self._rewrite({block: self._new_lines(block, lines) for block, lines in blocks.items()})
 
-    def _new_lines(self, block: int, lines: list[int | str]) -> list[str]:
-        """Document lines for a block's regrouped lines: a kept line as the document
-        has it, a new one with the block's indentation (and prompt, in a doctest)."""
+    def _new_lines(self, block: int, lines: list[int | str]) -> list[tuple[int | None, str]]:
+        """(document row or None, text) for a block's regrouped lines: a kept line as the
+        document has it, a new one with the block's indentation (and prompt, in a doctest)."""
         from losslint.notebook import _Scanner  # notebook imports this module
 
-        out = []
+        out: list[tuple[int | None, str]] = []
         spec = self.blocks[block]
         scanner = _Scanner()
         for line in lines:
             if isinstance(line, int):
-                _, row = self.origin[line]
-                out.append(self._doc_lines[spec.rows[row - 1] - 1])
+                row = spec.rows[self.origin[line][1] - 1]
+                out.append((row, self._doc_lines[row - 1]))
                 code = self.real[line]
             else:
                 code = line
                 if spec.doctest:
                     prompt = ">>>" if scanner.at_statement_start() and not code[:1].isspace() else "..."
-                    out.append(spec.indent + prompt + (" " + code if code else ""))
+                    out.append((None, spec.indent + prompt + (" " + code if code else "")))
                 else:
-                    out.append(spec.indent + code if code else "")
+                    out.append((None, spec.indent + code if code else ""))
             scanner.feed(code)
         return out
 
-    def _rewrite(self, blocks: dict[int, list[str]]) -> str:
-        doc = list(self._doc_lines)
-        for block in sorted(blocks, reverse=True):  # from the end: rows before stay valid
-            rows = self.blocks[block].rows
-            old = doc[rows[0] - 1 : rows[-1]]
-            if blocks[block] != old:
-                doc[rows[0] - 1 : rows[-1]] = blocks[block]
-        if doc == self._doc_lines:
+    def _rewrite(self, blocks: dict[int, list[tuple[int | None, str]]]) -> str:
+        """The document with each changed block's rows replaced by its new lines. A
+        container block (a Python file around its docstrings' doctests) is rewritten
+        first and the blocks inside it are spliced in where their rows still are."""
+        doc = self._doc_lines
+        changed = {b: lines for b, lines in blocks.items() if [t for _, t in lines] != [doc[r - 1] for r in self.blocks[b].rows]}
+        if not changed:
             return self.text
+        outer = next((b for b in changed if self.blocks[b].container), None)
+        if outer is not None:
+            last = self.blocks[outer].rows[-1]
+            base = changed.pop(outer) + [(row, doc[row - 1]) for row in range(last + 1, len(doc) + 1)]
+        else:
+            base = [(row, doc[row - 1]) for row in range(1, len(doc) + 1)]
+        spliced = {self.blocks[b].rows[0]: (self.blocks[b].rows[-1], [t for _, t in lines]) for b, lines in changed.items()}
+        out: list[str] = []
+        skip_to = 0
+        for row, text in base:
+            if row is not None and row <= skip_to:
+                continue
+            if row is not None and row in spliced:
+                skip_to, lines = spliced[row]
+                out += lines
+                continue
+            out.append(text)
         newline = "\r\n" if "\r\n" in self.text else "\n"
-        return newline.join(doc)
+        return newline.join(out)
 
     @functools.cached_property
     def _doc_lines(self) -> list[str]:
@@ -223,8 +242,8 @@ def document(path: str, text: str, blocks: list[Block]) -> Document:
     real: list[str] = []
     kept = []
     for block in blocks:
-        blanked = blank_ipython(block.code)
-        if not block.code or not parses(blanked):
+        blanked = list(block.code) if block.container else blank_ipython(block.code)
+        if not block.container and (not block.code or not parses(blanked)):
             continue
         lines += blanked
         real += block.code

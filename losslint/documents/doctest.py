@@ -47,3 +47,28 @@ def starts_with_prompt(code: list[str]) -> bool:
     """Whether a code block is a console session (`>>> ...`) rather than a script."""
     first = next((line for line in code if line.strip()), "")
     return PROMPT.match(first) is not None
+
+
+def in_docstrings(text: str) -> list[Block]:
+    """The doctest examples of a Python file's docstrings (module, classes, functions),
+    at the file's rows and columns. A file that does not parse has none (its syntax
+    error is reported as the file's own)."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    found: list[Block] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        body = node.body
+        if not body or not isinstance(body[0], ast.Expr) or not isinstance(body[0].value, ast.Constant):
+            continue
+        if not isinstance(body[0].value.value, str):
+            continue
+        first, last = body[0].lineno, body[0].end_lineno or body[0].lineno
+        found += examples(lines[first - 1 : last], first)
+    return sorted(found, key=lambda block: block.rows[0])

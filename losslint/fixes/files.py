@@ -28,8 +28,8 @@ def encode(path: str, original: bytes, fixed: str) -> bytes:
     if notebook.is_notebook(path):
         book = notebook.parse(original.decode("utf-8-sig"), path)
         return notebook.apply_source(book, fixed).encode("utf-8")
-    if documents.is_document(path):  # only the changed blocks; every other byte stays
-        page = documents.parse(original.decode("utf-8-sig"), path)
+    page = documents.embedded(path, original.decode("utf-8-sig"))
+    if page is not None:  # only the changed blocks; every other byte stays
         return (BOM if original.startswith(BOM) else b"") + page.apply_source(fixed).encode("utf-8")
     return (BOM if original.startswith(BOM) else b"") + fixed.encode("utf-8")
 
@@ -39,9 +39,8 @@ def linted_text(path: str, original: bytes) -> str:
     text = original.decode("utf-8-sig")
     if notebook.is_notebook(path):
         return notebook.parse(text, path).source
-    if documents.is_document(path):
-        return documents.parse(text, path).source
-    return text
+    page = documents.embedded(path, text)
+    return page.source if page is not None else text
 
 
 def write_all(fixed: dict[str, str], expected: dict[str, str]) -> list[str]:
