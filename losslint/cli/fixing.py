@@ -85,9 +85,9 @@ def _stdin_linted(stdin_sources: dict[str, str], result: linter.Result) -> dict[
     """What was linted from stdin, which the fixes edit: a notebook's joined cells (none
     when its JSON did not parse), not its JSON."""
     (path, text), = stdin_sources.items()
-    if not notebook.is_notebook(path):
-        return {path: text}
     book = result.notebooks.get(path)
+    if not notebook.is_notebook(path):
+        return {path: book.source if book is not None else text}  # a document: its joined blocks
     return {path: book.source} if book is not None else {}
 
 
@@ -114,11 +114,16 @@ def _stdin(args, fmt: str, stdin_sources: dict[str, str], notebooks: dict, outco
     parse), the report on stderr, its frames taken from the fixed text."""
     (path, original), = stdin_sources.items()
     book = notebooks.get(path)
-    if book is not None:  # the fixed cells back into the notebook's JSON
+    if isinstance(book, notebook.Notebook):  # the fixed cells back into the notebook's JSON
         text = notebook.apply_source(book, outcome.sources[path])
         fixed_books = {path: notebook.parse(text, path)}
         remaining = notebook.locate(remaining, fixed_books)
         frames: dict[str, str] = {}
+    elif book is not None:  # a document: the fixed blocks back into its text
+        text = book.apply_source(outcome.sources[path])
+        fixed_books = {path: documents.embedded(path, text) or book}
+        remaining = notebook.locate(remaining, fixed_books)
+        frames = {path: text}
     else:
         text = outcome.sources.get(path, original)
         fixed_books = {}

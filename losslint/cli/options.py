@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from losslint import config, linter, notebook
+from losslint import config, documents, linter, notebook
 from losslint.discovery import STDIN, find_files, read_stdin
 from losslint.reporters import REPORTERS
 
@@ -160,6 +160,9 @@ def check_stdin(args, settings: config.Settings) -> tuple[linter.Result, dict[st
         return linter.Result(findings=[], files=[]), {path: source}
     if notebook.is_notebook(path):  # the JSON text of a notebook: its cells are linted
         return notebook.check_text(path, source, settings), {path: source}
+    result = documents.check_text(path, source, settings)  # Markdown, rST, doctests: their blocks
+    if result is not None:
+        return result, {path: source}
     return linter.Result(findings=linter.check_sources({path: source}, settings), files=[path]), {path: source}
 
 
