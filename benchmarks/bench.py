@@ -256,7 +256,7 @@ def _run(args, work: Path) -> dict:
 def _victim(files: list[Path]) -> Path:
     """The file to touch: the first one that names a loss (losslint always parses those),
     else the first file."""
-    from losslint import prefilter
+    from losslint.engine import prefilter
 
     for path in files:
         if prefilter.scan(path.read_text(encoding="utf-8", errors="replace")).loss:

@@ -1,6 +1,6 @@
 """losslint: find final activations that do not fit the loss in PyTorch classifiers."""
 
-__version__ = "0.1.0"
+from losslint.core.version import __version__
 
 __all__ = ["check_paths", "check_source", "__version__"]
 

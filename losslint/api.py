@@ -23,11 +23,12 @@ def check_paths(paths: StrPath | Iterable[StrPath], *, isolated: bool = False) -
 
     Returns one dict per finding, sorted by path, line, column and code: exactly the
     objects `losslint check --output-format json` prints (see docs/api.md). Raises
-    FileNotFoundError for a path that does not exist and losslint.config.ConfigError
+    FileNotFoundError for a path that does not exist and losslint.engine.config.ConfigError
     (a ValueError-like one-line message) for a bad configuration.
     """
-    from losslint import linter, notebook
-    from losslint.discovery import PathNotFound
+    from losslint.core import notebook
+    from losslint.engine import linter
+    from losslint.engine.discovery import PathNotFound
 
     names = [os.fspath(paths)] if isinstance(paths, (str, os.PathLike)) else [os.fspath(p) for p in paths]
     settings = _settings(names[0] if names else ".", isolated)
@@ -45,13 +46,14 @@ def check_source(source: str, filename: str = "<stdin>", *, isolated: bool = Fal
     looked for. A `filename` ending in `.ipynb` means `source` is the notebook's JSON;
     `.md`/`.rst` a document whose Python blocks are linted (at the document's rows).
     """
-    from losslint import documents, linter, notebook
+    from losslint.core import notebook
+    from losslint.engine import linter
 
     settings = _settings(filename, isolated)
     if notebook.is_notebook(filename):
-        result = notebook.check_text(filename, source, settings)
+        result = linter.check_notebook_text(filename, source, settings)
     else:  # Markdown, rST, a Python file with doctests: their blocks; None for plain Python
-        result = documents.check_text(filename, source, settings)
+        result = linter.check_document_text(filename, source, settings)
     if result is not None:
         findings = notebook.locate(result.findings, result.notebooks)
     else:
@@ -60,7 +62,7 @@ def check_source(source: str, filename: str = "<stdin>", *, isolated: bool = Fal
 
 
 def _settings(first: str, isolated: bool):
-    from losslint import config
+    from losslint.engine import config
 
     start = Path(first).absolute()
     while not start.is_dir() and start != start.parent:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from losslint import catalog
 from losslint.cli import main
-from losslint.linter import check_sources
+from losslint.engine.linter import check_sources
+from losslint.rules import catalog
 
 CATALOG = catalog.load()
 RULES = CATALOG.rules

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from losslint import catalog
+from losslint.rules import catalog
 
 CATALOG = catalog.load()
 BEYOND = [rule for rule in CATALOG.rules if rule.code[:3] in ("LL3", "LL4", "LL5", "LL6")]
@@ -33,7 +33,7 @@ EXPECTED = {
     "LL502": ("hand-written-cross-entropy", "check", "acceptable"),
     "LL601": ("bce-loss-under-autocast", "check", "wrong"),
 }
-# The fields losslint/beyond.py fills into these rules' messages.
+# The fields losslint/rules/ (checker.add and its callers) fill into these rules' messages.
 FIELDS = {"activation", "loss", "how", "target", "why", "constant", "size_one", "nan", "index_error"}
 
 

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from losslint import catalog
 from losslint.cli.rule import catalog_markdown
+from losslint.rules import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from losslint import catalog, documents, notebook
-from losslint.linter import check_paths
+from losslint import documents
+from losslint.core import notebook
+from losslint.engine.linter import check_paths
+from losslint.rules import catalog
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PROJECTS = sorted(p for p in EXAMPLES.iterdir() if p.is_dir() and (p / "train.py").is_file())

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from losslint import notebook
 from losslint.cli import main
+from losslint.core import notebook
 
 KERNEL = {
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -241,7 +240,7 @@ def fixed(source: str, old: str, new: str) -> str:
     return source.replace(old, new)
 
 
-def test_write_fixed_rewrites_only_changed_cells(tmp_path):
+def test_apply_source_rewrites_only_changed_cells(tmp_path):
     path = tmp_path / "train.ipynb"
     original_text = write_notebook(path, TRAINING_CELLS)
     book = notebook.read(path)
@@ -249,10 +248,10 @@ def test_write_fixed_rewrites_only_changed_cells(tmp_path):
     new_source = fixed(book.source, "    nn.Softmax(dim=1),\n", "")
     new_source = fixed(new_source, "import torch.nn as nn\n", "import torch.nn as nn\nimport torch.nn.functional as F\n")
 
-    assert notebook.write_fixed(path, new_source) is True
+    after_text = notebook.apply_source(book, new_source)
+    path.write_text(after_text, encoding="utf-8")
 
     before = json.loads(original_text)
-    after_text = path.read_text(encoding="utf-8")
     after = json.loads(after_text)
     assert after["metadata"] == before["metadata"]
     assert (after["nbformat"], after["nbformat_minor"]) == (4, 5)
@@ -276,45 +275,23 @@ def test_write_fixed_rewrites_only_changed_cells(tmp_path):
     assert main(["check", str(path), "--output-format", "json"]) == 0
 
 
-def test_write_fixed_keeps_other_layouts(tmp_path):
+def test_apply_source_keeps_other_layouts(tmp_path):
     path = tmp_path / "compact.ipynb"
     cells = [code("import torch.nn as nn"), code("head = nn.Sequential(nn.Linear(2, 2), nn.Softmax(dim=1))")]
     cells[1]["source"] = "".join(cells[1]["source"])  # source as one string, also valid nbformat
     write_notebook(path, cells, indent=2, trailing_newline=False)
-    source = notebook.read(path).source
-    assert notebook.write_fixed(path, fixed(source, ", nn.Softmax(dim=1)", "")) is True
-    text = path.read_text()
+    book = notebook.read(path)
+    text = notebook.apply_source(book, fixed(book.source, ", nn.Softmax(dim=1)", ""))
     data = json.loads(text)
     assert data["cells"][1]["source"] == "head = nn.Sequential(nn.Linear(2, 2))"
     assert text == json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def test_write_fixed_without_change_leaves_the_file_alone(tmp_path):
+def test_apply_source_without_change_gives_the_same_text(tmp_path):
     path = tmp_path / "train.ipynb"
     text = write_notebook(path, TRAINING_CELLS)
-    os.utime(path, (1_000_000_000, 1_000_000_000))
-    assert notebook.write_fixed(path, notebook.read(path).source) is False
-    assert path.read_text(encoding="utf-8") == text
-    assert path.stat().st_mtime == 1_000_000_000
-
-
-def test_write_fixed_is_atomic(tmp_path, monkeypatch):
-    path = tmp_path / "train.ipynb"
-    text = write_notebook(path, TRAINING_CELLS)
-    os.chmod(path, 0o640)
-    source = fixed(notebook.read(path).source, "    nn.Softmax(dim=1),\n", "")
-
-    def fail(src, dst):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError):
-        notebook.write_fixed(path, source)
-    assert path.read_text(encoding="utf-8") == text
-    assert os.listdir(tmp_path) == ["train.ipynb"]  # no temp file left behind
-    monkeypatch.undo()
-    assert notebook.write_fixed(path, source) is True
-    assert os.stat(path).st_mode & 0o777 == 0o640
+    book = notebook.read(path)
+    assert notebook.apply_source(book, book.source) == book.text == text
 
 
 # Unique, valid lines so that the expected cells are unambiguous.

@@ -190,8 +190,8 @@ def test_diagnostics_on_open_change_and_save(tmp_path):
 # a safe one for LL105 and an unsafe one for LL103, so the actions can be checked.
 WITH_FIXES = textwrap.dedent(
     """\
-    from losslint import linter
-    from losslint.findings import Edit, Fix, Position, Site
+    from losslint.engine import linter
+    from losslint.core.findings import Edit, Fix, Position, Site
 
     check_sources = linter.check_sources
 
@@ -208,7 +208,7 @@ WITH_FIXES = textwrap.dedent(
 
 
     linter.check_sources = with_fixes
-    from losslint.server import serve
+    from losslint.integrations.lsp import serve
 
     serve()
     """

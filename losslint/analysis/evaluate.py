@@ -38,7 +38,7 @@ from losslint.analysis.values import (  # noqa: F401 - re-exported: evaluate is 
     TupleV,
     Value,
 )
-from losslint.findings import Site
+from losslint.core.findings import Site
 
 MAX_DEPTH = 12  # nested calls followed
 MAX_ALTERNATIVES = 8

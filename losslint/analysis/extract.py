@@ -24,9 +24,9 @@ from losslint.analysis.facts import (
     SyntaxErrorFact,
     key_of,
 )
-from losslint.findings import Position, Site
-from losslint.parsing import parse_module
-from losslint.positions import Positions
+from losslint.analysis.parsing import parse_module
+from losslint.analysis.positions import Positions
+from losslint.core.findings import Position, Site
 
 # Calls that mutate the list/container they are called on.
 _APPEND = frozenset({"append", "add_module", "register_module"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from losslint.analysis.ir import IR, Call, compact_reduce
-from losslint.findings import Site
+from losslint.core.findings import Site
 
 MODULE_BODY = "<module>"
 

@@ -7,7 +7,7 @@
     multiclass  onehot * torch.log(F.softmax(z, 1))                  (then .sum(1).mean())
 
 Only the shape is matched here (extract.py keeps arithmetic as ir.BinOp / ir.Neg); the
-rule (losslint/beyond.py) then asks the evaluator whether `p` really holds a sigmoid, or
+rule (losslint/rules/handwritten_loss.py) then asks the evaluator whether `p` really holds a sigmoid, or
 the log's argument a softmax, in some calling context. Precision first: a focal loss
 (an extra factor that mentions p), an entropy (y is p itself) and stable spellings
 (F.logsigmoid, F.log_softmax) do not match.
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from losslint.analysis import ir
 from losslint.analysis.facts import MODULE_BODY
 from losslint.analysis.project import Project
-from losslint.findings import Site
+from losslint.core.findings import Site
 
 # Calls that only keep a value away from 0 before the log: torch.log(p.clamp(min=1e-7)).
 _CLAMPS = frozenset({"clamp", "clamp_", "clamp_min", "clip", "clip_"})

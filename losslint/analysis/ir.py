@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from losslint.findings import Site
+from losslint.core.findings import Site
 
 
 class IR:

@@ -26,7 +26,7 @@ from losslint.analysis.evaluate import (
 )
 from losslint.analysis.facts import CallFact
 from losslint.analysis.project import Project
-from losslint.findings import Site
+from losslint.core.findings import Site
 
 
 @dataclass(frozen=True)

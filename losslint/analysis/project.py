@@ -60,7 +60,6 @@ class Project:
             if facts.module:
                 self.modules[(facts.root, facts.module)] = facts.path
                 self.modules_by_name[facts.module].append(facts.path)
-        self._subclasses: dict[str, list[str]] | None = None
         # The prefilter (losslint/prefilter.py) leaves some files unparsed. `known` holds the
         # two tables above built from every file of the run, so that imports resolve as if
         # all were parsed; a lookup that lands on an unparsed file answers None and is
@@ -83,13 +82,6 @@ class Project:
     def method(self, cls_key: str, name: str) -> FunctionFacts | None:
         key = self.classes[cls_key].methods.get(name)
         return self.functions.get(key) if key else None
-
-    def subclasses(self, cls_key: str) -> list[str]:
-        """Project classes whose bases name `cls_key` directly (filled in by the evaluator)."""
-        return (self._subclasses or {}).get(cls_key, [])
-
-    def set_subclasses(self, table: dict[str, list[str]]) -> None:
-        self._subclasses = table
 
     # --- imports --------------------------------------------------------------------------
 

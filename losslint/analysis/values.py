@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from losslint.analysis import ir
-from losslint.findings import Site
+from losslint.core.findings import Site
 
 # --- values ---------------------------------------------------------------------------------
 

@@ -11,15 +11,9 @@ import sys
 
 from losslint import __version__
 from losslint.cli import check, rule, server, trace
+from losslint.cli.errors import EXIT_USAGE, UsageError
 
 SUBCOMMANDS = {"check": check, "rule": rule, "server": server, "trace": trace}
-EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit 2."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not argparse's usage dump
         raise UsageError(f"{message} (see `{self.prog} --help`)")

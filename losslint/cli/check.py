@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from losslint import linter, notebook
 from losslint.cli import fixing, options, output, speed
 from losslint.cli import trace as tracing
-from losslint.discovery import PathNotFound
+from losslint.cli.errors import UsageError
+from losslint.core import notebook
+from losslint.engine import linter
+from losslint.engine.discovery import PathNotFound
 
 
 def add_parser(sub) -> None:
@@ -18,8 +20,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from losslint.cli import UsageError
-
     fmt = options.output_format(args)
     settings = options.settings(args)  # pyproject.toml / losslint.toml + flags
     if args.show_settings:

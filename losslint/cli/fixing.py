@@ -17,10 +17,14 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from losslint import documents, linter, notebook
+from losslint import documents
 from losslint.cli import output
+from losslint.cli.errors import UsageError
+from losslint.core import notebook
+from losslint.core.sources import display_path
+from losslint.engine import linter
 from losslint.reporters import HUMAN_FORMATS, REPORTERS
-from losslint.reporters.text import by_severity, counted, display_path, plural
+from losslint.reporters.text import by_severity, counted, plural
 
 if TYPE_CHECKING:
     from losslint.fixes import apply
@@ -59,8 +63,6 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
         return _diff(args, sources, outcome, remaining, result.notebooks)
     if stdin_sources:
         return _stdin(args, fmt, stdin_sources, result.notebooks, outcome, remaining)
-    from losslint.cli import UsageError
-
     try:
         files.write_all(outcome.changed, sources)
     except files.WriteError as exc:

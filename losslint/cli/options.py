@@ -8,8 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from losslint import config, documents, linter, notebook
-from losslint.discovery import STDIN, find_files, read_stdin
+from losslint.cli.errors import UsageError
+from losslint.core import notebook
+from losslint.engine import config, linter
+from losslint.engine.discovery import STDIN, find_files, read_stdin
 from losslint.reporters import REPORTERS
 
 FORMAT_VARIABLE = "LOSSLINT_OUTPUT_FORMAT"
@@ -88,8 +90,6 @@ def reads_stdin(args) -> bool:
 
 
 def output_format(args) -> str:
-    from losslint.cli import UsageError
-
     if args.output_format:
         return args.output_format
     name = os.environ.get(FORMAT_VARIABLE, "").strip()
@@ -102,8 +102,6 @@ def output_format(args) -> str:
 
 def settings(args) -> config.Settings:
     """Configuration file + command line. Raises UsageError (exit 2) on any problem."""
-    from losslint.cli import UsageError
-
     if STDIN in args.paths and args.paths != [STDIN]:
         raise UsageError("`-` (standard input) cannot be combined with other paths")
     files, inline = [], []
@@ -159,8 +157,8 @@ def check_stdin(args, settings: config.Settings) -> tuple[linter.Result, dict[st
     if args.stdin_filename and settings.force_exclude and settings.is_excluded(Path(path)):
         return linter.Result(findings=[], files=[]), {path: source}
     if notebook.is_notebook(path):  # the JSON text of a notebook: its cells are linted
-        return notebook.check_text(path, source, settings), {path: source}
-    result = documents.check_text(path, source, settings)  # Markdown, rST, doctests: their blocks
+        return linter.check_notebook_text(path, source, settings), {path: source}
+    result = linter.check_document_text(path, source, settings)  # Markdown, rST, doctests: their blocks
     if result is not None:
         return result, {path: source}
     return linter.Result(findings=linter.check_sources({path: source}, settings), files=[path]), {path: source}

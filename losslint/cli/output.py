@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sys
 
-from losslint import noqa
-from losslint.findings import Finding
+from losslint.core.findings import Finding
+from losslint.engine import noqa
 from losslint.reporters import HUMAN_FORMATS, REPORTERS, statistics
 from losslint.reporters.context import Context, use_color
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import sys
 
-from losslint import catalog
-from losslint.catalog import Rule
+from losslint.cli.errors import UsageError
+from losslint.rules import catalog
+from losslint.rules.catalog import Rule
+from losslint.rules.docs import markdown
 
 
 def add_parser(sub) -> None:
@@ -20,8 +22,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from losslint.cli import UsageError
-
     rules_catalog = catalog.load()
     if args.catalog_markdown:
         sys.stdout.write(catalog_markdown(rules_catalog))
@@ -53,41 +53,6 @@ def rule_json(rule: Rule) -> dict:
         "explanation": markdown(rule),
         "url": rule.url,
     }
-
-
-def markdown(rule: Rule) -> str:
-    """Ruff's sections: What it does / Why is this bad? / Example / Use instead / Fix safety / References."""
-    docs, examples = rule.docs, rule.examples
-    pairs = ", ".join(f"{p.activation} + {p.loss}" for p in rule.pairs)
-    parts = [
-        f"# {rule.name} ({rule.code})",
-        "",
-        f"Verdict: **{rule.verdict}**" + (f" ({pairs})" if pairs else ""),
-        "",
-        "## What it does",
-        docs["what_it_does"].strip(),
-        "",
-        "## Why is this bad?",
-        docs["why_bad"].strip(),
-        "",
-        "## Example",
-        "```python",
-        examples["example"].strip(),
-        "```",
-        "",
-        "## Use instead",
-        "```python",
-        examples["use_instead"].strip(),
-        "```",
-        "",
-        "## Fix safety",
-        docs.get("fix_safety", "No fix is available.").strip(),
-        "",
-        "## References",
-        *(f"- {ref}" for ref in docs.get("references", [])),
-        "",
-    ]
-    return "\n".join(parts)
 
 
 def catalog_markdown(rules_catalog: catalog.Catalog) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from losslint.cli.errors import UsageError
+
 
 def add_parser(sub) -> None:
     sub.add_parser(
@@ -11,14 +13,12 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from losslint.cli import UsageError
-
     try:
         import lsprotocol  # noqa: F401
         import pygls  # noqa: F401
     except ImportError:
         raise UsageError("`losslint server` needs pygls: pip install 'losslint[server]'") from None
-    from losslint.server import serve
+    from losslint.integrations.lsp import serve
 
     serve()
     return 0

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from losslint import factcache, progress, workers
-from losslint.collect import RunOptions
+from losslint.engine import factcache, progress, workers
+from losslint.engine.collect import RunOptions
 
 
 def _jobs(value: str) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sys
 
+from losslint.cli.errors import UsageError
 from losslint.tracer import MISSING_TORCH, TorchMissing, TraceError
 from losslint.tracer.spec import (
     ACTIVATIONS,
@@ -65,8 +66,6 @@ def add_check_arguments(parser) -> None:
 
 def attach_evidence(findings, args) -> None:
     """Set finding.evidence for `check --trace`; no torch -> one-line error, exit 2."""
-    from losslint.cli import UsageError
-
     try:
         from losslint.tracer import evidence
 
@@ -87,8 +86,6 @@ def _floats(text: str) -> tuple[float, ...]:
 
 
 def run(args) -> int:
-    from losslint.cli import UsageError
-
     modes = [m for m in ("all", "fixes", "speed") if getattr(args, m)]
     if len(modes) > 1 or (modes and (args.activation or args.loss)):
         raise UsageError("use one of --all, --fixes, --speed, or --activation with --loss")
@@ -140,9 +137,9 @@ def _all(args) -> int:
 
 
 def _fixes(args) -> int:
-    from losslint.tracer import fixes
+    from losslint.tracer import fix_targets
 
-    checks = fixes.check_all(device=args.device, dtype=args.dtype)
+    checks = fix_targets.check_all(device=args.device, dtype=args.dtype)
     if args.output_format == "json":
         records = [{"code": c.code, "fix_to": c.fix_to.to_json(), "ok": c.ok, "skipped": c.skipped,
                     "problem": c.problem(), "trace": c.trace} for c in checks]
@@ -155,9 +152,9 @@ def _fixes(args) -> int:
 
 
 def _speed(args) -> int:
-    from losslint.tracer import speed
+    from losslint.tracer import op_timing
 
-    rows = speed.fused_vs_separate(device=args.device, dtype=args.dtype, seed=args.seed)
+    rows = op_timing.fused_vs_separate(device=args.device, dtype=args.dtype, seed=args.seed)
     if args.output_format == "json":
         _write(json.dumps(rows, indent=2, allow_nan=False) + "\n")
     else:

@@ -59,14 +59,3 @@ def with_doctests(text: str, path: str):
     page = core.document(path, text, [whole, *examples])
     return page if len(page.blocks) > 1 else None
 
-
-def check_text(path: str, text: str, settings=None):
-    """Lint a file given as text (stdin, the API) whose Python is embedded: a
-    linter.Result whose `notebooks` holds the document (None when the file embeds none)."""
-    from losslint import linter
-
-    page = embedded(path, text)
-    if page is None:
-        return None
-    findings = linter.check_sources({path: page.source}, settings)
-    return linter.Result(findings=findings, files=[path], notebooks={path: page}, sources={path: page.source})

@@ -6,8 +6,9 @@
     spelling.py   softmax -> log_softmax, torch.log(softmax) -> log_softmax
     consumers.py  who else reads the model's output (decides safety, named in messages)
     calls.py      operations on one call: rename its callee, replace it by its input
-    project.py    what the fixes ask the analyzer
+    view.py       what the fixes ask the analyzer (ProjectView)
     plan.py       a fix under construction: changes in several files -> text edits
+    errors.py     Unfixable (no fix for this shape) and InvalidFix (it would not compile)
     changes.py    node changes to one file, rendered by one libcst transform
     imports.py    the names a fix writes and the imports they need
     source.py     parsing, positions, text edits
@@ -19,13 +20,12 @@ from __future__ import annotations
 
 import os
 
-from losslint.catalog import Catalog
-from losslint.findings import Finding
+from losslint.core.findings import Finding
 from losslint.fixes import build
 from losslint.fixes.chain import StackedUnfixable
-from losslint.fixes.changes import Unfixable
-from losslint.fixes.plan import InvalidFix
-from losslint.fixes.project import ProjectView
+from losslint.fixes.errors import InvalidFix, Unfixable
+from losslint.fixes.view import ProjectView
+from losslint.rules.catalog import Catalog
 
 # Tests set this so that a bug in a fix fails loudly instead of leaving the finding unfixed.
 STRICT_ENV = "LOSSLINT_STRICT_FIXES"

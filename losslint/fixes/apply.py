@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from losslint.findings import Edit, Finding, Fix
+from losslint.core.findings import Edit, Finding, Fix
 from losslint.fixes.source import apply_edits, compiles, line_starts, span
 
 MAX_ROUNDS = 5
 
-Check = Callable[[dict[str, str]], list[Finding]]
+Lint = Callable[[dict[str, str]], list[Finding]]
 
 
 @dataclass
@@ -34,11 +34,7 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)  # what remains after fixing
 
 
-def applicable(fix: Fix | None, unsafe: bool) -> bool:
-    return fix is not None and (fix.applicability == "safe" or unsafe)
-
-
-def fix_sources(sources: dict[str, str], check: Check, unsafe: bool = False, findings: list[Finding] | None = None) -> Outcome:
+def fix_sources(sources: dict[str, str], check: Lint, unsafe: bool = False, findings: list[Finding] | None = None) -> Outcome:
     """Fix `sources` (a whole project: {path: text}); `findings` are check(sources) when
     the caller has them already."""
     current = dict(sources)
@@ -46,7 +42,7 @@ def fix_sources(sources: dict[str, str], check: Check, unsafe: bool = False, fin
     if findings is None:
         findings = check(current)
     for _ in range(MAX_ROUNDS):
-        chosen = _choose([f for f in findings if applicable(f.fix, unsafe)], current)
+        chosen = _choose([f for f in findings if f.fixable(unsafe)], current)
         if not chosen:
             break
         updated, kept = _apply(current, chosen)

@@ -15,41 +15,15 @@ LL104); NLLLoss -> CrossEntropyLoss and BCELoss -> BCEWithLogitsLoss change the 
 
 from __future__ import annotations
 
-from losslint import catalog
 from losslint.analysis.evaluate import TensorV
 from losslint.analysis.pairs import Pair
-from losslint.catalog import Rule
-from losslint.findings import Fix, Site
+from losslint.core.findings import Fix, Site
 from losslint.fixes import chain, consumers, loss, remove, spelling
-from losslint.fixes.changes import Unfixable
+from losslint.fixes.errors import Unfixable
 from losslint.fixes.plan import Plan
-from losslint.fixes.project import ProjectView
-
-# The pair after each fix, for rule files that do not say yet (rules/*.toml `fix_to` wins).
-DEFAULT_FIX_TO = {
-    "LL101": ("none", "CrossEntropyLoss"),
-    "LL102": ("log_softmax", "NLLLoss"),
-    "LL103": ("none", "CrossEntropyLoss"),
-    "LL104": ("log_softmax", "NLLLoss"),
-    "LL201": ("none", "BCEWithLogitsLoss"),
-    "LL202": ("none", "BCEWithLogitsLoss"),
-    "LL203": ("none", "BCEWithLogitsLoss"),
-    "LL204": ("none", "BCEWithLogitsLoss"),
-    "LL205": ("none", "BCEWithLogitsLoss"),
-}
-
-# Fixes that pick one of two intents the code does not show: never safe, and they say so.
-# Softmax into BCEWithLogitsLoss is a multi-label loss with the wrong activation, or a
-# multi-class classifier with the wrong loss; removing the softmax assumes the first.
-AMBIGUOUS_INTENT = {
-    "LL403": "this assumes independent labels; if each example has exactly one class, use CrossEntropyLoss on the logits with class indices instead",
-}
-
-
-def fix_target(rule: Rule) -> tuple[str, str] | None:
-    if rule.fix_to is not None:
-        return rule.fix_to.activation, rule.fix_to.loss
-    return DEFAULT_FIX_TO.get(rule.code)
+from losslint.fixes.view import ProjectView
+from losslint.rules import catalog
+from losslint.rules.catalog import Rule
 
 
 def project_files(rule: Rule, origin, pairs: list[Pair]) -> set[str]:
@@ -58,7 +32,7 @@ def project_files(rule: Rule, origin, pairs: list[Pair]) -> set[str]:
     other uses of the model's output or of the criterion (ProjectView's index of every
     call of the project); empty when it does not (the stable spellings, no fix). Their
     users are the files that import them (collect.users)."""
-    if rule.kind == "expression" or not isinstance(origin, Pair) or fix_target(rule) is None:
+    if rule.kind == "expression" or not isinstance(origin, Pair) or rule.fix_to is None:
         return set()
     tensor = origin.tensor
     sites = {tensor.site} | ({tensor.inner.site} if tensor.inner is not None else set())
@@ -78,13 +52,12 @@ def build(rule: Rule, origin, view: ProjectView) -> Fix:
         return _stable(tensor, view)
     if not isinstance(origin, Pair):
         raise Unfixable("no pair")
-    target = fix_target(rule)
-    if target is None:
+    if rule.fix_to is None:
         raise Unfixable(f"{rule.code} has no fix")
-    activation, new_loss = target
+    activation, new_loss = rule.fix_to.activation, rule.fix_to.loss
     if activation == origin.activation:
         return _switch_only(origin, new_loss, view)
-    return _change_activation(origin, activation, new_loss, view, AMBIGUOUS_INTENT.get(rule.code))
+    return _change_activation(origin, activation, new_loss, view, rule.fix_note)
 
 
 def _stable(tensor: TensorV, view: ProjectView) -> Fix:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from losslint.fixes import imports
 from losslint.fixes.changes import (
     FileChanges,
-    Unfixable,
     never_empty,
     strip_parens,
     unwrap,
 )
+from losslint.fixes.errors import Unfixable
 from losslint.fixes.source import SourceFile
 
 
@@ -106,26 +107,25 @@ def unwrap_to_receiver(changes: FileChanges, call: cst.Call) -> None:
     _drop_if_self_assignment(changes, call)
 
 
+# `name = ...`, `name = other_name`, and a line of one statement.
+_TO_ONE_NAME = m.Assign(targets=[m.AssignTarget(target=m.Name())])
+_NAME_TO_NAME = m.Assign(targets=[m.AssignTarget(target=m.Name())], value=m.Name())
+_ONE_STATEMENT = m.SimpleStatementLine(body=[m.DoNotCare()])
+
+
 def _drop_if_self_assignment(changes: FileChanges, call: cst.Call) -> None:
     """`x = self.act(x)` unwrapped is `x = x`: drop the line instead."""
     source = changes.source
     assign = source.parent(call)
-    if not (isinstance(assign, cst.Assign) and assign.value is call and len(assign.targets) == 1):
-        return
-    if not isinstance(assign.targets[0].target, cst.Name):
+    if not (m.matches(assign, _TO_ONE_NAME) and assign.value is call):
         return
     line = source.parent(assign)
-    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+    if not m.matches(line, _ONE_STATEMENT):
         return
 
     def drop(updated: cst.SimpleStatementLine):
         statement = updated.body[0] if len(updated.body) == 1 else None
-        if (
-            isinstance(statement, cst.Assign)
-            and isinstance(statement.value, cst.Name)
-            and isinstance(statement.targets[0].target, cst.Name)
-            and statement.value.value == statement.targets[0].target.value
-        ):
+        if m.matches(statement, _NAME_TO_NAME) and statement.value.value == statement.targets[0].target.value:
             return cst.RemovalSentinel.REMOVE
         return updated
 

@@ -7,10 +7,10 @@ would leave a softmax before the loss and call it fixed.
 from __future__ import annotations
 
 from losslint.analysis.values import TensorV
+from losslint.core.sources import display_path
 from losslint.fixes import remove
-from losslint.fixes.changes import Unfixable
+from losslint.fixes.errors import Unfixable
 from losslint.fixes.plan import Plan
-from losslint.reporters.text import display_path
 
 DEPTH = 8  # deeper stacks are not real code; a cycle never gets this far either
 

@@ -11,13 +11,11 @@ from collections.abc import Callable
 
 import libcst as cst
 
+from losslint.fixes import imports
+from losslint.fixes.errors import Unfixable
 from losslint.fixes.source import SourceFile
 
 Rewrite = Callable[[cst.CSTNode], "cst.CSTNode | cst.RemovalSentinel"]
-
-
-class Unfixable(Exception):
-    """This finding gets no fix (the reason is for tests and debugging)."""
 
 
 class FileChanges:
@@ -35,8 +33,6 @@ class FileChanges:
         self.rewrite(node, lambda _updated: new)
 
     def render(self) -> str:
-        from losslint.fixes import imports
-
         module = self.source.module
         if self.rewrites:
             module = module.visit(_Apply(self.rewrites, self._on_path()))

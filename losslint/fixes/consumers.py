@@ -17,9 +17,9 @@ import libcst as cst
 
 from losslint.analysis import ir
 from losslint.analysis.extract import dotted_name as dotted
-from losslint.findings import Site
-from losslint.fixes.project import ProjectView
+from losslint.core.findings import Site
 from losslint.fixes.source import SourceFile
+from losslint.fixes.view import ProjectView
 
 # Reads that give the same answer for logits, probabilities and log-probabilities.
 ORDER_ONLY = frozenset({"argmax", "argmin", "argsort"})

@@ -5,7 +5,7 @@ rename is atomic), with the original's mode; then the temporary files replace th
 originals. If anything fails before every file is replaced, the temporaries are removed
 and the files already replaced get their original bytes back. Line endings and a UTF-8
 BOM survive because the fixes never translate newlines and the BOM is put back.
-Notebooks are written through losslint.notebook (only the changed cells).
+Notebooks are written through losslint.core.notebook (only the changed cells).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from losslint import documents, notebook
-from losslint.atomic import remove_quietly, temporary_beside
+from losslint import documents
+from losslint.core import notebook
+from losslint.core.atomic import remove_quietly, temporary_beside
 
 BOM = b"\xef\xbb\xbf"
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from losslint.analysis.extract import dotted_name as dotted
-from losslint.fixes.changes import FileChanges
+from losslint.fixes.errors import Unfixable
+
+if TYPE_CHECKING:  # changes.py renders the imports that these functions plan
+    from losslint.fixes.changes import FileChanges
 
 FUNCTIONAL = "torch.nn.functional"
 _ALIAS_CANDIDATES = ("F", "TF", "nnf")
@@ -82,8 +86,6 @@ def _free_name(text: str) -> str:
 
 
 def raise_unfixable(reason: str):
-    from losslint.fixes.changes import Unfixable
-
     raise Unfixable(reason)
 
 

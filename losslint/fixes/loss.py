@@ -11,14 +11,16 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from losslint import catalog
 from losslint.analysis import ir
 from losslint.analysis.evaluate import TensorV
 from losslint.analysis.pairs import LossUse
-from losslint.findings import Site
+from losslint.core.findings import Site
+from losslint.fixes import imports
 from losslint.fixes.calls import rename_callee, torch_names
-from losslint.fixes.changes import Unfixable, remove_element
+from losslint.fixes.changes import remove_element
+from losslint.fixes.errors import Unfixable
 from losslint.fixes.plan import Plan
+from losslint.rules import catalog
 
 FUNCTIONAL = {
     "CrossEntropyLoss": "cross_entropy",
@@ -64,10 +66,7 @@ def switch(plan: Plan, use: LossUse, new_loss: str, after: Callable[[TensorV], s
     view = plan.view
     rules = catalog.load()
     site = use.ctor_site or use.call_site
-    source = view.file(site.path)
-    node = source.node_at(site) if source is not None else None
-    if node is None:
-        raise Unfixable("loss not found")
+    source, node = plan.node_at(site, "loss")
     changes = plan.changes(site.path)
     if use.ctor_site is not None:
         rename_callee(changes, node, use.loss, new_loss)
@@ -119,8 +118,6 @@ def _rename_functional(plan: Plan, changes, call: cst.Call, old: str, new: str) 
     if isinstance(reference, cst.Attribute):
         changes.replace(reference.attr, cst.Name(new))
     else:
-        from losslint.fixes import imports
-
         changes.replace(reference, cst.Name(imports.name_from(changes, new, reference.value)))
     return plan.view.calls_named(call.func.value)
 

@@ -6,16 +6,15 @@ into text edits (findings.Edit) that touch only what changed.
 
 from __future__ import annotations
 
-from losslint.findings import Edit, Fix, Site
-from losslint.fixes.changes import FileChanges, Unfixable
+import libcst as cst
+
+from losslint.core.findings import Edit, Fix, Site
+from losslint.core.sources import display_path
+from losslint.fixes.changes import FileChanges
 from losslint.fixes.consumers import Consumer
-from losslint.fixes.project import ProjectView
-from losslint.fixes.source import compiles, diff_edits
-from losslint.reporters.text import display_path
-
-
-class InvalidFix(Exception):
-    """The fix would leave a file that does not compile: it is not offered."""
+from losslint.fixes.errors import InvalidFix, Unfixable
+from losslint.fixes.source import SourceFile, compiles, diff_edits
+from losslint.fixes.view import ProjectView
 
 
 class Plan:
@@ -34,6 +33,15 @@ class Plan:
                 raise Unfixable(f"cannot parse {path}")
             self.files[path] = FileChanges(source)
         return self.files[path]
+
+    def node_at(self, site: Site, what: str) -> tuple[SourceFile, cst.Call]:
+        """The parsed file of a site and the call there; raises Unfixable("<what> not
+        found") when there is none."""
+        source = self.view.file(site.path)
+        node = source.node_at(site) if source is not None else None
+        if node is None:
+            raise Unfixable(f"{what} not found")
+        return source, node
 
     @property
     def safe(self) -> bool:

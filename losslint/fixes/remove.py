@@ -16,7 +16,8 @@ import libcst as cst
 
 from losslint.analysis.evaluate import TensorV
 from losslint.fixes import calls
-from losslint.fixes.changes import Unfixable, remove_element, remove_statement
+from losslint.fixes.changes import remove_element, remove_statement
+from losslint.fixes.errors import Unfixable
 from losslint.fixes.plan import Plan
 from losslint.fixes.source import SourceFile
 
@@ -31,10 +32,7 @@ def remove(plan: Plan, tensor: TensorV) -> None:
         unwrap_log(plan, tensor)
         remove(plan, tensor.inner)
         return
-    source = plan.view.file(tensor.site.path)
-    node = source.node_at(tensor.site) if source is not None else None
-    if node is None:
-        raise Unfixable("activation not found")
+    source, node = plan.node_at(tensor.site, "activation")
     changes = plan.changes(tensor.site.path)
     if tensor.form == "function":
         calls.unwrap_to_input(changes, node)
@@ -47,10 +45,7 @@ def remove(plan: Plan, tensor: TensorV) -> None:
 
 
 def unwrap_log(plan: Plan, tensor: TensorV) -> None:
-    source = plan.view.file(tensor.site.path)
-    node = source.node_at(tensor.site) if source is not None else None
-    if node is None:
-        raise Unfixable("log not found")
+    source, node = plan.node_at(tensor.site, "log")
     changes = plan.changes(tensor.site.path)
     if calls.is_function_form(source, node):
         calls.unwrap_to_input(changes, node)
@@ -60,10 +55,7 @@ def unwrap_log(plan: Plan, tensor: TensorV) -> None:
 
 def remove_layer(plan: Plan, tensor: TensorV, source: SourceFile, ctor: cst.Call) -> None:
     if tensor.applied is not None:
-        applied_source = plan.view.file(tensor.applied.path)
-        applied = applied_source.node_at(tensor.applied) if applied_source is not None else None
-        if applied is None:
-            raise Unfixable("layer call not found")
+        applied_source, applied = plan.node_at(tensor.applied, "layer call")
         if applied.func is ctor:  # nn.Softmax(dim=1)(x)
             calls.unwrap_to_input(plan.changes(tensor.applied.path), applied)
             return

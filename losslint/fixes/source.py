@@ -16,9 +16,9 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from losslint.analysis.extract import dotted_name
-from losslint.findings import Edit, Position, Site
-from losslint.parsing import parse_module
-from losslint.positions import fast_positions
+from losslint.analysis.parsing import parse_module
+from losslint.analysis.positions import fast_positions
+from losslint.core.findings import Edit, Position, Site
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -33,7 +33,7 @@ class SourceFile:
     """A parsed file. Positions come from libcst; parents, names and imports from one
     walk of our own (libcst's ParentNodeProvider and ScopeProvider cost several times the
     parse). The positions of calls, which is what the fixes mostly ask about, come from
-    losslint.positions (the very ranges libcst gives, without rendering the whole file
+    losslint.analysis.positions (the very ranges libcst gives, without rendering the whole file
     again, which costs more than the parse); PositionProvider only for other nodes."""
 
     def __init__(self, path: str, text: str) -> None:

@@ -13,7 +13,8 @@ import libcst as cst
 
 from losslint.analysis.evaluate import TensorV
 from losslint.fixes import calls, imports
-from losslint.fixes.changes import Unfixable, strip_parens
+from losslint.fixes.changes import strip_parens
+from losslint.fixes.errors import Unfixable
 from losslint.fixes.plan import Plan
 from losslint.fixes.remove import binding_of, drop_binding_if_unused, unwrap_log
 
@@ -36,10 +37,7 @@ def swap(plan: Plan, tensor: TensorV, target: str) -> None:
     key = (tensor.kind, target)
     if key not in _LAYERS:
         raise Unfixable(f"no {target} spelling of {tensor.kind}")
-    source = plan.view.file(tensor.site.path)
-    node = source.node_at(tensor.site) if source is not None else None
-    if node is None:
-        raise Unfixable("activation not found")
+    source, node = plan.node_at(tensor.site, "activation")
     changes = plan.changes(tensor.site.path)
     names = calls.torch_names(source, node.func)
     if tensor.form == "layer":
@@ -75,10 +73,7 @@ def stable_log(plan: Plan, tensor: TensorV) -> None:
     inner = tensor.inner
     if tensor.form != "log" or inner is None:
         raise Unfixable("not a log of an activation")
-    source = plan.view.file(tensor.site.path)
-    log_call = source.node_at(tensor.site) if source is not None else None
-    if log_call is None:
-        raise Unfixable("log not found")
+    source, log_call = plan.node_at(tensor.site, "log")
     if calls.is_function_form(source, log_call):
         argument = log_call.args[calls.input_index(log_call)].value
     elif isinstance(log_call.func, cst.Attribute):
@@ -133,10 +128,7 @@ def _stable_from_binding(plan: Plan, tensor: TensorV, source, log_call: cst.Call
 
 def _layer_call_to_functional(plan: Plan, inner: TensorV, applied: cst.Call, target: str) -> None:
     """`torch.log(self.act(x))` with `self.act = nn.Softmax(dim=1)` -> `F.log_softmax(x, dim=1)`."""
-    ctor_source = plan.view.file(inner.site.path)
-    ctor = ctor_source.node_at(inner.site) if ctor_source is not None else None
-    if ctor is None:
-        raise Unfixable("layer not found")
+    ctor_source, ctor = plan.node_at(inner.site, "layer")
     layer = next(iter(q.rsplit(".", 1)[-1] for q in calls.torch_names(ctor_source, ctor.func)), "")
     if layer == "Softmax2d":
         options = [_dim_arg(_SOFTMAX2D_DIM)]

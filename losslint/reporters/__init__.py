@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from losslint.findings import Finding
+from losslint.core.findings import Finding
 from losslint.reporters import concise, full, github, json_format, sarif
 from losslint.reporters.context import Context
 

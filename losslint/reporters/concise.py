@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from losslint.findings import Finding
+from losslint.core.findings import Finding
 from losslint.reporters.context import Context, Style
 from losslint.reporters.text import headline, summary
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TextIO
 
-from losslint.findings import Site
+from losslint.core import notebook
+from losslint.core.findings import Site
+from losslint.core.sources import read_source, split_lines
 
 
 @dataclass
@@ -16,7 +17,7 @@ class Context:
     color: bool = False
     # Sources not on disk (stdin, an editor buffer): path -> text. Others are read from disk.
     sources: dict[str, str] = field(default_factory=dict)
-    # Jupyter notebooks by path (losslint.notebook.Notebook), for cell frames.
+    # Jupyter notebooks by path (losslint.core.notebook.Notebook), for cell frames.
     notebooks: dict[str, Any] = field(default_factory=dict)
     # Whether unsafe fixes are applied (--unsafe-fixes): then they count as fixable.
     unsafe_fixes: bool = False
@@ -37,17 +38,13 @@ class Context:
     def _read(self, site: Site) -> list[str] | None:
         try:
             if site.cell is not None:
-                from losslint import notebook
-
                 book = self.notebooks.get(site.path) or notebook.read(site.path)
                 return [line.rstrip("\r\n") for line in book.cell_lines(site.cell)]
             text = self.sources.get(site.path)
             if text is None:
-                text = Path(site.path).read_bytes().decode("utf-8-sig")
+                text = read_source(site.path)
         except Exception:  # noqa: BLE001 - a missing frame is not worth failing the report
             return None
-        from losslint.noqa import split_lines
-
         return [line.rstrip("\r\n") for line in split_lines(text)]
 
 

@@ -22,9 +22,10 @@ import difflib
 import unicodedata
 from collections import defaultdict
 
-from losslint.findings import Edit, Finding, Site
+from losslint.core.findings import Edit, Finding, Site
+from losslint.core.sources import display_path
 from losslint.reporters.context import Context, Style
-from losslint.reporters.text import display_path, headline, location, summary
+from losslint.reporters.text import headline, location, summary
 
 CONTEXT_LINES = 2  # around a site, like ruff
 MAX_SITE_LINES = 8  # a longer site shows its first and last lines around a `...`

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from losslint.findings import Finding, Site
+from losslint.core.findings import Finding, Site
 from losslint.reporters.context import Context
 
 

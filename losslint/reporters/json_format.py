@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from losslint.findings import Finding
+from losslint.core.findings import Finding
 from losslint.reporters.context import Context
 
 

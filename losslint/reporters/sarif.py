@@ -18,10 +18,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from losslint import __version__, catalog
-from losslint.findings import Finding, Site
+from losslint.core.findings import Finding, Site
+from losslint.core.version import __version__
 from losslint.reporters.context import Context
 from losslint.reporters.github import workspace, workspace_path
+from losslint.rules import catalog
+from losslint.rules.docs import markdown  # the same text as `losslint rule CODE`
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/losslint/losslint"
@@ -40,8 +42,6 @@ def _level(severity: str) -> str:
 
 
 def rules() -> list[dict[str, Any]]:
-    from losslint.cli.rule import markdown  # the same text as `losslint rule CODE`
-
     entries = []
     for rule in catalog.load().rules:
         entries.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from losslint.findings import Finding
+from losslint.core.findings import Finding
 from losslint.reporters.context import Context, Style
 from losslint.reporters.text import is_fixable
 

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
-from losslint.findings import Finding, Site
+from losslint.core.findings import Finding, Site
+from losslint.core.sources import display_path
 from losslint.reporters.context import Context, Style
-
-
-def display_path(path: str) -> str:
-    """Paths relative to the current directory when below it, like ruff."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return path
-    return path if relative.startswith("..") else relative
 
 
 def location(site: Site) -> str:
@@ -23,8 +13,7 @@ def location(site: Site) -> str:
 
 
 def is_fixable(finding: Finding, context: Context | None = None) -> bool:
-    fix = finding.fix
-    return fix is not None and (fix.applicability == "safe" or bool(context and context.unsafe_fixes))
+    return finding.fixable(unsafe=bool(context and context.unsafe_fixes))
 
 
 def headline(finding: Finding, style: Style | None = None, context: Context | None = None) -> str:

@@ -11,9 +11,9 @@ torch through `require_torch()` and are imported only when a tracer command runs
     measure.py       one pair against a float64 reference: equivalence, gradients, probe
     verdict.py       the taxonomy verdict recomputed from those numbers
     table.py         `trace --all`: every combination, side by side with the catalog
-    fixes.py         each rule's fix_to pair checked against the recommended pair
+    fix_targets.py   each rule's fix_to pair checked against the recommended pair
     evidence.py      `check --trace`: numbers attached to findings
-    speed.py         fused vs separate ops, timed on the device
+    op_timing.py     fused vs separate ops, timed on the device
     report.py        the text output of `losslint trace` (torch-free)
     pytest_plugin.py `pytest --losslint-watch` and the losslint_watch fixture (torch-free)
     watch.py         losslint.watch(): provenance of tensors during real training code

@@ -8,9 +8,9 @@ what the recommended pair computes is reported as a losslint bug.
 
 from __future__ import annotations
 
-from losslint import catalog as catalog_module
-from losslint.beyond import Check
-from losslint.tracer import fixes, measure, one_unit
+from losslint.rules import catalog as catalog_module
+from losslint.rules.checker import Check
+from losslint.tracer import fix_targets, measure, one_unit
 from losslint.tracer.from_finding import spec_for
 from losslint.tracer.spec import LOSSES, SpecError
 from losslint.tracer.verdict import unstable_text
@@ -63,14 +63,14 @@ def _fix(finding, spec, device, dtype, cat, cache, seed) -> dict | None:
     rule = cat.by_code_or_name(finding.code)
     if rule is None:
         return None
-    after = fixes.fix_spec(rule, spec)  # fix_to's pair, with the finding's loss arguments
+    after = fix_targets.fix_spec(rule, spec)  # fix_to's pair, with the finding's loss arguments
     if after is None:
         return None
     try:
         trace = _cached(cache, after, device, dtype, seed, cat)
     except SpecError as exc:
         return {"pair": after.to_json(), "verified": False, "problem": f"cannot be traced: {exc}"}
-    check = fixes.FixCheck(rule.code, after, trace)
+    check = fix_targets.FixCheck(rule.code, after, trace)
     return {
         "pair": after.to_json(),
         "equivalent": trace["equivalent"],

@@ -19,7 +19,8 @@ default, and spec.sources says which options came from the code.
 from __future__ import annotations
 
 from losslint.analysis import ir
-from losslint.beyond import Check
+from losslint.rules import catalog
+from losslint.rules.checker import Check
 from losslint.tracer.spec import LOSS_OPTIONS, LOSSES, ROW_FAMILIES, PairSpec
 
 # Positional parameters after (input, target) of the functional losses, and of the
@@ -37,16 +38,12 @@ CLASS_PARAMS = FUNCTIONAL_PARAMS  # the constructors take the same parameters in
 TENSOR_FACTORIES = frozenset({"tensor", "as_tensor", "Tensor", "FloatTensor", "DoubleTensor"})
 
 
-# The condition rules (beyond.Check) whose finding is one activation/loss pair the tracer
-# can run as it is: softmax over dim 0 into CE/NLL, softmax into BCELoss.
-TRACED_CHECKS = frozenset({"LL402", "LL404"})
-
-
 def spec_for(finding) -> PairSpec | None:
     """The spec to trace for a finding, or None when the tracer cannot run it."""
     origin = finding.origin
-    if isinstance(origin, Check):  # traced only as the pair it judged
-        if origin.code not in TRACED_CHECKS or origin.pair is None:
+    if isinstance(origin, Check):  # traced only as the pair it judged, when its TOML says `traced`
+        rule = catalog.load().by_code_or_name(origin.code)
+        if rule is None or not rule.traced or origin.pair is None:
             return None
         origin = origin.pair
     tensor = getattr(origin, "tensor", origin)

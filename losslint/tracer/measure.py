@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import math
 
-from losslint import catalog as catalog_module
-from losslint.tracer import TraceError, ops, speed, verdict
+from losslint.rules import catalog as catalog_module
+from losslint.tracer import TraceError, op_timing, ops, verdict
 from losslint.tracer.spec import (
     ROW_FAMILIES,
     TOLERANCES,
@@ -127,7 +127,7 @@ def trace(
         result["max_rel_error"] = _max(result["loss_rel_error"], result["grad_rel_error"])
         result["stability"] = probe(spec, rec, dev, dtype, check_values=result["equivalent"])
     if timing:
-        result["timing"] = speed.time_pairs(spec, rec, z, target_d, kwargs, rec_kwargs, dev, raises=result["raises"] is not None)
+        result["timing"] = op_timing.time_pairs(spec, rec, z, target_d, kwargs, rec_kwargs, dev, raises=result["raises"] is not None)
     result["verdict"] = verdict.numeric_verdict(result)
     result["static_verdict"] = static_verdict(spec, cat)
     return result

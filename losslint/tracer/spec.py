@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from losslint import catalog as catalog_module
+from losslint.rules import catalog as catalog_module
 
 ACTIVATIONS = ("none", "sigmoid", "logsigmoid", "softmax", "log_softmax")
 SPELLINGS = ("direct", "log")

@@ -7,7 +7,7 @@ side with the rule catalog's verdict. A row the catalog has no verdict for yet s
 
 from __future__ import annotations
 
-from losslint import catalog as catalog_module
+from losslint.rules import catalog as catalog_module
 from losslint.tracer import measure
 from losslint.tracer.spec import ROW_FAMILIES, PairSpec
 from losslint.tracer.verdict import reasons

@@ -28,7 +28,7 @@ import warnings
 import weakref
 from dataclasses import dataclass
 
-from losslint import catalog as catalog_module
+from losslint.rules import catalog as catalog_module
 from losslint.tracer import require_torch
 
 torch = require_torch()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from losslint import linter
+from losslint.engine import linter
 
 
 def lint(tmp_path: Path, files: dict[str, str]):

@@ -3,7 +3,7 @@ reduction="mean" (LL303)."""
 
 import pytest
 
-from losslint import catalog
+from losslint.rules import catalog
 from tests.analysis.helpers import codes, lint
 
 MODELS = """

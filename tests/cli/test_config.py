@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from losslint import config
+from losslint.engine import config
 from tests.cli.helpers import SINGLE, project, write
 
 

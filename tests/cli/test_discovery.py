@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from losslint import discovery
+from losslint.engine import discovery
 from tests.cli.helpers import SINGLE, git_init, out, project, run, write
 
 CLEAN = "x = 1\n"

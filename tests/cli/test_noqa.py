@@ -10,9 +10,9 @@ import textwrap
 
 import pytest
 
-from losslint import noqa
-from losslint.findings import Finding, Position, Site
-from losslint.linter import check_sources
+from losslint.core.findings import Finding, Position, Site
+from losslint.engine import noqa
+from losslint.engine.linter import check_sources
 from tests.cli.helpers import CE_CALL_ROW, CE_CTOR_ROW, MODELS, SINGLE, SOFTMAX_ROW, TRAIN, project, write
 
 SOFTMAX_LINE = "model = nn.Sequential(nn.Linear(20, 3), nn.Softmax(dim=1))"

@@ -14,11 +14,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from losslint import catalog, linter
-from losslint.findings import Edit, Finding, Fix, Position, Related, Site
+from losslint.core.findings import Edit, Finding, Fix, Position, Related, Site
+from losslint.engine import linter
 from losslint.reporters import REPORTERS, full, github
-from losslint.reporters.text import summary
 from losslint.reporters.context import Context
+from losslint.reporters.text import summary
+from losslint.rules import catalog
 from tests.cli.helpers import CE_CALL_ROW, CE_CTOR_ROW, SIGMOID_ROW, SINGLE, SOFTMAX_ROW, out, project, run, write
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

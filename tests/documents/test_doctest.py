@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from losslint import documents, linter
+from losslint import documents
+from losslint.engine import linter
 from tests.documents.test_markdown import records, run
 
 HEADS = '''\

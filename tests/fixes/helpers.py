@@ -6,8 +6,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from losslint import linter
-from losslint.findings import Finding
+from losslint.core.findings import Finding
+from losslint.engine import linter
 from losslint.fixes import apply
 
 

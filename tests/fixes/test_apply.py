@@ -1,8 +1,8 @@
 """Applying fixes: rounds until stable, whole fixes only, no overlapping edits, nothing
 that stops a file from compiling."""
 
-from losslint import linter
-from losslint.findings import Edit, Finding, Fix, Position, Site
+from losslint.core.findings import Edit, Finding, Fix, Position, Site
+from losslint.engine import linter
 from losslint.fixes import apply, plan
 from tests.fixes.helpers import fix, write
 

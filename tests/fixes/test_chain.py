@@ -4,7 +4,7 @@ and says so. Before, it removed only the outer one and called the finding fixed.
 
 from __future__ import annotations
 
-from losslint import linter
+from losslint.engine import linter
 from tests.fixes.helpers import dedent, expect, write
 
 HELPER_AND_LOOP = """

@@ -21,8 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from losslint import catalog, cli, linter
+from losslint import cli
+from losslint.engine import linter
 from losslint.fixes import apply
+from losslint.rules import catalog
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PROJECTS = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and any(p.glob("*.py"))) if EXAMPLES.is_dir() else []

@@ -5,7 +5,8 @@ import stat
 
 import pytest
 
-from losslint import atomic, cli
+from losslint import cli
+from losslint.core import atomic
 from losslint.fixes import files
 
 SEQUENTIAL = "import torch.nn as nn\n\nmodel = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))\n"

@@ -3,8 +3,10 @@ the rule's `fix_to` pair (the pair the tracer checks against the recommended one
 
 import pytest
 
-from losslint import analysis, catalog
-from losslint.fixes.build import DEFAULT_FIX_TO
+from losslint import analysis
+from losslint.engine import linter
+from losslint.fixes import apply
+from losslint.rules import catalog
 from tests.fixes.helpers import fix
 
 FIXABLE = [r for r in catalog.load().rules if r.fix_to is not None and r.kind in ("pair", "expression")]
@@ -25,9 +27,28 @@ def test_documented_example_is_fixed_to_fix_to(tmp_path, rule):
     assert not pairs & {(p.activation, p.loss) for p in rule.pairs}
 
 
-def test_defaults_agree_with_the_catalog():
-    """build.DEFAULT_FIX_TO is only a fallback for rule files without fix_to; where a rule
-    file has one, they must not disagree."""
-    for rule in catalog.load().rules:
-        if rule.code in DEFAULT_FIX_TO and rule.fix_to is not None:
-            assert DEFAULT_FIX_TO[rule.code] == (rule.fix_to.activation, rule.fix_to.loss), rule.code
+# Each rule's TOML `fixed` example is what the rule's fixes make of its `example` (unsafe
+# fixes included), the way Fixit tests a rule's `expected_replacement`.
+RULES = catalog.load().rules
+WITH_FIXED = [r for r in RULES if "fixed" in r.examples]
+
+
+def _fixed(source: str) -> tuple[list, apply.Outcome]:
+    findings = linter.check_sources({"example.py": source})
+    return findings, apply.fix_sources({"example.py": source}, linter.check_sources, True, findings)
+
+
+@pytest.mark.parametrize("rule", WITH_FIXED, ids=[r.code for r in WITH_FIXED])
+def test_example_fixes_to_the_fixed_example(rule):
+    findings, outcome = _fixed(rule.examples["example"])
+    assert [f.code for f in findings if f.code == rule.code and f.fix is not None] == [rule.code]
+    assert outcome.sources["example.py"] == rule.examples["fixed"]
+    assert [f.code for f in outcome.findings if f.code == rule.code] == []
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_every_fixable_rule_has_a_fixed_example(rule):
+    findings = linter.check_sources({"example.py": rule.examples["example"]})
+    fixable = any(f.fix is not None for f in findings if f.code == rule.code)
+    assert fixable == ("fixed" in rule.examples), "a rule whose example gets a fix needs a `fixed` example, and only then"
+

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from losslint import collect, linter
-from losslint.collect import RunOptions
+from losslint.engine import collect, linter
+from losslint.engine.collect import RunOptions
 from tests.cli.helpers import write  # noqa: F401  (write {name: dedented source} under root)
 
 

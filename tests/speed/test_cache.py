@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from losslint import factcache
 from losslint.analysis import ir
-from losslint.factcache import FactsCache
+from losslint.engine import factcache
+from losslint.engine.factcache import FactsCache
 from tests.speed.helpers import collected, findings, write
 from tests.speed.test_recall import MODELS, TRAIN_NLL
 
@@ -77,8 +77,8 @@ def test_entries_are_written_atomically(project, tmp_path, monkeypatch):
 
 def _lint_into(args):
     path, directory = args
-    from losslint import linter
-    from losslint.collect import RunOptions
+    from losslint.engine import linter
+    from losslint.engine.collect import RunOptions
 
     return [(f.code, f.site.start.row) for f in linter.check_paths([path], run=RunOptions(cache=FactsCache(directory))).findings]
 
@@ -134,7 +134,7 @@ CLEAN_TRAIN = TRAIN_NLL.replace("nn.NLLLoss()", "nn.CrossEntropyLoss()")  # logi
 
 
 def test_an_unchanged_clean_project_is_not_analyzed_again(tmp_path, monkeypatch):
-    from losslint import collect, linter
+    from losslint.engine import collect, linter
 
     project = write(tmp_path / "clean", {"models.py": MODELS, "train.py": CLEAN_TRAIN})
     options = collect.RunOptions(cache=FactsCache(tmp_path / "cache"))
@@ -151,7 +151,7 @@ def test_an_unchanged_clean_project_is_not_analyzed_again(tmp_path, monkeypatch)
 
 
 def test_a_project_whose_findings_are_suppressed_is_not_taken_for_clean(tmp_path):
-    from losslint import collect, linter
+    from losslint.engine import collect, linter
 
     noqa = TRAIN_NLL.replace("criterion = nn.NLLLoss()", "criterion = nn.NLLLoss()  # noqa: LL101")
     project = write(tmp_path / "quiet", {"models.py": MODELS, "train.py": noqa})
@@ -161,7 +161,7 @@ def test_a_project_whose_findings_are_suppressed_is_not_taken_for_clean(tmp_path
 
 
 def test_an_unchanged_project_with_findings_replays_them(tmp_path, monkeypatch):
-    from losslint import collect, linter
+    from losslint.engine import collect, linter
 
     project = write(tmp_path / "wrong", {"models.py": MODELS, "train.py": TRAIN_NLL})
     replay = collect.RunOptions(cache=FactsCache(tmp_path / "cache"), reuse_results=True)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from losslint import linter, workers
-from losslint.collect import RunOptions
+from losslint.engine import linter, workers
+from losslint.engine.collect import RunOptions
 from tests.speed.helpers import collected, write
 from tests.speed.test_recall import MODELS, TRAIN_NLL
 

@@ -6,7 +6,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from losslint import parsing, positions
+from losslint.analysis import parsing, positions
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from losslint import prefilter
 from losslint.analysis import torch_api
+from losslint.engine import prefilter
 from tests.speed.helpers import write
 
 

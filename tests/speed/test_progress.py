@@ -2,7 +2,7 @@
 
 import io
 
-from losslint import progress
+from losslint.engine import progress
 
 
 class FakeTerminal(io.StringIO):

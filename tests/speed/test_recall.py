@@ -152,7 +152,7 @@ def test_a_broken_file_sharing_a_module_name_does_not_change_resolution(tmp_path
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_the_example_projects_give_the_same_findings_either_way(jobs, monkeypatch):
-    from losslint import workers
+    from losslint.engine import workers
 
     monkeypatch.setattr(workers, "POOL_MIN_BYTES", 0)  # let jobs=2 really use processes
     examples = REPOSITORY / "examples"

@@ -1,7 +1,7 @@
 """Per-file work in a pool of processes gives what it gives in this process."""
 
-from losslint import factcache, workers
-from losslint.workers import Runner, Task
+from losslint.engine import factcache, workers
+from losslint.engine.workers import Runner, Task
 from tests.speed.test_recall import MODELS, TRAIN_NLL
 
 

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from losslint import linter  # noqa: E402
+from losslint.engine import linter  # noqa: E402
 from losslint.tracer import evidence, one_unit  # noqa: E402
 
 SOURCE = textwrap.dedent(

@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("torch")
 
-from losslint import linter  # noqa: E402
 from losslint.cli import main  # noqa: E402
+from losslint.engine import linter  # noqa: E402
 from losslint.tracer import evidence  # noqa: E402
 
 MODELS = """
@@ -119,10 +119,10 @@ def test_without_trace_there_is_no_evidence(project, capsys):
 def test_a_failing_fix_is_reported_as_a_bug(project, monkeypatch):
     import dataclasses
 
-    from losslint import catalog
+    from losslint.rules import catalog
 
     real = catalog.load()
-    broken = dataclasses.replace(real.by_code_or_name("LL103"), fix_to=catalog.Pair("softmax", "NLLLoss"))
+    broken = dataclasses.replace(real.by_code_or_name("LL103"), fix_to=catalog.PairNames("softmax", "NLLLoss"))
     fake = catalog.Catalog(tuple(broken if r.code == "LL103" else r for r in real.rules), real.accepted)
     findings = [f for f in linter.check_paths(["."]).findings if f.code == "LL103"]
     evidence.attach(findings, device="cpu", catalog=fake)

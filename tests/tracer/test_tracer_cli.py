@@ -153,9 +153,9 @@ def test_trace_fixes(capsys):
 
 def test_speed_rows_are_measured(monkeypatch):
     pytest.importorskip("torch")
-    from losslint.tracer import speed
+    from losslint.tracer import op_timing
 
-    rows = speed.fused_vs_separate(device="cpu", min_run_time=0.01,
+    rows = op_timing.fused_vs_separate(device="cpu", min_run_time=0.01,
                                    sizes={"multiclass": ((64, 10),), "binary": ((64,),)})
     assert [r["family"] for r in rows] == ["multiclass", "binary"]
     for row in rows:

@@ -11,7 +11,7 @@ pytestmark = [
     pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
 ]
 
-from losslint.tracer import measure, speed, table  # noqa: E402
+from losslint.tracer import measure, op_timing, table  # noqa: E402
 from losslint.tracer.spec import PairSpec  # noqa: E402
 
 
@@ -44,7 +44,7 @@ def test_best_pairs_stay_best_in_half_precision_on_cuda(dtype, loss):
 
 
 def test_fused_and_separate_are_timed_on_cuda():
-    rows = speed.fused_vs_separate(device="cuda", min_run_time=0.05,
+    rows = op_timing.fused_vs_separate(device="cuda", min_run_time=0.05,
                                    sizes={"multiclass": ((4096, 1000),), "binary": ((1 << 20,),)})
     for row in rows:
         assert row["device"] == "cuda" and row["fused_us"] > 0 and row["separate_us"] > 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from losslint import linter
+from losslint.engine import linter
 from losslint.tracer.from_finding import spec_for
 
 

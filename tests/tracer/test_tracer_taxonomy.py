@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from losslint import catalog  # noqa: E402
+from losslint.rules import catalog  # noqa: E402
 from losslint.tracer import measure, table  # noqa: E402
 from losslint.tracer.spec import PairSpec  # noqa: E402
 

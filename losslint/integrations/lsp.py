@@ -22,9 +22,11 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from losslint import __version__, config, linter
-from losslint.discovery import discover
-from losslint.findings import Edit, Finding, Fix, Site
+from losslint.core.findings import Edit, Finding, Fix, Site
+from losslint.core.sources import read_source
+from losslint.core.version import __version__
+from losslint.engine import config, linter
+from losslint.engine.discovery import discover
 
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.losslint"
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -103,7 +105,7 @@ class LosslintServer(LanguageServer):
             for file in files:
                 if str(file).endswith(PYTHON_SUFFIXES) and str(file) not in open_docs:
                     try:
-                        sources[str(file)] = linter.read_source(file)
+                        sources[str(file)] = read_source(file)
                     except (OSError, UnicodeDecodeError):
                         continue
         sources.update(open_docs)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from losslint import catalog
+from losslint.rules import catalog
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -232,10 +232,6 @@ def _table_of_strings(value: Any, key: str) -> dict[str, list[str]]:
     if not isinstance(value, dict):
         raise ConfigError(f"`{key}` must be a table of pattern = [rules]")
     return {k: _strings(v, f"{key}.{k}") for k, v in value.items()}
-
-
-def _any(value: Any, key: str) -> Any:
-    return value
 
 
 # The keys of `[tool.losslint]` and how each is checked. Other features add their keys

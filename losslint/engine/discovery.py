@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pathspec
 
-from losslint.config import DEFAULT_EXCLUDES as _DEFAULTS
-from losslint.config import Settings
+from losslint.engine.config import DEFAULT_EXCLUDES as _DEFAULTS
+from losslint.engine.config import Settings
 
 DEFAULT_EXCLUDES = frozenset(_DEFAULTS)  # kept for callers of the old module
 

@@ -37,10 +37,11 @@ import pickle
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from losslint import analysis, prefilter, workers
+from losslint import analysis
 from losslint.analysis.facts import FileFacts
-from losslint.factcache import FactsCache, entry_key, loads
-from losslint.progress import Progress
+from losslint.engine import prefilter, workers
+from losslint.engine.factcache import FactsCache, entry_key, loads
+from losslint.engine.progress import Progress
 
 
 @dataclass
@@ -80,7 +81,7 @@ class Collected:
     table: prefilter.ModuleTable
     facts: dict[str, FileFacts] = field(default_factory=dict)  # parsed, or failed to parse
     syntax_ok: set[str] = field(default_factory=set)  # checked, not parsed
-    plan: prefilter.Plan | None = None  # the prefilter's import graph (None without it)
+    plan: prefilter.ParsePlan | None = None  # the prefilter's import graph (None without it)
     call_names: dict[str, frozenset[str]] = field(default_factory=dict)  # of unparsed files, once read
     analysis: analysis.Analysis | None = None
     stats: Stats = field(default_factory=Stats)
@@ -88,7 +89,7 @@ class Collected:
 
     @property
     def log_callers(self) -> set[str]:
-        """prefilter.Plan.log_callers (none without the prefilter)."""
+        """prefilter.ParsePlan.log_callers (none without the prefilter)."""
         return self.plan.log_callers if self.plan is not None else set()
 
     @property
@@ -219,7 +220,7 @@ def known_findings(key: str | None, options: RunOptions | None) -> list | None:
 def remember_findings(key: str | None, findings: list, options: RunOptions | None) -> None:
     if key is None:
         return
-    bare = [dataclasses.replace(f, origin=None, origins=[]) for f in findings]
+    bare = [dataclasses.replace(f, origin=None) for f in findings]
     options.cache.put(_results_key(key), pickle.dumps(bare, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -277,7 +278,7 @@ def load(collected: Collected, paths: set[str], options: RunOptions | None = Non
 def users(collected: Collected, files: set[str]) -> set[str]:
     """Every file that may use what `files` define (a model, whose output a fix changes; a
     criterion): those files and every file that imports one of them, directly or not
-    (prefilter.Plan.upstream). A file that gets a model only as an argument is called by
+    (prefilter.ParsePlan.upstream). A file that gets a model only as an argument is called by
     one of these, so the analysis of their calls finds it (Project.missing). Every file
     when there is no import graph."""
     if collected.plan is None:
@@ -322,14 +323,14 @@ def _log_lookups(result: analysis.Analysis) -> set[str]:
     table.asked = set()
     evaluator = Evaluator(project)
     find_unstable_logs(project, evaluator)
-    for match in handwritten.find(project):  # as beyond.py's LL501/LL502 evaluate them
+    for match in handwritten.find(project):  # as rules/handwritten_loss.py evaluates them (LL501/LL502)
         for frame in evaluator.contexts(match.func):
             evaluator.values(match.probs, frame)
     return table.asked
 
 
 def _callers(collected: Collected, asked: set[str]) -> set[str]:
-    """Unparsed files among the log's possible callers (prefilter.Plan.log_callers) that
+    """Unparsed files among the log's possible callers (prefilter.ParsePlan.log_callers) that
     may call one of the `asked` names: the analysis looked for the callers of functions or
     the constructions of classes so named. `__init__` is left out: the analysis reads
     those calls only inside a method it already has."""

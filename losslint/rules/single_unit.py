@@ -14,9 +14,13 @@ log_softmax before CrossEntropyLoss, which is true of a real class dimension onl
 from __future__ import annotations
 
 from losslint.analysis import arguments, ir
+from losslint.analysis.pairs import LossCall
 from losslint.analysis.values import TensorV
+from losslint.rules.checker import Checker
+from losslint.rules.emit import loss_sites
 
 CODE = "LL408"
+CODES = (CODE,)
 LINEAR = ("torch.nn.Linear", "torch.nn.LazyLinear")
 CONV = ("torch.nn.Conv1d", "torch.nn.Conv2d", "torch.nn.Conv3d", "torch.nn.LazyConv1d", "torch.nn.LazyConv2d", "torch.nn.LazyConv3d")
 
@@ -66,11 +70,13 @@ def _reshaped_to_one(tensor: TensorV, dim: object) -> bool:
     return False
 
 
-def replaces(finding, pairs: set[int]) -> bool:
-    """Whether a pair verdict's finding is only about pairs LL408 judged (its "same
-    result" or "double softmax" reading does not hold over one unit)."""
-    origins = getattr(finding, "origins", None) or []
-    return bool(origins) and all(id(origin) in pairs for origin in origins)
+def check(checker: Checker, loss_calls: list[LossCall]) -> None:
+    for pair in checker.analysis.pairs:
+        if over_single_unit(pair.tensor):
+            inner = activation(pair.tensor)
+            checker.add(CODE, inner.site, loss_sites(pair.use), inner, pair.use.loss, fields(inner), {"units": 1},
+                        applied=inner.applied, pair=pair)
+            checker.replaced_pairs.add(id(pair))
 
 
 def fields(tensor: TensorV) -> dict[str, str]:

@@ -24,7 +24,7 @@ from losslint.analysis.evaluate import (
     TensorV,
     Value,
 )
-from losslint.findings import Position, Site
+from losslint.core.findings import Position, Site
 from losslint.fixes.source import SourceFile, parsed
 
 

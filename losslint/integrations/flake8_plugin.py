@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from losslint import __version__
+from losslint.core.version import __version__
 
 
 class Plugin:
@@ -25,7 +25,7 @@ class Plugin:
         self.lines = lines
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        from losslint import linter  # lazy: `flake8 --version` stays fast
+        from losslint.engine import linter  # lazy: `flake8 --version` stays fast
 
         for finding in linter.check_sources({self.filename: "".join(self.lines)}):
             if finding.code is None:  # syntax errors: flake8 reports E999 itself

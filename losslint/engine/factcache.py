@@ -24,8 +24,9 @@ import time
 import zlib
 from pathlib import Path
 
-from losslint import __version__, atomic
 from losslint.analysis import ir
+from losslint.core import atomic
+from losslint.core.version import __version__
 
 ENV_VAR = "LOSSLINT_CACHE_DIR"
 DEFAULT_NAME = ".losslint_cache"
@@ -87,7 +88,7 @@ def code_digest() -> str:
     entries."""
     global _code_digest
     if _code_digest is None:
-        package = Path(__file__).resolve().parent
+        package = Path(__file__).resolve().parent.parent
         digest = hashlib.blake2b(digest_size=16)
         sources = sorted(package.rglob("*.py"))
         for rules in (package / "_rules", package.parent / "rules"):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from losslint import collect, linter
+from losslint.engine import collect, linter
 from tests.analysis.helpers import codes, lint
 
 HEAD = """
@@ -106,7 +106,7 @@ def test_binary_across_files(tmp_path):
 
 
 def test_binary_across_files_with_the_prefilter(tmp_path):
-    # train.py, the caller that passes the sigmoid in, is parsed on demand (losslint/collect.py).
+    # train.py, the caller that passes the sigmoid in, is parsed on demand (losslint/engine/collect.py).
     assert codes(tmp_path, ACROSS_FILES) == ["LL501"]
 
 

@@ -21,11 +21,12 @@ DOCS_URL = "https://github.com/losslint/losslint/blob/main/docs/rules.md"
 
 # Display names of the activations, as used in the JSON contract.
 ACTIVATIONS = ("none", "sigmoid", "logsigmoid", "softmax", "log_softmax")
-VERDICTS = ("best", "fine", "acceptable", "wrong")
 
 
 @dataclass(frozen=True)
-class Pair:
+class PairNames:
+    """An (activation, loss) pair by name, as the TOMLs write it."""
+
     activation: str
     loss: str
 
@@ -39,22 +40,30 @@ class Rule:
     summary: str
     message: str
     primary: str  # "activation" | "loss": which site the finding points at
-    pairs: tuple[Pair, ...]
+    pairs: tuple[PairNames, ...]
     # Expression rules (kind = "expression") report an unstable spelling of an
     # activation, e.g. torch.log(softmax(x)), wherever it reaches a loss.
     kind: str
     activation: str | None  # expression rules: the activation whose spelling is reported
     # The pair the fix produces (None when the rule has no fix): the tracer checks that
     # it computes what the recommended pair computes.
-    fix_to: Pair | None
+    fix_to: PairNames | None
     docs: dict
     examples: dict
     source: str  # the TOML file it came from
     # Expression rules: the message when the expression reaches no loss (a test's expected
     # value, a metric), with {activation} only. None: `message`, its {loss} "the loss".
     message_without_loss: str | None = None
+    # A caveat the fix's message ends with; a fix with one is never safe (it picks one of
+    # two intents the code does not show).
+    fix_note: str | None = None
+    # The rules whose finding at the same site this rule's finding replaces (a
+    # hand-written loss explains its torch.log(sigmoid(x)) better than LL206 does).
+    supersedes: tuple[str, ...] = ()
+    # Check rules: whether the tracer runs the pair the check judged (`check --trace`).
+    traced: bool = False
     # Claims of the message that hold only for some code ([claims.FIELD] in the TOML):
-    # {condition: text}, "default" when no condition of the code applies (claims.fields).
+    # {condition: text}, "default" when no condition of the code applies (rules/claims.py).
     claims: dict = field(default_factory=dict)
 
     @property
@@ -99,6 +108,11 @@ class Catalog:
     def pair_rule(self, activation: str, loss: str) -> Rule | None:
         return _pair_index(self).get((activation, loss))
 
+    def of_kind(self, kind: str) -> tuple[Rule, ...]:
+        """The rules of one `kind`: "pair" and "expression" (the pair table judges them),
+        "check" (a module of losslint/rules/checks.py each), "meta" (engine/noqa.py)."""
+        return tuple(rule for rule in self.rules if rule.kind == kind)
+
     def expression_rule(self, activation: str) -> Rule | None:
         for rule in self.rules:
             if rule.kind == "expression" and rule.activation == activation:
@@ -133,10 +147,10 @@ class CatalogError(Exception):
 
 def rules_dir() -> Path:
     """rules/ inside the installed wheel, or at the top of a source checkout."""
-    packaged = Path(__file__).parent / "_rules"
+    packaged = Path(__file__).parent.parent / "_rules"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "rules"
+    return Path(__file__).resolve().parent.parent.parent / "rules"
 
 
 @functools.lru_cache(maxsize=None)
@@ -166,7 +180,7 @@ def _rule(data: dict, path: Path) -> Rule:
     missing = [k for k in _REQUIRED if k not in data]
     if missing:
         raise CatalogError(f"{path.name}: missing {', '.join(missing)}")
-    pairs = tuple(Pair(p["activation"], p["loss"]) for p in data.get("pairs", []))
+    pairs = tuple(PairNames(p["activation"], p["loss"]) for p in data.get("pairs", []))
     return Rule(
         code=data["code"],
         name=data["name"],
@@ -178,11 +192,14 @@ def _rule(data: dict, path: Path) -> Rule:
         pairs=pairs,
         kind=data.get("kind", "pair"),
         activation=data.get("activation"),
-        fix_to=Pair(data["fix_to"]["activation"], data["fix_to"]["loss"]) if "fix_to" in data else None,
+        fix_to=PairNames(data["fix_to"]["activation"], data["fix_to"]["loss"]) if "fix_to" in data else None,
         docs=data["docs"],
         examples=data["examples"],
         source=str(path),
         message_without_loss=data.get("message_without_loss"),
+        fix_note=data.get("fix_note"),
+        supersedes=tuple(data.get("supersedes", ())),
+        traced=data.get("traced", False),
         claims=data.get("claims", {}),
     )
 

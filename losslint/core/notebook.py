@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from losslint.atomic import write_atomic
-from losslint.documents.core import Joined
-from losslint.findings import Edit, Finding, Fix, Position, Related, Site
+from losslint.core.findings import Edit, Finding, Fix, Position, Related, Site
+from losslint.core.joined import Joined
 
 SUFFIX = ".ipynb"
 
@@ -51,7 +50,7 @@ class NotebookError(ValueError):
 
 @dataclass(kw_only=True)
 class Notebook(Joined):
-    """The code cells joined (documents.core.Joined: `lines`, `origin`, `real`; the
+    """The code cells joined (core.joined.Joined: `lines`, `origin`, `real`; the
     blocks are cells, by index among all cells)."""
 
     path: str
@@ -173,7 +172,7 @@ def blank_ipython(lines: list[str]) -> list[str]:
 
 def _blank_lines(lines: list[str]) -> list[str]:
     out = []
-    scanner = _Scanner()
+    scanner = StatementScanner()
     continued_escape = False  # the previous line was an IPython line ending with a backslash
     for line in lines:
         if continued_escape:
@@ -198,7 +197,7 @@ def _is_ipython(line: str) -> bool:
     )
 
 
-class _Scanner:
+class StatementScanner:
     """Just enough of Python's tokenizer to know whether a new statement may start."""
 
     def __init__(self) -> None:
@@ -238,19 +237,6 @@ class _Scanner:
                     i += 2 if line[i] == "\\" else 1
             i += 1
         self.backslash = not comment and self.quote is None and line.endswith("\\")
-
-
-def check_text(path: str, text: str, settings=None):
-    """Lint a notebook given as text (stdin, the API): a linter.Result whose `notebooks`
-    holds it, or with one io-error finding when the text is not a notebook."""
-    from losslint import linter  # linter imports this module
-
-    try:
-        book = parse(text, path)
-    except NotebookError as exc:
-        return linter.Result(findings=[exc.finding(path)], files=[path])
-    findings = linter.check_sources({path: book.source}, settings)
-    return linter.Result(findings=findings, files=[path], notebooks={path: book})
 
 
 # --- Reporting ------------------------------------------------------------------------
@@ -347,18 +333,3 @@ def dump(data: dict[str, Any], like: str) -> str:
     elif like.endswith("\n"):
         text += "\n"
     return text
-
-
-def write_fixed(path: str | os.PathLike, fixed_source: str) -> bool:
-    """Write a fixed joined source back into the notebook at `path` (only changed cells).
-
-    For `--fix`: `fixed_source` is the notebook's joined source (`read(path).source`)
-    with fixes applied. Atomic (temp file + rename, mode kept); returns whether the
-    file changed. Raises NotebookError/OSError and then leaves the file untouched.
-    """
-    notebook = read(path)
-    text = apply_source(notebook, fixed_source)
-    if text == notebook.text:
-        return False
-    write_atomic(Path(path), text.encode("utf-8"))
-    return True

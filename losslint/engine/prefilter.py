@@ -18,7 +18,7 @@ in it), or, for a file that imports (directly or not) a file taking a log, when 
 analysis looks for the callers of a function or the constructions of a class that the
 file calls by name (train.py passing the model's output to losses.binary_ce(p, y)).
 Callers of the loss side need no such care: whoever calls into a file that names a loss
-imports it, so is a root already. losslint/collect.py does the loading, transitively,
+imports it, so is a root already. losslint/engine/collect.py does the loading, transitively,
 through analysis.project's `missing` and `calls_by_callee.asked`.
 
 "Imports" here is read from the text with regular expressions, and over-approximated
@@ -323,10 +323,12 @@ class ModuleTable:
 
 
 @dataclass
-class Plan:
+class ParsePlan:
+    """Which files a check parses, and the import graph that decides the rest."""
+
     roots: set[str]  # parsed whatever happens
     log_callers: set[str]  # may call into a file that takes a log: parsed if they call a
-    # function or class whose callers the analysis looks for (see losslint/collect.py)
+    # function or class whose callers the analysis looks for (see losslint/engine/collect.py)
     # The import graph, as read from the text (over-approximated, see ModuleTable.targets):
     importers: dict[str, set[str]] = field(default_factory=dict)  # file -> files importing it
     imported: dict[str, set[str]] = field(default_factory=dict)  # file -> files it imports
@@ -342,7 +344,7 @@ class Plan:
         return _upstream(start, self.imported)
 
 
-def plan(scans: dict[str, Scan], table: ModuleTable, sources: dict[str, str]) -> Plan:
+def plan(scans: dict[str, Scan], table: ModuleTable, sources: dict[str, str]) -> ParsePlan:
     """Which files are roots (see above), and which may be calling contexts of a log."""
     importers: dict[str, set[str]] = defaultdict(set)  # file -> files that import it
     imported: dict[str, set[str]] = defaultdict(set)  # file -> files it imports
@@ -354,7 +356,7 @@ def plan(scans: dict[str, Scan], table: ModuleTable, sources: dict[str, str]) ->
                     imported[path].add(target)
     logs = {p for p, s in scans.items() if s.log}
     roots = _upstream({p for p, s in scans.items() if s.loss}, importers) | logs
-    return Plan(roots, _upstream(logs, importers) - roots, dict(importers), dict(imported))
+    return ParsePlan(roots, _upstream(logs, importers) - roots, dict(importers), dict(imported))
 
 
 def roots(scans: dict[str, Scan], table: ModuleTable, sources: dict[str, str]) -> set[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from losslint import catalog as catalog_module
+from losslint.rules import catalog as catalog_module
 from losslint.tracer import measure
 from losslint.tracer.spec import LOSSES, PairSpec, SpecError
 from losslint.tracer.verdict import unstable_text

@@ -3,19 +3,22 @@
     discovery.discover   which files
     analysis.file_facts  one file -> facts (libcst)
     analysis.analyze     all facts -> (activation, loss) pairs
-    verdicts.judge       pairs -> findings, by the rule catalog
+    rules.pair_table     pairs -> findings, by the rule catalog; rules.checks: the check rules
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from losslint import catalog, collect, documents, noqa, notebook, workers
-from losslint.collect import RunOptions
-from losslint.config import Settings
-from losslint.discovery import find_files
-from losslint.findings import Finding, Site
+from losslint import documents
+from losslint.core import notebook
+from losslint.core.findings import Finding
+from losslint.core.sources import Snippets, read_source
+from losslint.engine import collect, noqa, workers
+from losslint.engine.collect import RunOptions
+from losslint.engine.config import Settings
+from losslint.engine.discovery import find_files
+from losslint.rules import catalog
 
 
 @dataclass
@@ -28,12 +31,6 @@ class Result:
     notebooks: dict[str, notebook.Notebook] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # discovery's (symlink loops, ...), for stderr
     sources: dict[str, str] = field(default_factory=dict)  # what was linted, by path (for --fix)
-
-
-def read_source(path: Path) -> str:
-    """Decode like Python does for source files (UTF-8, BOM allowed)."""
-    data = path.read_bytes()
-    return data.decode("utf-8-sig")
 
 
 def check_paths(paths: list[str], settings: Settings | None = None, run: RunOptions | None = None) -> Result:
@@ -63,6 +60,28 @@ def check_paths(paths: list[str], settings: Settings | None = None, run: RunOpti
     result.sources = sources
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def check_notebook_text(path: str, text: str, settings: Settings | None = None) -> Result:
+    """Lint a notebook given as text (stdin, the API): a Result whose `notebooks` holds
+    it, or with one io-error finding when the text is not a notebook."""
+    try:
+        book = notebook.parse(text, path)
+    except notebook.NotebookError as exc:
+        return Result(findings=[exc.finding(path)], files=[path])
+    findings = check_sources({path: book.source}, settings)
+    return Result(findings=findings, files=[path], notebooks={path: book})
+
+
+def check_document_text(path: str, text: str, settings: Settings | None = None) -> Result | None:
+    """Lint a file given as text (stdin, the API) whose Python is embedded (Markdown,
+    reStructuredText, a Python file with doctests): a Result whose `notebooks` holds the
+    document; None when the file embeds none (its text is the source)."""
+    page = documents.embedded(path, text)
+    if page is None:
+        return None
+    findings = check_sources({path: page.source}, settings)
+    return Result(findings=findings, files=[path], notebooks={path: page}, sources={path: page.source})
 
 
 def check_sources(sources: dict[str, str], settings: Settings | None = None, run: RunOptions | None = None) -> list[Finding]:
@@ -130,48 +149,15 @@ def _with_fixes(collected: collect.Collected, findings: list[Finding], sources, 
 
 
 def _judge(collected: collect.Collected, sources: dict[str, str], settings: Settings | None) -> list[Finding]:
-    from losslint import beyond, verdicts
+    from losslint.rules import checks, pair_table
 
     facts, result = collected.facts_list(), collected.analysis
     findings = [_syntax_error(f.path, f.syntax_error) for f in facts if f.syntax_error is not None]
-    lines = _Lines(sources)
-    findings += verdicts.judge(result.pairs, result.logs, catalog.load(), lambda site: snippet(lines, site))
-    findings = beyond.judge(result, catalog.load(), lambda site: snippet(lines, site), findings)  # LL3xx-LL6xx
+    snippets = Snippets(sources)
+    findings += pair_table.judge(result.pairs, result.logs, catalog.load(), snippets)
+    findings = checks.judge(result, catalog.load(), snippets, findings)  # LL3xx-LL6xx
     collected.found_nothing = not findings  # before noqa: a clean project (see collect.known_clean)
     return noqa.apply(findings, sources, settings)  # selection, suppression, LL901; sorted
-
-
-class _Lines(dict):
-    """path -> the lines of its source, split when first asked for (a message quotes a
-    few files of thousands)."""
-
-    def __init__(self, sources: dict[str, str]) -> None:
-        super().__init__()
-        self.sources = sources
-
-    def get(self, path, default=None):
-        if path not in self:
-            source = self.sources.get(path)
-            if source is None:
-                return default
-            self[path] = source.splitlines()
-        return self[path]
-
-
-def snippet(lines: dict[str, list[str]], site: Site, limit: int = 60) -> str:
-    """The source text of a site on one line, shortened for a message."""
-    file_lines = lines.get(site.path, [])
-    if not 0 < site.start.row <= len(file_lines):
-        return "?"
-    if site.start.row == site.end.row:
-        text = file_lines[site.start.row - 1][site.start.column - 1 : site.end.column - 1]
-    else:
-        parts = [file_lines[site.start.row - 1][site.start.column - 1 :]]
-        parts += file_lines[site.start.row : site.end.row - 1]
-        parts.append(file_lines[site.end.row - 1][: site.end.column - 1])
-        text = " ".join(p.strip() for p in parts)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _syntax_error(path: str, error) -> Finding:

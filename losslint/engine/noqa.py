@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from losslint import catalog, documents, notebook
-from losslint.atomic import write_atomic
-from losslint.config import Settings
-from losslint.findings import Edit, Finding, Fix, Position, Site
-
-UNUSED_NOQA = "LL901"
+from losslint import documents
+from losslint.core import notebook
+from losslint.core.atomic import write_atomic
+from losslint.core.findings import Edit, Finding, Fix, Position, Site
+from losslint.core.sources import split_lines
+from losslint.engine.config import Settings
+from losslint.rules import catalog
+from losslint.rules.catalog import Rule
 
 _NOQA = re.compile(r"#\s*noqa(?![\w-])", re.IGNORECASE)
 _COLON = re.compile(r"\s*:\s*")
@@ -202,17 +204,23 @@ def _everything(code: str, path: str) -> bool:
     return True
 
 
+def unused_noqa_rule() -> Rule | None:
+    """The rule of the suppressions that suppress nothing: the catalog's rule of kind
+    "meta" (rules/LL901-unused-noqa.toml)."""
+    return next(iter(catalog.load().of_kind("meta")), None)
+
+
 def unused(directives: dict[str, FileDirectives], sources: dict[str, str], enabled: Callable[[str, str], bool]) -> list[Finding]:
-    rule = catalog.load().by_code_or_name(UNUSED_NOQA)
+    rule = unused_noqa_rule()
     if rule is None:
         return []
     findings = []
     for path, found in directives.items():
-        if found.exempt_all or UNUSED_NOQA in found.exempt_codes or not enabled(UNUSED_NOQA, path):
+        if found.exempt_all or rule.code in found.exempt_codes or not enabled(rule.code, path):
             continue
         lines = [line.rstrip("\r\n") for line in split_lines(sources[path])]
         for directive in found.by_row.values():
-            if directive.codes is None or directive.covers(UNUSED_NOQA) is not None:
+            if directive.codes is None or directive.covers(rule.code) is not None:
                 continue
             line = lines[directive.row - 1] if directive.row <= len(lines) else ""
             finding = _unused_finding(rule, path, line, directive, enabled)
@@ -280,8 +288,9 @@ def add_noqa(findings: list[Finding]) -> Added:
     keeping their line endings, BOM and mode; notebooks get the comment in the cell
     line of the finding, and only the changed cells are rewritten."""
     wanted: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    unused_noqa = unused_noqa_rule()
     for finding in findings:
-        if finding.code is None or finding.code == UNUSED_NOQA or finding.noqa_row is None:
+        if finding.code is None or (unused_noqa and finding.code == unused_noqa.code) or finding.noqa_row is None:
             continue
         wanted[finding.site.path][finding.noqa_row].add(finding.code)
     added = Added()
@@ -303,15 +312,6 @@ def _has_doctests(path: str) -> bool:
         return path.endswith(".py") and documents.read(path) is not None
     except (OSError, UnicodeDecodeError):
         return False
-
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines with their endings, split where Python's tokenizer splits them (not at
-    form feeds or other characters that str.splitlines treats as line breaks)."""
-    return _LINE.findall(text)
 
 
 def _add_to_file(path: Path, rows: dict[int, set[str]], skipped: list[str]) -> int:

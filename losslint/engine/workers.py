@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from losslint import factcache
+from losslint.engine import factcache
 
 # Below this much source text, a pool costs more than it saves.
 POOL_MIN_BYTES = 200_000

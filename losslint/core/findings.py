@@ -7,7 +7,18 @@ plus losslint's `verdict`, `activation`, `loss` and `related`. Change it only by
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:  # the layers above, which make the origins of findings
+    from losslint.analysis.evaluate import TensorV
+    from losslint.analysis.pairs import Pair
+    from losslint.rules.checker import Check
+
+# What the analysis saw behind a finding, for fixes and the tracer (never in the JSON
+# record): the Pair of a pair rule, and of an expression rule whose log reaches a loss;
+# the unstable TensorV of an expression rule computed anywhere; the Check of a rule of
+# losslint/rules/checks.py.
+Origin = Union["Pair", "TensorV", "Check"]
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -32,7 +43,7 @@ class Site:
     start: Position
     end: Position
     # Jupyter notebooks only: the 1-based cell (counting every cell, like ruff), and then
-    # start/end are relative to that cell. None for Python files. See losslint/notebook.py.
+    # start/end are relative to that cell. None for Python files. See losslint/core/notebook.py.
     cell: int | None = None
 
     def __reduce__(self):
@@ -101,12 +112,8 @@ class Finding:
     fix: Fix | None = None
     url: str | None = None
     noqa_row: int | None = None
-    # Not part of the JSON record: what the analyzer found (an analysis.pairs.Pair, or the
-    # unstable TensorV of an expression rule), for fixes and the tracer.
-    origin: Any = field(default=None, repr=False, compare=False)
-    # Every pair behind this finding (one activation can feed several loss calls); the
-    # first is `origin`.
-    origins: list[Any] = field(default_factory=list, repr=False, compare=False)
+    # Not part of the JSON record: what the analysis saw (Origin), for fixes and the tracer.
+    origin: Origin | None = field(default=None, repr=False, compare=False)
     # Attached by `check --trace`: the tracer's numbers (added to the JSON only when set).
     evidence: dict[str, Any] | None = None
 
@@ -123,6 +130,10 @@ class Finding:
         if consequence:
             message = with_consequence(message, consequence)
         return cls(code=None, name=name, message=message, site=Site(path, position, position), severity="error")
+
+    def fixable(self, unsafe: bool = False) -> bool:
+        """Whether --fix applies this finding's fix: a safe one, or any with --unsafe-fixes."""
+        return self.fix is not None and (self.fix.applicability == "safe" or unsafe)
 
     def sort_key(self) -> tuple:
         return (self.site.path, self.site.cell or 0, self.site.start.row, self.site.start.column, self.code or "")
