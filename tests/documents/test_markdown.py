@@ -3,10 +3,7 @@ program, findings at document rows and columns, fixes inside the blocks only."""
 
 from __future__ import annotations
 
-import json
-
 from losslint import documents
-from losslint.cli import main
 
 # A chapter as a book would have it: prose, imports in one block, the model in a block
 # inside a list item (indented), a shell block, a block that does not parse, then the
@@ -51,20 +48,9 @@ The end.
 """
 
 
-def run(capsys, *args: str) -> tuple[int, str]:
-    status = main(list(args))
-    return status, capsys.readouterr().out
-
-
-def records(capsys, *args: str) -> list[dict]:
-    status, out = run(capsys, "check", *args, "--output-format", "json", "--no-cache")
-    return json.loads(out)
-
-
-def test_chapter_blocks_are_one_program_and_findings_have_document_positions(tmp_path, capsys, monkeypatch):
-    (tmp_path / "chapter.md").write_text(CHAPTER)
-    monkeypatch.chdir(tmp_path)
-    [record] = records(capsys, "chapter.md")
+def test_chapter_blocks_are_one_program_and_findings_have_document_positions(docs):
+    docs.write("chapter.md", CHAPTER)
+    [record] = docs.records("chapter.md")
     assert record["code"] == "LL103"
     # `nn.Softmax(dim=1)` on row 15, after the list item's three spaces of indentation.
     line = CHAPTER.splitlines()[14]
@@ -84,39 +70,34 @@ def test_non_python_and_unparsable_blocks_are_not_linted():
     assert "pip install" not in page.source and "the loss" not in page.source
 
 
-def test_fix_rewrites_inside_the_block_only(tmp_path, capsys, monkeypatch):
-    path = tmp_path / "chapter.md"
+def test_fix_rewrites_inside_the_block_only(docs):
+    path = docs.root / "chapter.md"
     path.write_bytes(CHAPTER.encode())
-    monkeypatch.chdir(tmp_path)
-    status, _ = run(capsys, "check", "chapter.md", "--fix", "--no-cache")
+    status, _ = docs.run("check", "chapter.md", "--fix", "--no-cache")
     assert status == 0
     expected = CHAPTER.replace("nn.Linear(784, 10), nn.Softmax(dim=1))", "nn.Linear(784, 10))")
     assert path.read_bytes() == expected.encode()  # every other byte as it was
 
 
-def test_fix_keeps_crlf_line_endings(tmp_path, capsys, monkeypatch):
-    path = tmp_path / "chapter.md"
+def test_fix_keeps_crlf_line_endings(docs):
+    path = docs.root / "chapter.md"
     path.write_bytes(CHAPTER.replace("\n", "\r\n").encode())
-    monkeypatch.chdir(tmp_path)
-    run(capsys, "check", "chapter.md", "--fix", "--no-cache")
+    docs.run("check", "chapter.md", "--fix", "--no-cache")
     expected = CHAPTER.replace("nn.Linear(784, 10), nn.Softmax(dim=1))", "nn.Linear(784, 10))")
     assert path.read_bytes() == expected.replace("\n", "\r\n").encode()
 
 
-def test_noqa_in_a_block(tmp_path, capsys, monkeypatch):
+def test_noqa_in_a_block(docs):
     text = CHAPTER.replace("nn.Softmax(dim=1))\n", "nn.Softmax(dim=1))  # noqa: LL103\n")
-    (tmp_path / "chapter.md").write_text(text)
-    monkeypatch.chdir(tmp_path)
-    assert records(capsys, "chapter.md") == []
+    docs.write("chapter.md", text)
+    assert docs.records("chapter.md") == []
 
 
-def test_add_noqa_writes_the_comment_in_the_block(tmp_path, capsys, monkeypatch):
-    path = tmp_path / "chapter.md"
-    path.write_text(CHAPTER)
-    monkeypatch.chdir(tmp_path)
-    run(capsys, "check", "chapter.md", "--add-noqa", "--no-cache")
+def test_add_noqa_writes_the_comment_in_the_block(docs):
+    path = docs.write("chapter.md", CHAPTER)
+    docs.run("check", "chapter.md", "--add-noqa", "--no-cache")
     assert path.read_text() == CHAPTER.replace("nn.Softmax(dim=1))\n", "nn.Softmax(dim=1))  # noqa: LL103\n")
-    assert records(capsys, "chapter.md") == []
+    assert docs.records("chapter.md") == []
 
 
 MYST = """\
@@ -145,10 +126,9 @@ x <- 1
 """
 
 
-def test_myst_code_cells_with_options_and_magics(tmp_path, capsys, monkeypatch):
-    (tmp_path / "soft.md").write_text(MYST)
-    monkeypatch.chdir(tmp_path)
-    [record] = records(capsys, "soft.md")
+def test_myst_code_cells_with_options_and_magics(docs):
+    docs.write("soft.md", MYST)
+    [record] = docs.records("soft.md")
     row = MYST.splitlines().index("loss = F.nll_loss(head(torch.randn(4, 8)), torch.tensor([0, 1, 2, 0]))") + 1
     assert (record["code"], record["location"]["row"]) == ("LL101", row)
 
@@ -168,12 +148,10 @@ Try it:
 """
 
 
-def test_doctest_fence_positions_and_fix(tmp_path, capsys, monkeypatch):
-    path = tmp_path / "console.md"
-    path.write_text(CONSOLE)
-    monkeypatch.chdir(tmp_path)
-    [record] = records(capsys, "console.md")
+def test_doctest_fence_positions_and_fix(docs):
+    path = docs.write("console.md", CONSOLE)
+    [record] = docs.records("console.md")
     line = CONSOLE.splitlines()[6]
     assert (record["code"], record["location"]) == ("LL102", {"row": 7, "column": line.index("torch.softmax") + 1})
-    run(capsys, "check", "console.md", "--fix", "--unsafe-fixes", "--no-cache")
+    docs.run("check", "console.md", "--fix", "--unsafe-fixes", "--no-cache")
     assert path.read_text() == CONSOLE.replace("torch.softmax(", "torch.log_softmax(")

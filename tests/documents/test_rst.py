@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from losslint import documents
-from tests.documents.test_markdown import records, run
 
 PAGE = """\
 Training a classifier
@@ -47,10 +46,9 @@ def row_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
-def test_sphinx_page_blocks_and_positions(tmp_path, capsys, monkeypatch):
-    (tmp_path / "page.rst").write_text(PAGE)
-    monkeypatch.chdir(tmp_path)
-    found = {r["code"]: r for r in records(capsys, "page.rst")}
+def test_sphinx_page_blocks_and_positions(docs):
+    docs.write("page.rst", PAGE)
+    found = {r["code"]: r for r in docs.records("page.rst")}
     assert set(found) == {"LL103", "LL101"}
     softmax_row = row_of(PAGE, "nn.Softmax(dim=1)")
     assert found["LL103"]["location"] == {"row": softmax_row, "column": PAGE.splitlines()[softmax_row - 1].index("nn.Softmax") + 1}
@@ -66,21 +64,17 @@ def test_only_python_blocks_are_read():
     assert [block.doctest for block in page.blocks] == [False, False, True, True]
 
 
-def test_fix_inside_the_directive_body_keeps_the_rest(tmp_path, capsys, monkeypatch):
-    path = tmp_path / "page.rst"
-    path.write_text(PAGE)
-    monkeypatch.chdir(tmp_path)
-    run(capsys, "check", "page.rst", "--fix", "--select", "LL103", "--no-cache")
+def test_fix_inside_the_directive_body_keeps_the_rest(docs):
+    path = docs.write("page.rst", PAGE)
+    docs.run("check", "page.rst", "--fix", "--select", "LL103", "--no-cache")
     assert path.read_text() == PAGE.replace("nn.Linear(20, 5), nn.Softmax(dim=1))", "nn.Linear(20, 5))")
 
 
-def test_fix_adds_a_doctest_line_with_its_prompt(tmp_path, capsys, monkeypatch):
+def test_fix_adds_a_doctest_line_with_its_prompt(docs):
     """LL101's fix inserts `log_softmax` in the loss call; a new line would get `... `."""
-    path = tmp_path / "page.rst"
-    path.write_text(PAGE)
-    monkeypatch.chdir(tmp_path)
-    run(capsys, "check", "page.rst", "--fix", "--unsafe-fixes", "--select", "LL101", "--no-cache")
+    path = docs.write("page.rst", PAGE)
+    docs.run("check", "page.rst", "--fix", "--unsafe-fixes", "--select", "LL101", "--no-cache")
     fixed = path.read_text()
     assert fixed.splitlines()[:row_of(PAGE, "A console session") + 1] == PAGE.splitlines()[:row_of(PAGE, "A console session") + 1]
     assert fixed.endswith("   tensor(-0.2)\n")
-    assert records(capsys, "page.rst", "--select", "LL101") == []
+    assert docs.records("page.rst", "--select", "LL101") == []
