@@ -81,7 +81,11 @@ class Rule:
             if self.message_without_loss is not None:
                 return self.message_without_loss.format(activation=activation)
             loss = "the loss"
-        return self.message.format(activation=activation, loss=loss)
+        return self.message.format(activation=activation, loss=loss, **self.claim_defaults())
+
+    def claim_defaults(self) -> dict[str, str]:
+        """Each conditional claim's text when nothing about the code is known."""
+        return {name: texts["default"] for name, texts in self.claims.items()}
 
 
 @dataclass(frozen=True)

@@ -75,10 +75,13 @@ def _float_dtype(node: ir.IR) -> bool:
 
 
 def pair_fields(rule, pair) -> dict[str, str]:
-    """The claims of a pair rule's message, by what the pair shows (the layer's size)."""
+    """The claims of a pair rule's message, by what the pair shows: the layer's size
+    (LL406's IndexError needs one unit; a gradient ratio depends on the class count)."""
     if not rule.claims:
         return {}
     source = pair.tensor.source
     units = source.units if source is not None else None
     conditions = {"one_unit"} if units == 1 else {"many_units"} if units is not None else set()
+    if units is not None:
+        conditions.add(f"classes_{units}")
     return fields(rule, conditions)

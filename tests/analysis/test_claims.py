@@ -62,3 +62,12 @@ def test_sigmoid_nll_index_error_follows_the_layer_size(tmp_path):
     assert "IndexError" not in many and "in [-1, 0]; use" in many
     unknown = only(tmp_path, "def f(m, x, y): return F.nll_loss(torch.sigmoid(m.head(x)), y)\nclass M(nn.Module):\n    def __init__(self, n):\n        super().__init__()\n        self.head = nn.Linear(4, n)\ndef g(x, y, n): return f(M(n), x, y)", "LL406").message
     assert "with one output unit targets of 1 raise IndexError" in unknown
+
+
+def test_gradient_ratio_follows_the_class_count(tmp_path):
+    ten = only(tmp_path, "def f(x, y): return F.cross_entropy(F.softmax(fc(x), dim=1), y)", "LL103").message
+    assert "gradients ~12x smaller" in ten
+    two = only(tmp_path, "two = nn.Linear(32, 2)\ndef f(x, y): return F.cross_entropy(F.softmax(two(x), dim=1), y)", "LL103").message
+    assert "gradients ~5x smaller" in two and "12x" not in two
+    unknown = "def f(m, x, y): return F.nll_loss(F.softmax(m(x), dim=1), y)\ndef g(x, y, n): return f(nn.Linear(4, n), x, y)"
+    assert "several times smaller (~12x with 10 classes" in only(tmp_path, unknown, "LL102").message
