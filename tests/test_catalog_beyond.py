@@ -34,7 +34,7 @@ EXPECTED = {
     "LL601": ("bce-loss-under-autocast", "check", "wrong"),
 }
 # The fields losslint/rules/ (checker.add and its callers) fill into these rules' messages.
-FIELDS = {"activation", "loss", "how", "target", "why", "constant", "size_one", "nan", "index_error", "gradient"}
+FIELDS = {"activation", "loss", "how", "target", "why", "constant", "size_one", "nan", "index_error", "gradient", "range"}
 
 
 def test_the_beyond_rules_are_all_there():

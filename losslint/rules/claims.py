@@ -76,7 +76,8 @@ def _float_dtype(node: ir.IR) -> bool:
 
 def pair_fields(rule, pair) -> dict[str, str]:
     """The claims of a pair rule's message, by what the pair shows: the layer's size
-    (LL406's IndexError needs one unit; a gradient ratio depends on the class count)."""
+    (LL406's IndexError needs one unit; a gradient ratio depends on the class count) and
+    a literal reduction (a range per example is not the range of a sum)."""
     if not rule.claims:
         return {}
     source = pair.tensor.source
@@ -84,4 +85,31 @@ def pair_fields(rule, pair) -> dict[str, str]:
     conditions = {"one_unit"} if units == 1 else {"many_units"} if units is not None else set()
     if units is not None:
         conditions.add(f"classes_{units}")
+    reduction = literal_reduction(pair.use)
+    if reduction == "sum":
+        conditions.add("reduction_sum")
+    elif reduction is None:
+        conditions.add("reduction_unread")
     return fields(rule, conditions)
+
+
+# The losses whose claims depend on `reduction`: the number of positional arguments
+# before the legacy size_average (constructor, functional form: input and target counted).
+_BEFORE_LEGACY = {"NLLLoss": (1, 3), "CrossEntropyLoss": (1, 3)}
+
+
+def literal_reduction(use) -> str | None:
+    """The loss's `reduction` when written as a keyword literal at its construction or
+    call ("mean" when left out); None when it is not a literal, or when legacy
+    size_average/reduce (or positional arguments past `weight`) may decide it."""
+    before = _BEFORE_LEGACY.get(use.loss)
+    call = use.ctor if use.ctor is not None else use.call
+    if before is None or call is None or use.implicit:
+        return None
+    keywords = {key for key, _ in call.kwargs}
+    if keywords & {"size_average", "reduce", "**"} or len(call.args) > before[0 if use.ctor is not None else 1]:
+        return None
+    node = dict(call.kwargs).get("reduction")
+    if node is None:
+        return "mean"
+    return node.value if isinstance(node, ir.Const) and isinstance(node.value, str) else None

@@ -71,3 +71,14 @@ def test_gradient_ratio_follows_the_class_count(tmp_path):
     assert "gradients ~5x smaller" in two and "12x" not in two
     unknown = "def f(m, x, y): return F.nll_loss(F.softmax(m(x), dim=1), y)\ndef g(x, y, n): return f(nn.Linear(4, n), x, y)"
     assert "several times smaller (~12x with 10 classes" in only(tmp_path, unknown, "LL102").message
+
+
+def test_negative_range_follows_the_reduction(tmp_path):
+    mean = only(tmp_path, "def f(x, y): return F.nll_loss(F.softmax(fc(x), dim=1), y)", "LL102").message
+    assert "stuck in [-1, 0]" in mean
+    summed = only(tmp_path, "crit = nn.NLLLoss(reduction='sum')\ndef f(x, y): return crit(F.softmax(fc(x), dim=1), y)", "LL102").message
+    assert "[-1, 0]" not in summed and "stuck in [-N, 0] for N examples" in summed
+    functional = only(tmp_path, "def f(x, y): return F.nll_loss(torch.sigmoid(unit(x)), y, reduction='sum')", "LL406").message
+    assert "in [-N, 0] for N examples" in functional and "[-1, 0]" not in functional
+    unread = only(tmp_path, "def f(x, y, r): return F.nll_loss(F.softmax(fc(x), dim=1), y, reduction=r)", "LL102").message
+    assert "stuck in [-1, 0] per example" in unread  # a reduction it cannot read: said per example
