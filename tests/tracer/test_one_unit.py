@@ -64,3 +64,17 @@ def test_index_error_only_measured_for_class_index_targets(tmp_path):
 def test_trace_function_directly():
     result = one_unit.trace("none", "CrossEntropyLoss")
     assert result["loss_value"] == 0.0 and result["grad_max"] == 0.0 and "Target 1 is out of bounds" in result["raises"]
+
+
+def test_the_table_shows_the_one_unit_rows():
+    from losslint.tracer import table
+
+    text = table.render_one_unit(table.one_unit_rows())
+    lines = text.splitlines()
+    assert lines[1] == "One output unit (LL405, LL406, LL408), class-index targets:"
+    log = next(line for line in lines if line.lstrip().startswith("log_softmax + CrossEntropyLoss"))
+    assert "log_softmax is 0 for every example, the loss is 0, the gradient exactly 0" in log
+    soft = next(line for line in lines if line.lstrip().startswith("softmax + NLLLoss"))
+    assert "softmax is 1 for every example, the loss is -1, the gradient exactly 0" in soft
+    sigmoid = next(line for line in lines if line.lstrip().startswith("sigmoid + NLLLoss"))
+    assert "targets of 1 raise IndexError" in sigmoid and "exactly 0" not in sigmoid
