@@ -40,6 +40,7 @@ def check_paths(paths: list[str], settings: Settings | None = None, run: RunOpti
     sources: dict[str, str] = {}
     problems: list[Finding] = [_file_error(str(d), OSError(0, why)) for d, why in found.unreadable]
     notebooks: dict[str, notebook.Notebook] = {}
+    warnings: list[str] = []
     for path in files:
         try:
             if notebook.is_notebook(path):
@@ -53,10 +54,15 @@ def check_paths(paths: list[str], settings: Settings | None = None, run: RunOpti
                 sources[str(path)] = page.source if page is not None else text
         except notebook.NotebookError as exc:
             problems.append(exc.finding(str(path)))
-        except (OSError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            if documents.is_document(path):  # prose in another encoding: no Python read, no error
+                warnings.append(f"{path}: not valid UTF-8, its code blocks were not read")
+                continue
+            problems.append(_file_error(str(path), exc))
+        except OSError as exc:
             problems.append(_file_error(str(path), exc))
     result = Result(findings=check_sources(sources, settings, run) + problems, files=[str(p) for p in files], notebooks=notebooks)
-    result.warnings = found.warnings
+    result.warnings = found.warnings + warnings
     result.sources = sources
     result.findings.sort(key=Finding.sort_key)
     return result

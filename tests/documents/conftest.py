@@ -22,8 +22,11 @@ class Docs:
         return path
 
     def run(self, *args: str) -> tuple[int, str]:
+        """(exit status, stdout) of `losslint ARGS`; stderr is kept in `self.err`."""
         status = main(list(args))
-        return status, self.capsys.readouterr().out
+        captured = self.capsys.readouterr()
+        self.err = captured.err
+        return status, captured.out
 
     def records(self, *args: str) -> list[dict]:
         """The JSON records of `losslint check ARGS` (no cache)."""

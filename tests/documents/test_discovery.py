@@ -48,3 +48,12 @@ def test_extend_exclude_applies_to_documents(docs):
 def test_a_named_document_is_linted_whatever_the_include(docs):
     project(docs, 'include = ["*.py"]\n')
     assert [r["code"] for r in docs.records("docs/chapter.md")] == ["LL103"]
+
+
+def test_a_document_in_another_encoding_is_a_warning_not_an_error(docs):
+    project(docs)
+    (docs.root / "docs" / "notes.rst").write_bytes("Caf\xe9 notes\n".encode("latin-1"))
+    assert files(docs) == ["chapter.md", "page.rst", "train.py"]
+    status, _ = docs.run("check", "docs/notes.rst", "--no-cache")
+    assert status == 0
+    assert "notes.rst: not valid UTF-8, its code blocks were not read" in docs.err
