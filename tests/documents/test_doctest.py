@@ -85,3 +85,10 @@ def test_a_syntax_error_keeps_its_row(docs):
     docs.write("broken.py", '"""\n>>> x = 1\n"""\ndef f(:\n    pass\n')
     [record] = docs.records("broken.py")
     assert record["name"] == "invalid-syntax" and record["location"]["row"] == 4
+
+
+def test_add_noqa_on_a_doctest_line(docs):
+    path = docs.write("heads.py", HEADS)
+    docs.run("check", "heads.py", "--add-noqa", "--no-cache")
+    line = ">>> torch.nn.functional.cross_entropy(torch.softmax(scores, dim=1),"
+    assert path.read_text() == HEADS.replace(line, line + "  # noqa: LL103")
