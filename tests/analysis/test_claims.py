@@ -1,6 +1,8 @@
 """Messages state only what holds for the code they point at: an eps inside the log of
 a hand-written loss means no NaN claim; float targets mean no IndexError claim."""
 
+import pytest
+
 from tests.analysis.helpers import lint
 
 HEAD = """
@@ -55,30 +57,41 @@ def test_single_unit_index_error_only_for_class_index_targets(tmp_path):
         assert finding.origin.details["conditions"] == ["float_targets"]
 
 
-def test_sigmoid_nll_index_error_follows_the_layer_size(tmp_path):
-    one = only(tmp_path, "def f(x, y): return F.nll_loss(torch.sigmoid(unit(x)), y)", "LL406").message
-    assert "with its one output unit targets of 1 raise IndexError" in one
-    many = only(tmp_path, "def f(x, y): return F.nll_loss(torch.sigmoid(fc(x)), y)", "LL406").message
-    assert "IndexError" not in many and "in [-1, 0]; use" in many
-    unknown = only(tmp_path, "def f(m, x, y): return F.nll_loss(torch.sigmoid(m.head(x)), y)\nclass M(nn.Module):\n    def __init__(self, n):\n        super().__init__()\n        self.head = nn.Linear(4, n)\ndef g(x, y, n): return f(M(n), x, y)", "LL406").message
-    assert "with one output unit targets of 1 raise IndexError" in unknown
+UNKNOWN_SIZE_HEAD = (
+    "class M(nn.Module):\n    def __init__(self, n):\n        super().__init__()\n        self.head = nn.Linear(4, n)\n"
+    "def g(x, y, n): return f(M(n), x, y)\n"
+)
+
+# (rule, code, what the message says, what it must not say): each claim under each condition.
+PAIR_CLAIMS = {
+    # LL406's IndexError follows the layer's size
+    "index_error_one_unit": ("LL406", "def f(x, y): return F.nll_loss(torch.sigmoid(unit(x)), y)",
+                             "with its one output unit targets of 1 raise IndexError", None),
+    "index_error_many_units": ("LL406", "def f(x, y): return F.nll_loss(torch.sigmoid(fc(x)), y)",
+                               "in [-1, 0]; use", "IndexError"),
+    "index_error_unknown_size": ("LL406", "def f(m, x, y): return F.nll_loss(torch.sigmoid(m.head(x)), y)\n" + UNKNOWN_SIZE_HEAD,
+                                 "with one output unit targets of 1 raise IndexError", None),
+    # the gradient ratio follows the class count
+    "gradient_ten_classes": ("LL103", "def f(x, y): return F.cross_entropy(F.softmax(fc(x), dim=1), y)",
+                             "gradients ~12x smaller", None),
+    "gradient_two_classes": ("LL103", "two = nn.Linear(32, 2)\ndef f(x, y): return F.cross_entropy(F.softmax(two(x), dim=1), y)",
+                             "gradients ~5x smaller", "12x"),
+    "gradient_unknown_classes": ("LL102", "def f(m, x, y): return F.nll_loss(F.softmax(m(x), dim=1), y)\ndef g(x, y, n): return f(nn.Linear(4, n), x, y)",
+                                 "several times smaller (~12x with 10 classes", None),
+    # the negative range follows a literal reduction
+    "range_mean": ("LL102", "def f(x, y): return F.nll_loss(F.softmax(fc(x), dim=1), y)", "stuck in [-1, 0] (", None),
+    "range_sum_criterion": ("LL102", "crit = nn.NLLLoss(reduction='sum')\ndef f(x, y): return crit(F.softmax(fc(x), dim=1), y)",
+                            "stuck in [-N, 0] for N examples", "[-1, 0]"),
+    "range_sum_functional": ("LL406", "def f(x, y): return F.nll_loss(torch.sigmoid(unit(x)), y, reduction='sum')",
+                             "in [-N, 0] for N examples", "[-1, 0]"),
+    "range_unread": ("LL102", "def f(x, y, r): return F.nll_loss(F.softmax(fc(x), dim=1), y, reduction=r)",
+                     "stuck in [-1, 0] per example", None),
+}
 
 
-def test_gradient_ratio_follows_the_class_count(tmp_path):
-    ten = only(tmp_path, "def f(x, y): return F.cross_entropy(F.softmax(fc(x), dim=1), y)", "LL103").message
-    assert "gradients ~12x smaller" in ten
-    two = only(tmp_path, "two = nn.Linear(32, 2)\ndef f(x, y): return F.cross_entropy(F.softmax(two(x), dim=1), y)", "LL103").message
-    assert "gradients ~5x smaller" in two and "12x" not in two
-    unknown = "def f(m, x, y): return F.nll_loss(F.softmax(m(x), dim=1), y)\ndef g(x, y, n): return f(nn.Linear(4, n), x, y)"
-    assert "several times smaller (~12x with 10 classes" in only(tmp_path, unknown, "LL102").message
-
-
-def test_negative_range_follows_the_reduction(tmp_path):
-    mean = only(tmp_path, "def f(x, y): return F.nll_loss(F.softmax(fc(x), dim=1), y)", "LL102").message
-    assert "stuck in [-1, 0]" in mean
-    summed = only(tmp_path, "crit = nn.NLLLoss(reduction='sum')\ndef f(x, y): return crit(F.softmax(fc(x), dim=1), y)", "LL102").message
-    assert "[-1, 0]" not in summed and "stuck in [-N, 0] for N examples" in summed
-    functional = only(tmp_path, "def f(x, y): return F.nll_loss(torch.sigmoid(unit(x)), y, reduction='sum')", "LL406").message
-    assert "in [-N, 0] for N examples" in functional and "[-1, 0]" not in functional
-    unread = only(tmp_path, "def f(x, y, r): return F.nll_loss(F.softmax(fc(x), dim=1), y, reduction=r)", "LL102").message
-    assert "stuck in [-1, 0] per example" in unread  # a reduction it cannot read: said per example
+@pytest.mark.parametrize("case", sorted(PAIR_CLAIMS))
+def test_pair_rule_claims_follow_the_code(tmp_path, case):
+    code, body, said, unsaid = PAIR_CLAIMS[case]
+    message = only(tmp_path, body, code).message
+    assert said in message
+    assert unsaid is None or unsaid not in message
