@@ -49,13 +49,21 @@ def with_doctests(text: str, path: str):
     """A Python file joined with the doctest examples of its docstrings (None without)."""
     from losslint.documents import core, doctest
 
-    examples = doctest.in_docstrings(text)
-    if not examples:
+    groups = doctest.in_docstrings(text)
+    if not groups:
         return None
     code = [line.rstrip("\r") for line in text.split("\n")]
     if code and code[-1] == "":
         code.pop()
-    whole = core.Block(list(range(1, len(code) + 1)), [""] * len(code), code, container=True)
-    page = core.document(path, text, [whole, *examples])
-    return page if len(page.blocks) > 1 else None
+    blocks = [core.Block(list(range(1, len(code) + 1)), [""] * len(code), code, container=True)]
+    for number, group in enumerate(groups):
+        # doctest runs a docstring's examples with a copy of the module's names: in a
+        # function of their own, their bindings (`model = ...`, imports) stay theirs.
+        row = group[0].rows[0]
+        blocks.append(core.Block([row, row], ["", ""], [f"def _losslint_doctest_{number}():", "    pass"], synthetic=True))
+        for example in group:
+            example.shift = "    "
+            blocks.append(example)
+    page = core.document(path, text, blocks)
+    return page if any(block.doctest for block in page.blocks) else None
 

@@ -26,6 +26,12 @@ class Block:
     # A whole Python file, around the doctests of its docstrings: kept even if it does not
     # parse (that is the file's syntax error to report), never blanked.
     container: bool = False
+    # Indentation the joined source puts before each line (a docstring's examples run in
+    # a function of their own: doctest gives them a copy of the module's names, so their
+    # bindings must not rebind the module's), and lines that only the joined source has
+    # (that function's `def`): never mapped back or written.
+    shift: str = ""
+    synthetic: bool = False
 
 
 def parses(code: list[str]) -> bool:
@@ -60,7 +66,8 @@ class Document(Joined):
         rows, prefixes = self.blocks[block].rows, self.blocks[block].prefixes
         index = min(within.row, len(rows)) - 1
         past = within.row - 1 - index  # rows past the block's end (the end of the source)
-        return Position(rows[index] + past, within.column + (len(prefixes[index]) if not past else 0))
+        shift = len(self.blocks[block].shift)
+        return Position(rows[index] + past, max(1, within.column - shift) + (len(prefixes[index]) if not past else 0))
 
     def row(self, row: int | None) -> int | None:
         return None if row is None else self.position(Position(row, 1)).row
@@ -91,9 +98,9 @@ class Document(Joined):
             if isinstance(line, int):
                 row = spec.rows[self.origin[line][1] - 1]
                 out.append((row, self._doc_lines[row - 1]))
-                code = self.real[line]
+                code = self.real[line][len(spec.shift):]
             else:
-                code = line
+                code = line[len(spec.shift):] if spec.shift and line.startswith(spec.shift) else line
                 if spec.doctest:
                     prompt = ">>>" if scanner.at_statement_start() and not code[:1].isspace() else "..."
                     out.append((None, spec.indent + prompt + (" " + code if code else "")))
@@ -107,7 +114,8 @@ class Document(Joined):
         container block (a Python file around its docstrings' doctests) is rewritten
         first and the blocks inside it are spliced in where their rows still are."""
         doc = self._doc_lines
-        changed = {b: lines for b, lines in blocks.items() if [t for _, t in lines] != [doc[r - 1] for r in self.blocks[b].rows]}
+        changed = {b: lines for b, lines in blocks.items()
+                   if not self.blocks[b].synthetic and [t for _, t in lines] != [doc[r - 1] for r in self.blocks[b].rows]}
         if not changed:
             return self.text
         outer = next((b for b in changed if self.blocks[b].container), None)
@@ -142,11 +150,11 @@ def document(path: str, text: str, blocks: list[Block]) -> Document:
     real: list[str] = []
     kept = []
     for block in blocks:
-        blanked = list(block.code) if block.container else blank_ipython(block.code)
-        if not block.container and (not block.code or not parses(blanked)):
+        blanked = list(block.code) if block.container or block.synthetic else blank_ipython(block.code)
+        if not (block.container or block.synthetic) and (not block.code or not parses(blanked)):
             continue
-        lines += blanked
-        real += block.code
+        lines += [block.shift + line if line else line for line in blanked]
+        real += [block.shift + line if line else line for line in block.code]
         origin += [(len(kept), row) for row in range(1, len(block.code) + 1)]
         kept.append(block)
     return Document(path=path, text=text, blocks=kept, lines=lines, origin=origin, real=real)

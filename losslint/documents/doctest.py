@@ -49,10 +49,10 @@ def starts_with_prompt(code: list[str]) -> bool:
     return PROMPT.match(first) is not None
 
 
-def in_docstrings(text: str) -> list[Block]:
+def in_docstrings(text: str) -> list[list[Block]]:
     """The doctest examples of a Python file's docstrings (module, classes, functions),
-    at the file's rows and columns. A file that does not parse has none (its syntax
-    error is reported as the file's own)."""
+    at the file's rows and columns, one list per docstring. A file that does not parse
+    has none (its syntax error is reported as the file's own)."""
     import ast
 
     try:
@@ -60,7 +60,7 @@ def in_docstrings(text: str) -> list[Block]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     lines = [line.rstrip("\r") for line in text.split("\n")]
-    found: list[Block] = []
+    found: list[list[Block]] = []
     for node in ast.walk(tree):
         if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
@@ -70,5 +70,7 @@ def in_docstrings(text: str) -> list[Block]:
         if not isinstance(body[0].value.value, str):
             continue
         first, last = body[0].lineno, body[0].end_lineno or body[0].lineno
-        found += examples(lines[first - 1 : last], first)
-    return sorted(found, key=lambda block: block.rows[0])
+        group = examples(lines[first - 1 : last], first)
+        if group:
+            found.append(group)
+    return sorted(found, key=lambda group: group[0].rows[0])

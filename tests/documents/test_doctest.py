@@ -46,7 +46,8 @@ def test_docstring_example_uses_the_module_and_is_reported_at_its_row(docs):
 
 def test_examples_found_in_module_and_method_docstrings():
     page = documents.embedded("heads.py", HEADS)
-    assert [(b.rows[0], b.prefixes[0]) for b in page.blocks[1:]] == [(3, ">>> "), (4, ">>> "), (5, ">>> "), (6, ">>> "), (22, "            >>> ")]
+    examples = [b for b in page.blocks if b.doctest]
+    assert [(b.rows[0], b.prefixes[0]) for b in examples] == [(3, ">>> "), (4, ">>> "), (5, ">>> "), (6, ">>> "), (22, "            >>> ")]
     assert page.source.startswith(HEADS)  # the module itself first, unchanged
 
 
@@ -92,3 +93,29 @@ def test_add_noqa_on_a_doctest_line(docs):
     docs.run("check", "heads.py", "--add-noqa", "--no-cache")
     line = ">>> torch.nn.functional.cross_entropy(torch.softmax(scores, dim=1),"
     assert path.read_text() == HEADS.replace(line, line + "  # noqa: LL103")
+
+
+def test_examples_do_not_rebind_the_module_s_names(docs):
+    """doctest runs examples with a copy of the module's names: an example that imports
+    the module's own class through its package (or binds `model`) changes nothing for
+    the module. Found on a real project, where the class stopped resolving."""
+    docs.write("pkg/__init__.py", "from pkg.lit import Trainer\n")
+    docs.write("pkg/lit.py", '''"""Training wrapper.
+
+>>> from pkg import Trainer
+>>> model = None
+>>> trainer = Trainer(model)
+"""
+import torch.nn.functional as F
+
+
+class Trainer:
+    def __init__(self, model):
+        self.model = model
+
+    def step(self, x, y):
+        return F.binary_cross_entropy(self.model(x), y)
+''')
+    docs.write("pkg/net.py", "import torch.nn as nn\n\n\ndef net():\n    return nn.Sequential(nn.Linear(4, 1), nn.Sigmoid())\n")
+    docs.write("train.py", "from pkg import Trainer\nfrom pkg.net import net\n\n\ndef run(x, y):\n    return Trainer(net()).step(x, y)\n")
+    assert [(r["code"], r["filename"].rsplit("/", 1)[-1]) for r in docs.records(".")] == [("LL203", "net.py")]
