@@ -91,11 +91,14 @@ def notebook_json(cells: list[list[str]]) -> str:
     ) + "\n"
 
 
-def try_repo(repo: Path, project: Path, hook: str) -> subprocess.CompletedProcess:
-    git(project, "add", "-A")
+def try_repo(repo: Path, project: Path, hook: str, staged: str | None = None) -> subprocess.CompletedProcess:
+    """Run `hook` on every file, or (`staged`) on that one file, staged alone, as a commit
+    of it would."""
+    git(project, "add", staged or "-A")
     env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(project.parent / "pre-commit-home"), "NO_COLOR": "1"}
+    which = [] if staged else ["--all-files"]
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(repo), hook, "--all-files", "--color", "never"],
+        [sys.executable, "-m", "pre_commit", "try-repo", str(repo), hook, *which, "--color", "never"],
         cwd=project, capture_output=True, text=True, env=env, timeout=540,
     )
 
@@ -163,3 +166,46 @@ def test_fix_hook_fixes_then_passes(tmp_path, project):
 
     result = try_repo(repo, project, "losslint-fix")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+MODEL = "import torch.nn as nn\n\nnet = nn.Sequential(nn.Linear(32, 10))\n"
+TRAIN_USES = "import torch.nn as nn\n\nfrom model import net\n\n"
+TRAIN_LOSS = TRAIN_USES + "loss_fn = nn.CrossEntropyLoss()\n\n\ndef step(x, y):\n    return loss_fn(net(x), y)\n"
+WRONG_MODEL = MODEL.replace("nn.Linear(32, 10))", "nn.Linear(32, 10), nn.Softmax(dim=1))")
+
+
+def _committed(project: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (project / name).write_text(text)
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "--no-gpg-sign", "-m", "base")
+
+
+def test_staged_model_alone_is_judged_with_its_training_loop(tmp_path):
+    """Defect 1 of issue 14: the commit adds the softmax to model.py only; train.py, with
+    the CrossEntropyLoss, is committed already and not passed to the hook."""
+    repo = snapshot(tmp_path / "losslint-repo")
+    project = tmp_path / "project"
+    project.mkdir()
+    git(project, "init", "-q")
+    _committed(project, {"pyproject.toml": '[project]\nname = "digits"\n', "model.py": MODEL, "train.py": TRAIN_LOSS})
+    (project / "model.py").write_text(WRONG_MODEL)
+    result = try_repo(repo, project, "losslint", staged="model.py")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "model.py:3:40: LL103 " in result.stdout
+    assert "train.py:9:12" in result.stdout  # the partner site, shown with the finding
+
+
+def test_staged_training_loop_alone_is_judged_with_its_model(tmp_path):
+    """The other side: the commit adds the loss to train.py; the softmax is committed."""
+    repo = snapshot(tmp_path / "losslint-repo")
+    project = tmp_path / "project"
+    project.mkdir()
+    git(project, "init", "-q")
+    _committed(project, {"pyproject.toml": '[project]\nname = "digits"\n', "model.py": WRONG_MODEL, "train.py": TRAIN_USES})
+    result = try_repo(repo, project, "losslint", staged="train.py")
+    assert result.returncode == 0, result.stdout + result.stderr  # no loss yet: no pair
+    (project / "train.py").write_text(TRAIN_LOSS)
+    result = try_repo(repo, project, "losslint", staged="train.py")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "model.py:3:40: LL103 " in result.stdout

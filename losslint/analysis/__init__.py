@@ -49,9 +49,11 @@ if sys.version_info >= (3, 11) and sys.getrecursionlimit() < 10_000:
     sys.setrecursionlimit(10_000)
 
 
-def analyze(facts: list[FileFacts], known: tuple[dict, dict] | None = None) -> Analysis:
-    """`known`: every file's module tables, when some files were left unparsed (Project)."""
+def analyze(facts: list[FileFacts], known: tuple[dict, dict] | None = None, configs: list | None = None) -> Analysis:
+    """`known`: every file's module tables, when some files were left unparsed (Project).
+    `configs`: the `_target_`s of the project's YAML files (analysis/configs.read_all)."""
     project = Project([f for f in facts if f.syntax_error is None], known)
+    project.configs = configs or []
     evaluator = Evaluator(project)
     link_loss_modules(project, evaluator)
     pairs, skorch_logged = find_pairs(project, evaluator)

@@ -12,7 +12,7 @@ import operator
 from collections import defaultdict
 from dataclasses import replace
 
-from losslint.analysis import ir, torch_api
+from losslint.analysis import ir, registry, torch_api
 from losslint.analysis.facts import FunctionFacts
 from losslint.analysis.project import Project
 from losslint.analysis.values import (  # noqa: F401 - re-exported: evaluate is their usual home
@@ -78,6 +78,7 @@ class Evaluator:
         self._instance_callers: dict[str, list[Frame]] = defaultdict(list)  # see add_caller
         self._mro: dict[str, list[str]] = {}
         self._subclasses: dict[str, list[str]] | None = None
+        self.names = registry.Names(self)  # models and criteria chosen by name
 
     # --- frames -----------------------------------------------------------------------------
 
@@ -102,11 +103,11 @@ class Evaluator:
     def generic_instance(self, cls: str) -> InstanceV:
         return self.instance(cls, None, None)
 
-    def instance(self, cls: str, ctor: ir.Call | None, frame: Frame | None) -> InstanceV:
-        key = (cls, id(ctor), id(frame))
+    def instance(self, cls: str, ctor: ir.Call | None, frame: Frame | None, selected=None) -> InstanceV:
+        key = (cls, id(ctor), id(frame), selected)
         value = self._instances.get(key)
         if value is None:
-            value = self._instances[key] = InstanceV(cls, ctor, frame)
+            value = self._instances[key] = InstanceV(cls, ctor, frame, selected)
         return value
 
     def contexts(self, func: str) -> list[Frame]:
@@ -168,7 +169,8 @@ class Evaluator:
                         found.append(self.instance(klass, call_fact.call, caller))
                 if len(found) >= MAX_CALLERS:
                     return found
-        return found
+            found.extend(self.names.constructions(klass))  # built by name (registry.py)
+        return found[:MAX_CALLERS]
 
     # --- classes ------------------------------------------------------------------------------
 
@@ -432,6 +434,9 @@ class Evaluator:
         return (UNKNOWN,)
 
     def _eval_Item(self, node: ir.Item, frame: Frame):
+        chosen = self.names.item(node, frame)  # REGISTRY[key], models.__dict__[name]
+        if chosen is not None:
+            return chosen
         index = self.value(node.index, frame)
         result: list[Value] = []
         for obj in self.values(node.obj, frame):
@@ -601,6 +606,9 @@ class Evaluator:
             return (UNKNOWN,)
 
     def _eval_Call(self, node: ir.Call, frame: Frame):
+        chosen = self.names.call(node, frame)  # getattr(models, name), MODELS.build(cfg), instantiate(cfg.model)
+        if chosen is not None:
+            return chosen
         result: list[Value] = []
         for func in self.values(node.func, frame):
             result.extend(self.call(func, node, frame))
@@ -612,7 +620,7 @@ class Evaluator:
         if isinstance(func, ExternalV):
             return self.call_external(func.name, node, frame)
         if isinstance(func, ClassV):
-            return (self.instance(func.key, node, frame),)
+            return (self.instance(func.key, node, frame, registry.placed(func.selected, node)),)
         if isinstance(func, FuncV):
             facts = self.project.functions.get(func.key)
             if facts is None or _recursing(frame, func.key):
@@ -621,10 +629,11 @@ class Evaluator:
                 return (UNKNOWN,)
             offset = 1 if func.bound is not None else 0
             callee = self.frame(func.key, node, frame, func.bound, offset)
-            return self.values(facts.returns, callee)
+            return registry.tagged(self, self.values(facts.returns, callee), func.selected, node)
         if isinstance(func, InstanceV):
             forward = self.instance_attr(func, "forward")
-            return tuple(v for f in forward if isinstance(f, FuncV) for v in self.call(f, node, frame)) or (UNKNOWN,)
+            outputs = tuple(v for f in forward if isinstance(f, FuncV) for v in self.call(f, node, frame)) or (UNKNOWN,)
+            return registry.outputs(func, outputs)
         if isinstance(func, (LayerV, SeqV, PretrainedV)):
             first = node.arg(0, "input")
             inputs = self.values(first, frame) if first is not None else (UNKNOWN,)
@@ -793,7 +802,8 @@ class Evaluator:
             forward = self.instance_attr(layer, "forward")
             if len(forward) == 1 and isinstance(forward[0], FuncV):
                 facts = self.project.functions[forward[0].key]
-                return self.value(facts.returns, self.frame(facts.key, OPAQUE_ARGS, None, layer, 1))
+                output = self.value(facts.returns, self.frame(facts.key, OPAQUE_ARGS, None, layer, 1))
+                return registry.outputs(layer, (output,))[0]
         return UNKNOWN
 
 

@@ -21,10 +21,12 @@ from losslint.analysis.facts import (
     ClassFacts,
     FileFacts,
     FunctionFacts,
+    Registration,
+    Store,
     SyntaxErrorFact,
     key_of,
 )
-from losslint.analysis.parsing import parse_module
+from losslint.analysis.parsing import Unparsable, parse
 from losslint.analysis.positions import Positions
 from losslint.core.findings import Position, Site
 
@@ -57,17 +59,21 @@ class _Scope:
 def extract(path: str, source: str, module: str = "", root: str = "", is_package: bool = False) -> FileFacts:
     facts = FileFacts(path=path, module=module, root=root, is_package=is_package)
     try:
-        tree = parse_module(source)  # libcst's, without re-validating what its parser built
+        tree, python_tree = parse(source)  # guarded; libcst's, without re-validating what its parser built
     except cst.ParserSyntaxError as exc:
         facts.syntax_error = _syntax_error(path, source, exc)
         return facts
-    except RecursionError:
-        facts.syntax_error = SyntaxErrorFact("SyntaxError: too deeply nested to parse", 1, 1)
+    except Unparsable as exc:  # what would crash the parser (losslint.parsing.guard)
+        facts.syntax_error = SyntaxErrorFact(exc.message, exc.row, exc.column)
         return facts
     # Positions from CPython's parser instead of libcst's PositionProvider (a second pass
     # over the whole tree that costs twice the parse); losslint/positions.py falls back to
     # PositionProvider itself whenever the two parsers could disagree.
-    _Extractor(facts, Positions(tree, source)).run(tree)
+    try:
+        _Extractor(facts, Positions(tree, source, python_tree)).run(tree)
+    except RecursionError:  # nesting our reading of the tree cannot follow: one finding, not a crash
+        facts = FileFacts(path=path, module=module, root=root, is_package=is_package)
+        facts.syntax_error = SyntaxErrorFact("SyntaxError: too deeply nested to analyze", 1, 1)
     return facts
 
 
@@ -272,6 +278,8 @@ class _Extractor:
         finally:
             scope, self.scope = self.scope, parent
         self_attrs = {name[5:]: value for name, value in flow.env.items() if name.startswith("self.")}
+        if cls is None:
+            self.registrations(node, key, outer_env)
         self.facts.functions[key] = FunctionFacts(
             key=key,
             name=node.name.value,
@@ -293,6 +301,7 @@ class _Extractor:
         bases = tuple(self.expr(arg.value, outer_env) for arg in node.bases if arg.keyword is None)
         facts = ClassFacts(key=key, name=node.name.value, bases=bases, methods={}, class_attrs={}, site=self.site(node.name))
         self.facts.classes[key] = facts
+        self.registrations(node, key, outer_env)
         self.scope = _Scope(key=key, qualname=qualname, cls=None, self_name=None)
         try:
             body_env: dict[str, ir.IR] = dict(outer_env)
@@ -312,6 +321,18 @@ class _Extractor:
             if outer_env.get(name) is not value and not name.startswith("self."):
                 facts.class_attrs[name] = value
         return ir.ClassRef(key)
+
+    def registrations(self, node: cst.ClassDef | cst.FunctionDef, key: str, env: dict[str, ir.IR]) -> None:
+        """Decorators that may register the class or function by name (registry.py)."""
+        for decorator in node.decorators:
+            expression = decorator.decorator
+            if _decorator_name(expression) in _PLAIN_DECORATORS:
+                continue
+            callee = expression.func if isinstance(expression, cst.Call) else expression
+            # The site of the name decorated: CPython's parser knows it (positions.py); a bare
+            # decorator's own position would cost libcst's PositionProvider over the file.
+            registration = Registration(key, self.expr(expression, env), self.site(node.name), dotted_name(callee))
+            self.facts.registrations.append(registration)
 
     def import_statement(self, node: cst.Import | cst.ImportFrom, env: dict[str, ir.IR]) -> None:
         if isinstance(node, cst.Import):
@@ -379,6 +400,8 @@ class _Extractor:
                 current = self.lookup_target(container, flow.env)
                 index = target.slice[0].slice
                 key = self.expr(index.value, flow.env) if isinstance(index, cst.Index) else ir.UNKNOWN
+                if isinstance(current, ir.ModuleName) and self.scope.qualname:  # a global: a registry?
+                    self.facts.stores.append(Store(self.scope.key, container, key, value))
                 flow.env[container] = ir.ItemSet(current, key, value)
             return
         if isinstance(target, cst.Attribute):
@@ -560,6 +583,13 @@ _AUGMENTED = {
     cst.DivideAssign: "/",
     cst.MatrixMultiplyAssign: "@",
 }
+
+# Decorators that never register anything (not recorded as registrations).
+_PLAIN_DECORATORS = frozenset(
+    {"property", "staticmethod", "classmethod", "dataclass", "wraps", "no_grad", "cached_property",
+     "abstractmethod", "setter", "getter", "overload", "override", "jit", "script", "lru_cache", "cache",
+     "enable_grad", "inference_mode", "total_ordering", "unique", "contextmanager", "fixture"}
+)
 
 _COMPARISONS = {
     cst.Equal: "==",

@@ -65,6 +65,29 @@ class CallFact(_Compact):
     path: tuple[IR, ...] = ()
 
 
+@dataclass(slots=True)
+class Registration(_Compact):
+    """A class or function under a decorator that may register it by name: `@register("x")`,
+    `@MODELS.register_module()`, `@registry.register_model` (analysis/registry.py decides
+    which really do)."""
+
+    target: str  # class or function key
+    decorator: IR  # the decorator expression, evaluated in the module's frame
+    site: Site  # the name of the class or function decorated
+    text: str  # its callee as written: "MODELS.register_module", "register"
+
+
+@dataclass(slots=True)
+class Store(_Compact):
+    """`NAME[key] = value` inside a function, on a name the function does not bind: a
+    module-level registry filled by a decorator (`REGISTRY[name] = cls`)."""
+
+    func: str  # key of the function holding the statement
+    name: str  # the container's name, looked up in the module
+    key: IR
+    value: IR
+
+
 @dataclass
 class SyntaxErrorFact:
     message: str
@@ -83,4 +106,6 @@ class FileFacts:
     classes: dict[str, ClassFacts] = field(default_factory=dict)
     calls: list[CallFact] = field(default_factory=list)
     star_imports: list[IR] = field(default_factory=list)  # Global of each `from m import *`
+    registrations: list[Registration] = field(default_factory=list)
+    stores: list[Store] = field(default_factory=list)
     syntax_error: SyntaxErrorFact | None = None

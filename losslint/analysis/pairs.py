@@ -25,6 +25,7 @@ from losslint.analysis.evaluate import (
     Value,
 )
 from losslint.analysis.facts import CallFact
+from losslint.analysis.values import Selection
 from losslint.analysis.project import Project
 from losslint.core.findings import Site
 
@@ -41,6 +42,8 @@ class LossUse:
     # The loss is applied by a library on the model's output (skorch's NeuralNetClassifier(
     # module, criterion=...)): `call` is the library object's construction, not a loss call.
     implicit: bool = False
+    # The criterion was built from a config by name (_target_: torch.nn.CrossEntropyLoss).
+    selected: Selection | None = None
 
     @property
     def via(self) -> Site | None:
@@ -234,5 +237,5 @@ def _use(callee: Value, call: ir.Call, frame: Frame) -> LossUse | None:
     if loss is None:
         return None
     if isinstance(callee, CriterionV):
-        return LossUse(loss, call.site, callee.site, call, callee.call, frame, callee.frame)
+        return LossUse(loss, call.site, callee.site, call, callee.call, frame, callee.frame, selected=callee.selected)
     return LossUse(loss, call.site, None, call, None, frame, None)

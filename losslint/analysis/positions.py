@@ -56,9 +56,10 @@ _NEWLINES = re.compile(r"\r\n?|\n")
 class Positions:
     """node -> Range for one parsed module; a Mapping as far as the extractor cares."""
 
-    def __init__(self, module: cst.Module, source: str) -> None:
+    def __init__(self, module: cst.Module, source: str, tree: ast.Module | None = None) -> None:
         self.module = module
         self.source = source
+        self.tree = tree  # CPython's, when the caller has it
         self._fast: dict[cst.CSTNode, Range] | None = None
         self._fast_done = False
         self._slow = None
@@ -66,7 +67,8 @@ class Positions:
     def __getitem__(self, node: cst.CSTNode) -> Range:
         if not self._fast_done:
             self._fast_done = True
-            self._fast = fast_positions(self.module, self.source)
+            self._fast = fast_positions(self.module, self.source, self.tree)
+            self.tree = None
         if self._fast is not None:
             found = self._fast.get(node)
             if found is not None:
@@ -86,12 +88,14 @@ class Positions:
         return (code_range.start.line, code_range.start.column, code_range.end.line, code_range.end.column)
 
 
-def fast_positions(module: cst.Module, source: str) -> dict[cst.CSTNode, Range] | None:
-    """Ranges of every Call and of every def/class name, or None when `ast` can't vouch."""
+def fast_positions(module: cst.Module, source: str, tree: ast.Module | None = None) -> dict[cst.CSTNode, Range] | None:
+    """Ranges of every Call and of every def/class name, or None when `ast` can't vouch.
+    `tree`: CPython's tree of `source`, when the caller has it already."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escapes and the like: not ours to report
-            tree = ast.parse(source)
+        if tree is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # invalid escapes and the like: not ours to report
+                tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     ast_calls, ast_defs = _ast_nodes(tree)

@@ -60,6 +60,7 @@ class Project:
             if facts.module:
                 self.modules[(facts.root, facts.module)] = facts.path
                 self.modules_by_name[facts.module].append(facts.path)
+        self.configs: list = []  # the `_target_`s of the project's YAML files (analysis/configs.py)
         # The prefilter (losslint/prefilter.py) leaves some files unparsed. `known` holds the
         # two tables above built from every file of the run, so that imports resolve as if
         # all were parsed; a lookup that lands on an unparsed file answers None and is
@@ -78,10 +79,6 @@ class Project:
 
     def module_body_key(self, path: str) -> str:
         return key_of(path, MODULE_BODY)
-
-    def method(self, cls_key: str, name: str) -> FunctionFacts | None:
-        key = self.classes[cls_key].methods.get(name)
-        return self.functions.get(key) if key else None
 
     # --- imports --------------------------------------------------------------------------
 
@@ -113,8 +110,12 @@ class Project:
         package = facts.module.split(".")
         if not facts.is_package:
             package = package[:-1]
+        if node.level - 1 > len(package):
+            # Above the import root (which may itself be a namespace package, one level
+            # above the top package): Python raises ImportError.
+            return ""
         if node.level > 1:
-            package = package[: max(len(package) - (node.level - 1), 0)]
+            package = package[: len(package) - (node.level - 1)]
         return ".".join([*package, node.module]) if node.module else ".".join(package)
 
     def resolve_global(self, node: ir.Global) -> tuple[str | None, list[str], str]:

@@ -12,6 +12,18 @@ from losslint.core.findings import Site
 # --- values ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Selection:
+    """How a model or criterion was chosen by name (analysis/registry.py, configs.py):
+    where, and how, e.g. "model `ResNet` selected through registry MODELS ('resnet')".
+    Carried on the class, the instance and its outputs, and shown on the finding."""
+
+    # The selecting expression: MODELS.build(cfg), instantiate(cfg.model), ...; None until
+    # the call that builds what `REGISTRY[key]` selected is reached (registry.placed).
+    site: Site | None
+    text: str
+
+
 class Value:
     __slots__ = ()
 
@@ -54,6 +66,8 @@ class TensorV(Value):
     # For an activation applied to another activation's output (a softmax in a helper,
     # another in the loop): that one. Fixes remove the whole chain (fixes/build.py).
     below: "TensorV | None" = field(default=None, compare=False)
+    # The selections by name the tensor came through (a registry's model's output).
+    selected: tuple[Selection, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -72,12 +86,14 @@ class ModuleV(Value):
 @dataclass(frozen=True)
 class ClassV(Value):
     key: str
+    selected: Selection | None = field(default=None, compare=False)  # chosen by name
 
 
 @dataclass(frozen=True, eq=False)
 class FuncV(Value):
     key: str
     bound: Value | None = None  # the instance of a bound method
+    selected: Selection | None = None  # a model factory chosen by name
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,6 +101,7 @@ class InstanceV(Value):
     cls: str
     ctor: ir.Call | None  # the construction call, when known
     frame: "Frame | None"  # where the construction call is evaluated
+    selected: Selection | None = None  # built from a class chosen by name
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,6 +129,7 @@ class CriterionV(Value):
     site: Site  # construction
     call: ir.Call
     frame: "Frame"
+    selected: Selection | None = None  # built from a config (_target_: torch.nn.X)
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from losslint.cli import fixing, options, output, speed
 from losslint.cli import trace as tracing
 from losslint.cli.errors import UsageError
-from losslint.core import notebook
+from losslint.core import journal, notebook
 from losslint.engine import linter
 from losslint.engine.discovery import PathNotFound
 
@@ -33,6 +33,7 @@ def run(args) -> int:
                 raise UsageError("--add-noqa edits files; it cannot read standard input")
             result, sources = options.check_stdin(args, settings)
         else:
+            journal.recover_paths(args.paths or ["."])  # a fix a killed run left half-written
             fast = speed.run_options(args, fmt)  # processes, cache, progress on a terminal
             result = linter.check_paths(args.paths or ["."], settings, fast)
             speed.finish(fast)

@@ -22,7 +22,7 @@ from losslint.cli import output
 from losslint.cli.errors import UsageError
 from losslint.core import notebook
 from losslint.core.sources import display_path
-from losslint.engine import linter
+from losslint.engine import context, linter
 from losslint.reporters import HUMAN_FORMATS, REPORTERS
 from losslint.reporters.text import by_severity, counted, plural
 
@@ -53,7 +53,12 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
     sources = _stdin_linted(stdin_sources, result) if stdin_sources else dict(result.sources)
     linted = [f for f in result.findings if f.site.path in sources]
     unreadable = [f for f in result.findings if f.site.path not in sources]  # io errors stay
-    outcome = apply.fix_sources(sources, lambda s: linter.check_sources(s, settings), args.unsafe_fixes, linted)
+    scope = None if stdin_sources else result.scope  # named files in their project: fix only theirs
+
+    def check(fixed: dict[str, str]) -> list:
+        return context.narrow(linter.check_sources(fixed, settings), scope)
+
+    outcome = apply.fix_sources(sources, check, args.unsafe_fixes, linted)
     remaining = sorted(outcome.findings + unreadable, key=lambda f: f.sort_key())
     if getattr(args, "trace", False) and not args.diff:
         from losslint.cli import trace as tracing
@@ -67,6 +72,9 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
         files.write_all(outcome.changed, sources)
     except files.WriteError as exc:
         raise UsageError(f"{exc}") from None
+    except files.Interrupted as exc:
+        print(f"losslint: interrupted by {exc}; the files being fixed were put back as they were", file=sys.stderr)
+        return 128 + exc.signum
     notebooks = {path: _reread(path) for path in result.notebooks} if outcome.changed else result.notebooks
     located = notebook.locate(remaining, notebooks)
     ctx = output.context(args, fmt, {}, notebooks)

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 from losslint import analysis
 from losslint.analysis.facts import FileFacts
-from losslint.engine import prefilter, workers
+from losslint.engine import prefilter, verdicts, workers
 from losslint.engine.factcache import FactsCache, entry_key, loads
 from losslint.engine.progress import Progress
 
@@ -86,6 +86,12 @@ class Collected:
     analysis: analysis.Analysis | None = None
     stats: Stats = field(default_factory=Stats)
     found_nothing: bool = False  # set by the caller that judged the analysis
+    configs: list = field(default_factory=list)  # the YAML files' `_target_`s (analysis/configs.py)
+    # With a cache: each file in `facts`, its (task kind, digest of its facts' bytes), for
+    # engine/verdicts (a later run compares an edited file's facts with these).
+    digests: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    unfiltered: list = field(default_factory=list)  # the last judge's findings before noqa
+    directives: dict[str, bytes] | None = None  # noqa.parse_all of the sources, once
 
     @property
     def log_callers(self) -> set[str]:
@@ -101,14 +107,18 @@ class Collected:
         return [self.facts[path] for path in self.sources if path in self.facts]
 
 
-def collect(sources: dict[str, str], options: RunOptions | None = None, runner: workers.Runner | None = None) -> Collected:
+def collect(sources: dict[str, str], options: RunOptions | None = None, runner: workers.Runner | None = None,
+            configs: dict[str, str] | None = None) -> Collected:
+    from losslint.analysis import configs as yaml_configs
+
     options = options or RunOptions()
     collected = Collected(sources, prefilter.ModuleTable(list(sources)))
+    collected.configs = yaml_configs.read_all(configs or {})
     collected.stats.files = len(sources)
     hint = _hint(sources, options.cache)
     if options.prefilter:
         scans = {path: prefilter.scan(source) for path, source in sources.items()}
-        collected.plan = plan = prefilter.plan(scans, collected.table, sources)
+        collected.plan = plan = prefilter.plan(scans, collected.table, sources, bool(collected.configs))
         wanted = plan.roots | hint
         ahead = _prefetch(collected, wanted)
         collected.stats.prefetched += len(ahead)
@@ -155,17 +165,23 @@ def _prefetch(collected: Collected, start: set[str]) -> set[str]:
     return closure if size * PREFETCH_SHARE <= parsed else set()
 
 
-def _clean_key(sources: dict[str, str], table: prefilter.ModuleTable, settings) -> str:
+def _clean_key(sources: dict[str, str], table: prefilter.ModuleTable, settings, configs: dict[str, str] | None = None) -> str:
     """Everything a check's findings (before noqa) depend on: every file's path, module
-    and text, losslint's code (entry_key's digest) and the settings."""
+    and text, the YAML configs' paths and texts, losslint's code (entry_key's digest) and
+    the settings."""
     digest = hashlib.blake2b(digest_size=20)
     for path in sorted(sources):
         digest.update(f"{path}\0{table.info[path]!r}\0".encode())
         digest.update(hashlib.blake2b(sources[path].encode("utf-8", "surrogatepass"), digest_size=16).digest())
-    return entry_key("clean-project", "", (), f"{digest.hexdigest()}\0{_settings_text(settings)}")
+    return entry_key("clean-project", "", (), f"{digest.hexdigest()}\0{configs_text(configs)}\0{settings_text(settings)}")
 
 
-def _settings_text(settings) -> str:
+def configs_text(configs: dict[str, str] | None) -> str:
+    """The YAML configs' paths and the digests of their texts."""
+    return "".join(f"config\0{path}\0{hashlib.blake2b(configs[path].encode('utf-8', 'surrogatepass'), digest_size=16).hexdigest()}\0" for path in sorted(configs or ()))
+
+
+def settings_text(settings) -> str:
     if settings is None:
         return ""
     fields = getattr(settings, "__dict__", {})
@@ -182,14 +198,14 @@ def _stable(value):
     return repr(value)
 
 
-def project_key(sources: dict[str, str], settings, options: RunOptions | None) -> str | None:
+def project_key(sources: dict[str, str], settings, options: RunOptions | None, configs: dict[str, str] | None = None) -> str | None:
     """The cache key of a check of exactly these files with these settings (_clean_key),
     computed once per check (it hashes every file); None without a cache or files: then
     nothing is looked up or remembered."""
     cache = options.cache if options is not None else None
     if cache is None or not sources:
         return None
-    return _clean_key(sources, prefilter.ModuleTable(list(sources)), settings)
+    return _clean_key(sources, prefilter.ModuleTable(list(sources)), settings, configs)
 
 
 def known_clean(key: str | None, options: RunOptions | None) -> bool:
@@ -294,7 +310,7 @@ def calling(collected: Collected, names: set[str]) -> set[str]:
 def _analyze_until_complete(collected: Collected, options: RunOptions, runner: workers.Runner) -> None:
     while True:
         collected.analysis = None  # the last round's: free it before the next one is built
-        collected.analysis = analysis.analyze(collected.facts_list(), _known(collected))
+        collected.analysis = analysis.analyze(collected.facts_list(), _known(collected), collected.configs)
         collected.stats.rounds += 1
         missing = collected.analysis.project.missing - collected.facts.keys()
         if collected.log_callers - collected.facts.keys():
@@ -399,15 +415,16 @@ def _prepare(collected: Collected, tasks: list[workers.Task], options: RunOption
                     pass
                 else:
                     stats.cache_hits += 1
-                    _store(collected, task, result)
+                    _store(collected, task, result, data)
                     continue
         todo.append(task)
 
     def finished(task: workers.Task, result, data: bytes | None) -> None:
-        _store(collected, task, result)
         stats.done += 1
         if cache is not None:
-            cache.put(keys[task.path], data if data is not None else workers.encode(result))
+            data = data if data is not None else workers.encode(result)
+            cache.put(keys[task.path], data)
+        _store(collected, task, result, data)
         if options.progress is not None:
             options.progress.update(stats.done, stats.computed)
 
@@ -415,7 +432,9 @@ def _prepare(collected: Collected, tasks: list[workers.Task], options: RunOption
     return todo, finished
 
 
-def _store(collected: Collected, task: workers.Task, result: FileFacts | None) -> None:
+def _store(collected: Collected, task: workers.Task, result: FileFacts | None, data: bytes | None) -> None:
+    if data is not None and result is not None:
+        collected.digests[task.path] = (task.kind, verdicts.data_digest(data))
     if task.kind == "facts":
         collected.stats.parsed += 1
     else:

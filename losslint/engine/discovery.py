@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pathspec
 
+from losslint.core.atomic import SUFFIX
 from losslint.engine.config import DEFAULT_EXCLUDES as _DEFAULTS
 from losslint.engine.config import Settings
 
@@ -25,6 +26,9 @@ DEFAULT_EXCLUDES = frozenset(_DEFAULTS)  # kept for callers of the old module
 # File suffixes found by walking a directory by default (Settings.include decides; named
 # files are linted whatever their suffix).
 EXTENSIONS: tuple[str, ...] = (".py", ".pyi", ".ipynb", ".md", ".rst")
+# Configuration files found on the same walk: not linted, but read for the models and
+# criteria they select by name (Hydra's `_target_`, analysis/configs.py).
+CONFIG_EXTENSIONS: tuple[str, ...] = (".yaml", ".yml")
 
 STDIN = "-"
 
@@ -38,6 +42,8 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # for stderr
     unreadable: list[tuple[Path, str]] = field(default_factory=list)  # (directory, reason)
+    configs: list[Path] = field(default_factory=list)  # YAML files under the directories walked
+    temporaries: list[Path] = field(default_factory=list)  # losslint's own, maybe left by a killed run
 
 
 def discover(paths: list[str], settings: Settings | None = None) -> list[Path]:
@@ -113,6 +119,10 @@ class _Walker:
             if is_file:
                 if any(p.matches_entry(entry.name, path.as_posix()) for p in self.include):
                     self.found[path.resolve()] = None
+                elif entry.name.endswith(CONFIG_EXTENSIONS):
+                    self.result.configs.append(path.resolve())
+                elif entry.name.endswith(SUFFIX):
+                    self.result.temporaries.append(path)
                 continue
             try:
                 identity = _identity(path)

@@ -67,11 +67,10 @@ def loads(data: bytes) -> object:
 
 def project_root(start: Path | None = None) -> Path:
     """The nearest directory with pyproject.toml or .git, from the current one up; else cwd."""
+    from losslint.engine.context import marked_root
+
     here = (start or Path.cwd()).resolve()
-    for directory in (here, *here.parents):
-        if (directory / "pyproject.toml").is_file() or (directory / ".git").exists():
-            return directory
-    return here
+    return marked_root(here) or here
 
 
 def default_dir() -> Path:

@@ -10,7 +10,12 @@ a *root* (parsed whatever happens) when
     its calls may be loss calls, and it may call, construct or subclass what is in there
     (a train.py whose criterion comes from `build_loss()` has no loss word of its own);
   - it takes the log of a tensor (torch.log(p), p.log()): LL105/LL206 and the
-    hand-written losses LL501/LL502 start there.
+    hand-written losses LL501/LL502 start there;
+  - it registers a class or function by name (`@MODELS.register_module()`,
+    `@register("x")`): a registry lookup (analysis/registry.py) can return what is in it,
+    and nothing imports it by name. Unless the project has more than
+    MAX_REGISTERING_FILES of them (a zoo of hundreds of models, as in timm): those files
+    are then parsed only when an import leads to them.
 
 Everything else is parsed only when the analysis of parsed files asks for it: when it
 resolves an import to it (the model's definition in models.py, with nothing but nn.Linear
@@ -152,6 +157,9 @@ class Scan:
     loss: bool  # names a loss class or functional loss
     log: bool  # takes the log of a tensor (torch.log(p), p.log())
     imports: tuple[Import, ...]
+    registers: bool = False  # decorates something with a register* decorator
+    configures: bool = False  # a Python config: dict(type="X", ...) (mmcv style)
+    instantiates: bool = False  # calls Hydra's instantiate(...)
     source: str = field(default="", repr=False, compare=False)
 
     @property
@@ -163,7 +171,21 @@ class Scan:
 
 def scan(source: str) -> Scan:
     loss = _has_word(source, LOSS_WORDS, _LOSS_SUBSTRINGS)
-    return Scan(loss, _has_log(source), tuple(_imports(source)), source)
+    return Scan(
+        loss, _has_log(source), tuple(_imports(source)), source=source,
+        registers=_REGISTER_RE.search(source) is not None,
+        configures=_CONFIG_RE.search(source) is not None,
+        instantiates="instantiate(" in source,
+    )
+
+
+# A decorator that registers by name: @register("x"), @MODELS.register_module(), @register_model.
+_REGISTER_RE = re.compile(r"^[ \t]*@[\w.]*(?:register|Register|REGISTER)", re.MULTILINE)
+# A Python config's entry: dict(type="Net", ...) or {"type": "Net", ...}.
+_CONFIG_RE = re.compile(r"""\bdict\(\s*type\s*=|["']type["']\s*:""")
+# More files registering something than this: a zoo; they are parsed only when imported.
+# The same bound holds for Python config files (parsed for the types they give a model).
+MAX_REGISTERING_FILES = 100
 
 
 def _imports(source: str) -> list[Import]:
@@ -344,8 +366,10 @@ class ParsePlan:
         return _upstream(start, self.imported)
 
 
-def plan(scans: dict[str, Scan], table: ModuleTable, sources: dict[str, str]) -> ParsePlan:
-    """Which files are roots (see above), and which may be calling contexts of a log."""
+def plan(scans: dict[str, Scan], table: ModuleTable, sources: dict[str, str], configs: bool = False) -> ParsePlan:
+    """Which files are roots (see above), and which may be calling contexts of a log.
+    `configs`: the project has YAML files with `_target_`s: the files that instantiate
+    them are roots (the criterion may be named only in the YAML)."""
     importers: dict[str, set[str]] = defaultdict(set)  # file -> files that import it
     imported: dict[str, set[str]] = defaultdict(set)  # file -> files it imports
     for path, found in scans.items():
@@ -356,6 +380,14 @@ def plan(scans: dict[str, Scan], table: ModuleTable, sources: dict[str, str]) ->
                     imported[path].add(target)
     logs = {p for p, s in scans.items() if s.log}
     roots = _upstream({p for p, s in scans.items() if s.loss}, importers) | logs
+    registering = {p for p, s in scans.items() if s.registers}
+    if len(registering) <= MAX_REGISTERING_FILES:
+        roots |= registering
+        configuring = {p for p, s in scans.items() if s.configures}
+        if registering and len(configuring) <= MAX_REGISTERING_FILES:
+            roots |= configuring
+    if configs:
+        roots |= {p for p, s in scans.items() if s.instantiates}
     return ParsePlan(roots, _upstream(logs, importers) - roots, dict(importers), dict(imported))
 
 

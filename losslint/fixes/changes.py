@@ -41,6 +41,44 @@ class FileChanges:
         return module.code
 
 
+    def pieces(self) -> list[tuple[int, str, str]] | None:
+        """The change as (offset, old text, new text) per top-level statement it touches,
+        rendering only those statements: a fix in a 5 MB file must not print the whole
+        file again (libcst's code generation runs at a few hundred KB/s). None when the
+        change cannot be cut so (an import to add, a top-level statement removed, no
+        position known): then render() the whole file."""
+        if self.imports or not self.rewrites:
+            return None
+        module, parents, source = self.source.module, self.source.parents, self.source
+        on_path = self._on_path()
+        tops: dict[int, tuple[cst.CSTNode, int | None]] = {}
+        for node in self.nodes.values():
+            row = None
+            while parents.get(node) is not module:
+                row = row or source.fast_start_row(node)
+                node = parents.get(node)
+                if node is None:
+                    return None
+            if id(node) in self.rewrites:  # a top-level statement rewritten (removed) itself
+                return None
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                row = row or source.fast_start_row(node.name)
+            known = tops.get(id(node), (node, None))[1]
+            tops[id(node)] = (node, known or row)
+        found = []
+        for statement, row in tops.values():
+            if row is None:
+                return None
+            old = module.code_for_node(statement)
+            offset = _line_start_of(source.text, source.line_starts, old, row)
+            if offset is None:
+                return None
+            new = statement.visit(_Apply(self.rewrites, on_path))
+            if not isinstance(new, cst.CSTNode):
+                return None
+            found.append((offset, old, module.code_for_node(new)))
+        return sorted(found)
+
     def _on_path(self) -> set[int]:
         """The ids of the rewritten nodes and of every node above them: the transform enters
         nothing else (a fix in a 6,000-line file rewrites a few nodes)."""
@@ -51,6 +89,15 @@ class FileChanges:
                 found.add(id(node))
                 node = parents.get(node)
         return found
+
+
+def _line_start_of(text: str, starts: list[int], piece: str, row: int) -> int | None:
+    """The offset of the line start where `piece` (a top-level statement's text, which
+    begins at a line start) stands in `text`, given a row inside it."""
+    for first in range(row, max(0, row - piece.count("\n") - 1), -1):
+        if text.startswith(piece, starts[first - 1]):
+            return starts[first - 1]
+    return None
 
 
 class _Apply(cst.CSTTransformer):

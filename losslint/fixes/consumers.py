@@ -63,11 +63,11 @@ def module_reads_only_loss(view: ProjectView, use) -> bool:
     function = source.parent(name_node) if name_node is not None else None
     if not names or not isinstance(function, cst.FunctionDef):
         return False
-    inside, body = use.call_site, source.site_of(function.body)
+    inside = use.call_site
     for name in names:
-        for node in source._walk[1].get(name, ()):
+        for node in source.names_below(function.body, name):  # the function's own, not the file's
             where = source.site_of(node)
-            if not (body.start <= where.start and where.end <= body.end) or not _is_read(source, node):
+            if not _is_read(source, node):
                 continue
             if not (inside.start <= where.start and where.end <= inside.end):
                 return False
@@ -250,7 +250,7 @@ def _later_references(source: SourceFile, assign: cst.Assign, target: cst.Name) 
     value). Loops are taken in source order."""
     scope = source.enclosing_function(assign)
     start = source.end(assign)
-    uses = [(node, binds) for node, binds in source.variables(target.value) if source.enclosing_function(node) is scope]
+    uses = source.variables(target.value, scope)
     stops = []
     for node, binds in uses:
         if binds and node is not target:

@@ -51,11 +51,13 @@ class Plan:
         edits: list[Edit] = []
         for path in sorted(self.files):
             changes = self.files[path]
-            old = changes.source.text
-            new = changes.render()
-            if new != old and not compiles(new, path) and compiles(old, path):
-                raise InvalidFix(path)
-            edits.extend(diff_edits(path, old, new))
+            pieces = changes.pieces()  # only the statements the fix changes, when it can
+            if pieces is None:
+                pieces = [(0, changes.source.text, changes.render())]
+            for offset, old, new in pieces:  # a top-level statement compiles alone as in its file
+                if new != old and not compiles(new, path) and compiles(old, path):
+                    raise InvalidFix(path)
+                edits.extend(diff_edits(path, old, new, changes.source.line_starts, offset))
         if not edits:
             raise Unfixable("nothing to change")
         return Fix(applicability, message, tuple(edits))

@@ -112,8 +112,10 @@ def _stable_from_binding(plan: Plan, tensor: TensorV, source, log_call: cst.Call
     begin, end = source.end(assign), source.start(log_call)
     if not begin < end:
         raise Unfixable("the log comes first")
-    for node, binds in source.variables(name):
-        if binds and node is not target and begin < source.start(node) < end:
+    for node, binds in source.variables(name, source.enclosing_function(assign)):
+        # Any other binding of the name in this function before the log: the log may read
+        # it (`probs = ...` in a branch above), and the renamed one would then be unbound.
+        if binds and node is not target and source.start(node) < end:
             raise Unfixable(f"`{name}` is rebound before the log")
     new = f"log_{name}"
     if plan.view.name_mentions(new, source.path) or plan.view.attribute_mentions(new):

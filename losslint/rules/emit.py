@@ -42,11 +42,18 @@ def loss_sites(use) -> list[Related]:
     """Where a loss is: computed, created (a criterion object), and the loss module whose
     forward computes it (criterion(out, y) with a FocalLoss)."""
     related = [Related(use.call_site, computed_here(use))]
+    if use.selected is not None and use.selected.site is not None:  # built from a config by name
+        related.append(Related(use.selected.site, use.selected.text))
     if use.ctor_site is not None:
         related.append(Related(use.ctor_site, f"{use.loss} created here"))
     if use.via is not None:
         related.append(Related(use.via, f"loss module computing {use.loss} called here"))
     return related
+
+
+def selection_sites(tensor) -> list[Related]:
+    """How the model that produced a tensor was chosen by name (analysis/registry.py)."""
+    return [Related(s.site, s.text) for s in tensor.selected if s.site is not None]
 
 
 def make_finding(rule: Rule, message: str, site: Site, related: list[Related], activation: str | None,

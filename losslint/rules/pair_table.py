@@ -13,7 +13,13 @@ from losslint.core.findings import Finding, Related, Site
 from losslint.core.sources import SnippetReader
 from losslint.rules import claims
 from losslint.rules.catalog import Catalog, Rule
-from losslint.rules.emit import FindingSet, computed_here, loss_sites, make_finding
+from losslint.rules.emit import (
+    FindingSet,
+    computed_here,
+    loss_sites,
+    make_finding,
+    selection_sites,
+)
 
 
 def judge(pairs: list[Pair], logs: list[TensorV], catalog: Catalog, snippet: SnippetReader) -> list[Finding]:
@@ -46,10 +52,10 @@ def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
     produced = "logits produced here" if pair.activation == "none" else f"{pair.activation} applied here"
     if rule.primary == "loss":  # (make_finding drops the loss site the finding is at)
         site = use.ctor_site or use.call_site
-        related = [Related(tensor.site, produced), *loss_sites(use)]
+        related = [Related(tensor.site, produced), *loss_sites(use), *selection_sites(tensor)]
     else:
         site = tensor.site
-        related = loss_sites(use)
+        related = [*loss_sites(use), *selection_sites(tensor)]
     return make_finding(rule, message, site, related, pair.activation, use.loss, pair)
 
 

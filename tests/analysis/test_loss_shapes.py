@@ -363,7 +363,10 @@ SKORCH_LOSS_NETS = {
     # ...except NeuralNetClassifier with NLLLoss (its default), which takes the log first
     "classifier_default_nll": ("NeuralNetClassifier(Probabilities)", []),
     "classifier_explicit_nll": ("NeuralNetClassifier(Probabilities, criterion=torch.nn.NLLLoss)", []),
-    "criterion_from_configuration": ("NeuralNetClassifier(Probabilities, criterion=getattr(nn, name))", []),
+    # A criterion chosen by name: a constant name is that criterion (analysis/registry.py)...
+    "criterion_by_constant_name": ("NeuralNetClassifier(Probabilities, criterion=getattr(nn, name))", [("softmax", "CrossEntropyLoss")]),
+    # ...a name read at run time is not known.
+    "criterion_from_configuration": ("NeuralNetClassifier(Probabilities, criterion=getattr(nn, sys.argv[1]))", []),
 }
 
 
@@ -371,6 +374,7 @@ SKORCH_LOSS_NETS = {
 def test_skorch_nets_are_loss_sites(tmp_path, case):
     net, expected = SKORCH_LOSS_NETS[case]
     train = f"""
+    import sys
     import torch
     import torch.nn as nn
     import skorch

@@ -74,7 +74,7 @@ SILENT = {
     "probabilities_default_criterion": "NeuralNetClassifier(Probs, max_epochs=10)",
     "logits_with_cross_entropy": "NeuralNetClassifier(Logits, criterion=nn.CrossEntropyLoss)",
     "base_net_does_not_take_the_log": "NeuralNet(LogProbs, nn.NLLLoss)",
-    "criterion_from_configuration": "NeuralNetClassifier(LogProbs, criterion=getattr(nn, 'NLLLoss'))",
+    "criterion_from_configuration": "NeuralNetClassifier(LogProbs, criterion=getattr(nn, args.loss))",
     "module_unknown": "NeuralNetClassifier(torch.hub.load('x/y', 'net'))",
 }
 

@@ -55,17 +55,16 @@ def test_two_files_written_both_or_neither(tmp_path, monkeypatch, capsys):
     fails, the first is put back: the project is never half fixed."""
     model, train = _project(tmp_path)
     originals = {model: model.read_bytes(), train: train.read_bytes()}
-    real_replace = os.replace
-    replaced = []
+    real_pwrite = os.pwrite
+    written = []
 
-    def failing_replace(source, target):
-        if str(target).endswith(".py") and not str(source).endswith(".py"):
-            replaced.append(target)
-            if len(replaced) == 2:
-                raise OSError(28, "No space left on device", str(target))
-        return real_replace(source, target)
+    def failing_pwrite(fd, data, offset):
+        written.append(fd)
+        if len(written) == 2:  # the second file of the fix, once
+            raise OSError(28, "No space left on device")
+        return real_pwrite(fd, data, offset)
 
-    monkeypatch.setattr(os, "replace", failing_replace)
+    monkeypatch.setattr(os, "pwrite", failing_pwrite)
     assert cli.main([str(tmp_path), "--fix"]) == 2
     assert "No space left on device" in capsys.readouterr().err
     assert {p: p.read_bytes() for p in originals} == originals

@@ -1,0 +1,73 @@
+"""One huge generated file: losslint's time and peak memory must grow linearly with size.
+
+    python benchmarks/big_file.py                 # 5 MB (the issue 14 target: <= 20 s, <= 500 MiB)
+    python benchmarks/big_file.py --mb 0.25 0.5 1 2 5   # the scaling
+
+The file is many small functions, each computing F.cross_entropy, one in four on a
+softmax (LL103, with its fix): the shape that once took 18 minutes and 4 GB at 5 MB
+(difflib's quadratic matcher in the fixes). Each size runs `losslint check FILE --no-cache
+--output-format concise` once in a fresh process; the time is wall-clock, the memory
+the peak RSS of the largest process (os.wait4, as benchmarks/bench.py measures it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench import measure  # noqa: E402
+
+HEADER = "import torch\nimport torch.nn.functional as F\n\n"
+CLEAN = '''
+
+def loss_{n}(logits, target, weight={w}):
+    scaled = logits * weight
+    return F.cross_entropy(scaled, target)
+'''
+WRONG = '''
+
+def loss_{n}(logits, target):
+    probabilities = F.softmax(logits, dim=1)
+    return F.cross_entropy(probabilities, target)
+'''
+TARGET_SECONDS = 20.0
+TARGET_MIB = 500.0
+
+
+def write(path: Path, megabytes: float) -> int:
+    """Write the file; -> its number of functions."""
+    parts, size, n = [HEADER], len(HEADER), 0
+    while size < megabytes * 1_000_000:
+        text = (WRONG if n % 4 == 0 else CLEAN).format(n=n, w=1 + n % 7)
+        parts.append(text)
+        size += len(text)
+        n += 1
+    path.write_text("".join(parts))
+    return n
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, nargs="+", default=[5.0], help="sizes in MB (default: 5)")
+    args = parser.parse_args(argv)
+    failed = False
+    with tempfile.TemporaryDirectory() as work:
+        for megabytes in args.mb:
+            path = Path(work) / f"big_{megabytes:g}mb.py"
+            functions = write(path, megabytes)
+            command = [sys.executable, "-m", "losslint", "check", str(path), "--no-cache", "--output-format", "concise"]
+            seconds, mib, _cpu = measure(command, cwd=Path(__file__).resolve().parent.parent)
+            print(f"{megabytes:g} MB ({functions:,} functions): {seconds:.1f} s, peak RSS {mib:.0f} MiB", flush=True)
+            if megabytes >= 5 and (seconds > TARGET_SECONDS or mib > TARGET_MIB):
+                failed = True
+    if failed:
+        print(f"over the target for 5 MB: {TARGET_SECONDS:g} s, {TARGET_MIB:g} MiB", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
