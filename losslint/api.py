@@ -43,7 +43,8 @@ def check_source(source: str, filename: str = "<stdin>", *, isolated: bool = Fal
     """Lint one in-memory source, like `losslint check - --stdin-filename FILENAME`.
 
     `filename` is what the records' `filename` says and where the configuration is
-    looked for. A `filename` ending in `.ipynb` means `source` is the notebook's JSON.
+    looked for. A `filename` ending in `.ipynb` means `source` is the notebook's JSON;
+    `.md`/`.rst` a document whose Python blocks are linted (at the document's rows).
     """
     from losslint.core import notebook
     from losslint.engine import linter
@@ -51,6 +52,9 @@ def check_source(source: str, filename: str = "<stdin>", *, isolated: bool = Fal
     settings = _settings(filename, isolated)
     if notebook.is_notebook(filename):
         result = linter.check_notebook_text(filename, source, settings)
+    else:  # Markdown, rST, a Python file with doctests: their blocks; None for plain Python
+        result = linter.check_document_text(filename, source, settings)
+    if result is not None:
         findings = notebook.locate(result.findings, result.notebooks)
     else:
         findings = linter.check_sources({filename: source}, settings)

@@ -101,10 +101,10 @@ def test_quiz_rule_fields(rule):
 @pytest.mark.parametrize("rule", QUIZ_RULES, ids=QUIZ_IDS)
 def test_message_placeholders(rule):
     fields = {name for _, name, _, _ in string.Formatter().parse(rule.message) if name is not None}
-    assert fields <= {"activation", "loss"}
+    assert fields <= {"activation", "loss"} | set(rule.claims)  # claims: texts chosen by the code
     assert "{activation}" in rule.message
     # Fills in without error and leaves no braces behind.
-    filled = rule.message.format(activation="`nn.Softmax(dim=1)`", loss="`NLLLoss`")
+    filled = rule.message.format(activation="`nn.Softmax(dim=1)`", loss="`NLLLoss`", **rule.claim_defaults())
     assert "{" not in filled and "}" not in filled
 
 
@@ -130,7 +130,7 @@ def test_expression_message_without_a_loss_claims_none(rule):
 def test_format_message_of_a_rule_without_the_second_template():
     rule = next(rule for rule in RULES if rule.code == "LL103")
     assert rule.message_without_loss is None
-    assert rule.format_message("`s`", None) == rule.message.format(activation="`s`", loss="the loss")
+    assert rule.format_message("`s`", None) == rule.message.format(activation="`s`", loss="the loss", **rule.claim_defaults())
 
 
 @pytest.mark.parametrize("rule", QUIZ_RULES, ids=QUIZ_IDS)

@@ -28,12 +28,13 @@ EXPECTED = {
     "LL405": ("single-unit-cross-entropy", "check", "wrong"),
     "LL406": ("sigmoid-before-nll-loss", "pair", "wrong"),
     "LL407": ("skorch-nll-on-log-probabilities", "check", "wrong"),
+    "LL408": ("softmax-over-single-unit", "check", "wrong"),
     "LL501": ("hand-written-binary-cross-entropy", "check", "acceptable"),
     "LL502": ("hand-written-cross-entropy", "check", "acceptable"),
     "LL601": ("bce-loss-under-autocast", "check", "wrong"),
 }
 # The fields losslint/rules/ (checker.add and its callers) fill into these rules' messages.
-FIELDS = {"activation", "loss", "how", "target", "why"}
+FIELDS = {"activation", "loss", "how", "target", "why", "constant", "size_one", "nan", "index_error", "gradient", "range"}
 
 
 def test_the_beyond_rules_are_all_there():

@@ -127,7 +127,7 @@ def test_manifest_is_valid():
     assert hooks["losslint-fix"]["entry"] == "losslint check --fix --force-exclude"
     for hook in hooks.values():
         assert hook["language"] == "python" and hook["require_serial"] is True
-        assert hook["types_or"] == ["python", "pyi", "jupyter"]
+        assert hook["types_or"] == ["python", "pyi", "jupyter", "markdown", "rst"]  # documents: their Python blocks
         assert hook["minimum_pre_commit_version"] == "2.9.2"
 
 

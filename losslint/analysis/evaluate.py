@@ -1093,7 +1093,8 @@ class Evaluator:
         if kind == "exp" and isinstance(x, TensorV) and x.kind in _EXP_OF and not x.unstable:
             return TensorV(_EXP_OF[x.kind], node.site, form, call=node, op=op, source=x.source, reshaped=x.reshaped)
         over = x if kind == "log_softmax" and isinstance(x, TensorV) and x.kind == "softmax" else None
-        return TensorV(kind, node.site, form, call=node, op=op, source=_logits((x,)), over=over)
+        return TensorV(kind, node.site, form, call=node, op=op, source=_logits((x,)), over=over,
+                       below=_activation((x,)))
 
     def matmul(self, a: Value, b: Value) -> Value:
         """Probabilities mixed by a one-hot matrix (bmm/matmul/@) are still probabilities."""
@@ -1148,7 +1149,8 @@ class Evaluator:
         if isinstance(layer, LayerV):
             kind = torch_api.ACTIVATION_LAYERS.get(layer.name)
             if kind is not None:
-                return TensorV(kind, layer.site, "layer", applied=applied, call=layer.call, op=layer.name, source=_logits((x,)))
+                return TensorV(kind, layer.site, "layer", applied=applied, call=layer.call, op=layer.name, source=_logits((x,)),
+                               below=_activation((x,)))
             if layer.name in torch_api.LOGIT_LAYERS:
                 return TensorV("logits", layer.site, "layer", call=layer.call, op=layer.name, units=self.output_size(layer))
             if layer.name in torch_api.PASSTHROUGH_LAYERS:
@@ -1227,6 +1229,14 @@ def _torchvision_hub(node: ir.Call) -> bool:
 def _logits(values: tuple[Value, ...]) -> TensorV | None:
     """The logits an activation is applied to, when its input is known to be one."""
     if len(values) == 1 and isinstance(values[0], TensorV) and values[0].kind == "logits":
+        return values[0]
+    return None
+
+
+def _activation(values: tuple[Value, ...]) -> TensorV | None:
+    """The activation an activation is applied to (softmax of a softmax), when its input
+    is known to be one: a fix of the outer one must see the whole chain."""
+    if len(values) == 1 and isinstance(values[0], TensorV) and values[0].kind != "logits" and values[0].form != "log":
         return values[0]
     return None
 

@@ -67,6 +67,9 @@ class TensorV(Value):
     # For an activation: the logits it was applied to, when known (nn.Linear's output): its
     # input is a classifier's output, and source.units its number of classes.
     source: "TensorV | None" = field(default=None, compare=False)
+    # For an activation applied to another activation's output (a softmax in a helper,
+    # another in the loop): that one. Fixes remove the whole chain (fixes/build.py).
+    below: "TensorV | None" = field(default=None, compare=False)
     # The selections by name the tensor came through (a registry's model's output).
     selected: tuple[Selection, ...] = field(default=(), compare=False)
     # For log_softmax applied to probabilities (log_softmax(softmax(z))): the activation it

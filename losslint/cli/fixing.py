@@ -17,6 +17,7 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from losslint import documents
 from losslint.cli import output
 from losslint.cli.errors import UsageError
 from losslint.core import notebook
@@ -74,7 +75,7 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
     except files.Interrupted as exc:
         print(f"losslint: interrupted by {exc}; the files being fixed were put back as they were", file=sys.stderr)
         return 128 + exc.signum
-    notebooks = {path: notebook.read(path) for path in result.notebooks} if outcome.changed else result.notebooks
+    notebooks = {path: _reread(path) for path in result.notebooks} if outcome.changed else result.notebooks
     located = notebook.locate(remaining, notebooks)
     ctx = output.context(args, fmt, {}, notebooks)
     ctx.fixed = len(outcome.applied)
@@ -86,13 +87,17 @@ def run(args, settings, fmt: str, result: linter.Result, stdin_sources: dict[str
     return output.exit_code(remaining, args, fixed=len(outcome.applied))
 
 
+def _reread(path: str):
+    return notebook.read(path) if notebook.is_notebook(path) else documents.read(path)
+
+
 def _stdin_linted(stdin_sources: dict[str, str], result: linter.Result) -> dict[str, str]:
     """What was linted from stdin, which the fixes edit: a notebook's joined cells (none
     when its JSON did not parse), not its JSON."""
     (path, text), = stdin_sources.items()
-    if not notebook.is_notebook(path):
-        return {path: text}
     book = result.notebooks.get(path)
+    if not notebook.is_notebook(path):
+        return {path: book.source if book is not None else text}  # a document: its joined blocks
     return {path: book.source} if book is not None else {}
 
 
@@ -119,11 +124,16 @@ def _stdin(args, fmt: str, stdin_sources: dict[str, str], notebooks: dict, outco
     parse), the report on stderr, its frames taken from the fixed text."""
     (path, original), = stdin_sources.items()
     book = notebooks.get(path)
-    if book is not None:  # the fixed cells back into the notebook's JSON
+    if isinstance(book, notebook.Notebook):  # the fixed cells back into the notebook's JSON
         text = notebook.apply_source(book, outcome.sources[path])
         fixed_books = {path: notebook.parse(text, path)}
         remaining = notebook.locate(remaining, fixed_books)
         frames: dict[str, str] = {}
+    elif book is not None:  # a document: the fixed blocks back into its text
+        text = book.apply_source(outcome.sources[path])
+        fixed_books = {path: documents.embedded(path, text) or book}
+        remaining = notebook.locate(remaining, fixed_books)
+        frames = {path: text}
     else:
         text = outcome.sources.get(path, original)
         fixed_books = {}
@@ -144,11 +154,13 @@ def unified_diff(sources: dict[str, str], changed: dict[str, str], notebooks: di
     for path in sorted(changed):
         name = display_path(path)
         book = (notebooks or {}).get(path)
-        if book is not None:  # rows of the joined cells mean nothing to a reader
+        if isinstance(book, notebook.Notebook):  # rows of the joined cells mean nothing to a reader
             chunks.append(cell_diff(book, changed[path], name))
             continue
         before = sources[path].splitlines(keepends=True)
         after = changed[path].splitlines(keepends=True)
+        if book is not None:  # a document: the diff of the document itself
+            before, after = book.text.splitlines(keepends=True), book.apply_source(changed[path]).splitlines(keepends=True)
         lines = list(difflib.unified_diff(before, after, name, name))
         chunks.append("".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines))
     return "".join(chunks)

@@ -59,6 +59,8 @@ def add_arguments(parser) -> None:
     conf.add_argument("--ignore", type=_codes, action="append", default=[], help="rules to disable")
     conf.add_argument("--exclude", type=_codes, action="append", help="file patterns to exclude, replacing the defaults")
     conf.add_argument("--extend-exclude", type=_codes, action="append", default=[], help="file patterns to exclude on top of the defaults")
+    conf.add_argument("--include", type=_codes, action="append", help="file patterns a directory walk lints, replacing the defaults")
+    conf.add_argument("--extend-include", type=_codes, action="append", default=[], help="file patterns to lint on top of the defaults")
     conf.add_argument(
         "--force-exclude",
         action=argparse.BooleanOptionalAction,
@@ -119,6 +121,8 @@ def settings(args) -> config.Settings:
             ignore=_flatten(args.ignore) or [],
             exclude=_flatten(args.exclude),
             extend_exclude=_flatten(args.extend_exclude) or [],
+            include=_flatten(args.include),
+            extend_include=_flatten(args.extend_include) or [],
             force_exclude=args.force_exclude,
             respect_gitignore=args.respect_gitignore,
             inline=inline,
@@ -154,6 +158,9 @@ def check_stdin(args, settings: config.Settings) -> tuple[linter.Result, dict[st
         return linter.Result(findings=[], files=[]), {path: source}
     if notebook.is_notebook(path):  # the JSON text of a notebook: its cells are linted
         return linter.check_notebook_text(path, source, settings), {path: source}
+    result = linter.check_document_text(path, source, settings)  # Markdown, rST, doctests: their blocks
+    if result is not None:
+        return result, {path: source}
     return linter.Result(findings=linter.check_sources({path: source}, settings), files=[path]), {path: source}
 
 

@@ -132,7 +132,7 @@ def _all(args) -> int:
     if args.output_format == "json":
         _write(json.dumps(results, indent=2, allow_nan=False) + "\n")
     else:
-        _write(table.render(results))
+        _write(table.render(results) + table.render_one_unit(table.one_unit_rows(args.dtype, args.seed)))
     return 1 if table.failed(results) else 0
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 import json
 import os
 import re
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from losslint.core.findings import Edit, Finding, Fix, Position, Related, Site
+from losslint.core.joined import Joined
 
 SUFFIX = ".ipynb"
 
@@ -48,19 +48,14 @@ class NotebookError(ValueError):
         return Finding.problem("io-error", f"Failed to read notebook: {self}", path, self.row, self.column)
 
 
-@dataclass
-class Notebook:
+@dataclass(kw_only=True)
+class Notebook(Joined):
+    """The code cells joined (core.joined.Joined: `lines`, `origin`, `real`; the
+    blocks are cells, by index among all cells)."""
+
     path: str
     text: str  # the file as read
     data: dict[str, Any]  # the parsed JSON, edited in place by apply_source
-    lines: list[str]  # the joined source, one entry per line, IPython lines blanked
-    origin: list[tuple[int, int]]  # per joined line: (cell index, 0-based; row in cell, 1-based)
-    real: list[str]  # per joined line: the cell's own text (differs from `lines` where blanked)
-
-    @property
-    def source(self) -> str:
-        """The code cells joined: what the linter analyzes."""
-        return "".join(line + "\n" for line in self.lines)
 
     def cell_lines(self, cell: int) -> list[str]:
         """The lines of cell `cell` (1-based, as reported), for source frames."""
@@ -68,15 +63,8 @@ class Notebook:
 
     def position(self, position: Position) -> tuple[int, Position]:
         """A joined-source position -> (cell number, position within that cell)."""
-        if not self.origin:
-            return 1, position
-        index = position.row - 1
-        if index < len(self.origin):
-            cell, row = self.origin[index]
-        else:  # the end of the source: just past the last line
-            cell, row = self.origin[-1]
-            row += index - len(self.origin) + 1
-        return cell + 1, Position(row, position.column)
+        cell, within = self.block_position(position)
+        return cell + 1, within
 
     def site(self, site: Site) -> Site:
         cell, start = self.position(site.start)
@@ -120,7 +108,7 @@ def parse(text: str, path: str = "<notebook>") -> Notebook:
             lines += blank_ipython(cell_real)
             real += cell_real
             origin += [(index, row) for row in range(1, len(cell_real) + 1)]
-    return Notebook(path, text, data, lines, origin, real)
+    return Notebook(path=path, text=text, data=data, lines=lines, origin=origin, real=real)
 
 
 def _validate(data: Any) -> None:
@@ -184,7 +172,7 @@ def blank_ipython(lines: list[str]) -> list[str]:
 
 def _blank_lines(lines: list[str]) -> list[str]:
     out = []
-    scanner = _Scanner()
+    scanner = StatementScanner()
     continued_escape = False  # the previous line was an IPython line ending with a backslash
     for line in lines:
         if continued_escape:
@@ -209,7 +197,7 @@ def _is_ipython(line: str) -> bool:
     )
 
 
-class _Scanner:
+class StatementScanner:
     """Just enough of Python's tokenizer to know whether a new statement may start."""
 
     def __init__(self) -> None:
@@ -293,26 +281,10 @@ def apply_source(notebook: Notebook, fixed_source: str) -> str:
     """
     if not notebook.origin:  # no code cells: nothing a fix could have touched
         return notebook.text
-    new_lines = fixed_source.split("\n")
-    if new_lines and new_lines[-1] == "":
-        new_lines.pop()
-    cells: dict[int, list[str]] = {cell: [] for cell, _ in notebook.origin}
-    matcher = difflib.SequenceMatcher(None, notebook.lines, new_lines, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            for i in range(i1, i2):
-                cells[notebook.origin[i][0]].append(notebook.real[i])
-            continue
-        # A changed block: pair old and new lines by similarity, so that a changed line
-        # stays in the cell of the line it replaces even where the block spans cells.
-        cell = notebook.origin[max(i1 - 1, 0)][0]  # inserted lines join the cell before
-        for i, j in _align(notebook, i1, i2, new_lines[j1:j2], j1):
-            if i is not None:
-                cell = notebook.origin[i][0]
-                if notebook.lines[i] != notebook.real[i]:  # IPython lines are never dropped
-                    cells[cell].append(notebook.real[i])
-            if j is not None:
-                cells[cell].append(new_lines[j])
+    cells = {
+        cell: [notebook.real[line] if isinstance(line, int) else line for line in lines]
+        for cell, lines in notebook.regroup(fixed_source).items()
+    }
     return _rewrite(notebook, cells)
 
 
@@ -342,38 +314,6 @@ def _rewrite(notebook: Notebook, cells: dict[int, list[str]]) -> str:
             cell["source"] = new_text if isinstance(cell["source"], str) else re.findall(r"[^\n]*\n|[^\n]+", new_text)
             changed = True
     return dump(data, notebook.text) if changed else notebook.text
-
-
-def _align(notebook: Notebook, i1: int, i2: int, new: list[str], j1: int) -> list[tuple[int | None, int | None]]:
-    """Old lines i1..i2 and new lines, in order, as (old, new) pairs; None for a line
-    with no partner. Pairs maximize the summed similarity (IPython lines never pair)."""
-    old = range(i1, i2)
-    n, m = len(old), len(new)
-    if n * m > 40_000:  # a huge rewrite: pair in order, no similarity
-        return [(old[k] if k < n else None, j1 + k if k < m else None) for k in range(max(n, m))]
-
-    def similarity(i: int, j: int) -> float:
-        if notebook.lines[i] != notebook.real[i]:
-            return -1.0
-        return difflib.SequenceMatcher(None, notebook.lines[i], new[j], autojunk=False).ratio()
-
-    best = [[0.0] * (m + 1) for _ in range(n + 1)]
-    for a in range(1, n + 1):
-        for b in range(1, m + 1):
-            best[a][b] = max(best[a - 1][b], best[a][b - 1], best[a - 1][b - 1] + similarity(old[a - 1], b - 1))
-    pairs: list[tuple[int | None, int | None]] = []
-    a, b = n, m
-    while a or b:
-        if a and b and best[a][b] == best[a - 1][b - 1] + similarity(old[a - 1], b - 1):
-            pairs.append((old[a - 1], j1 + b - 1))
-            a, b = a - 1, b - 1
-        elif a and (not b or best[a][b] == best[a - 1][b]):
-            pairs.append((old[a - 1], None))
-            a -= 1
-        else:
-            pairs.append((None, j1 + b - 1))
-            b -= 1
-    return pairs[::-1]
 
 
 def dump(data: dict[str, Any], like: str) -> str:

@@ -33,6 +33,11 @@ else:  # pragma: no cover
 
 CONFIG_NAMES = (".losslint.toml", "losslint.toml", "pyproject.toml")
 
+# Like ruff's `include`: the files a directory walk lints (files named on the command
+# line are linted whatever their name). Markdown and reStructuredText are read for their
+# Python blocks (losslint/documents/).
+DEFAULT_INCLUDE: tuple[str, ...] = ("*.py", "*.pyi", "*.ipynb", "*.md", "*.rst")
+
 # Like ruff's defaults: never descend into these (`exclude` replaces the list,
 # `extend-exclude` adds to it).
 DEFAULT_EXCLUDES = (
@@ -172,6 +177,9 @@ class Settings:
     per_file_ignores: list[tuple[Pattern, frozenset[str]]] = field(default_factory=list)
     exclude: tuple[str, ...] = DEFAULT_EXCLUDES
     extend_exclude: tuple[str, ...] = ()
+    # Which files a directory walk lints (ruff's `include`/`extend-include`: globs).
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    extend_include: tuple[str, ...] = ()
     respect_gitignore: bool = True
     force_exclude: bool = False
     # Keys that other parts of losslint read (see OPTIONS), as written in the file.
@@ -180,6 +188,9 @@ class Settings:
     @classmethod
     def default(cls, root: Path | None = None) -> "Settings":
         return cls(root=(root or Path.cwd()).resolve())
+
+    def include_patterns(self) -> list[Pattern]:
+        return [Pattern(p, self.root) for p in (*self.include, *self.extend_include)]
 
     def exclude_patterns(self) -> list[Pattern]:
         return [Pattern(p, self.root) for p in (*self.exclude, *self.extend_exclude)]
@@ -233,6 +244,8 @@ OPTIONS: dict[str, _Check] = {
     "extend-per-file-ignores": _table_of_strings,
     "exclude": _strings,
     "extend-exclude": _strings,
+    "include": _strings,
+    "extend-include": _strings,
     "respect-gitignore": _bool,
     "force-exclude": _bool,
 }
@@ -294,6 +307,8 @@ class Overrides:
     ignore: list[str] = field(default_factory=list)
     exclude: list[str] | None = None
     extend_exclude: list[str] = field(default_factory=list)
+    include: list[str] | None = None
+    extend_include: list[str] = field(default_factory=list)
     force_exclude: bool | None = None
     respect_gitignore: bool | None = None
     inline: list[dict[str, Any]] = field(default_factory=list)  # `--config 'key = value'`
@@ -336,6 +351,8 @@ def load(
     if overrides.exclude is not None:
         settings.exclude = tuple(overrides.exclude)
     settings.extend_exclude += tuple(overrides.extend_exclude)
+    settings.include = tuple(table.get("include", DEFAULT_INCLUDE) if overrides.include is None else overrides.include)
+    settings.extend_include = tuple(table.get("extend-include", ())) + tuple(overrides.extend_include)
     settings.respect_gitignore = table.get("respect-gitignore", True)
     settings.force_exclude = table.get("force-exclude", False)
     if overrides.respect_gitignore is not None:
@@ -348,7 +365,7 @@ def load(
 
 _OWN_KEYS = frozenset(
     {"select", "extend-select", "ignore", "per-file-ignores", "extend-per-file-ignores",
-     "exclude", "extend-exclude", "respect-gitignore", "force-exclude"}
+     "exclude", "extend-exclude", "include", "extend-include", "respect-gitignore", "force-exclude"}
 )
 
 
@@ -370,6 +387,8 @@ def describe(settings: Settings) -> str:
         *(f"  {p.text} = {', '.join(sorted(codes))}" for p, codes in settings.per_file_ignores),
         f"exclude: {', '.join(settings.exclude)}",
         f"extend-exclude: {', '.join(settings.extend_exclude)}",
+        f"include: {', '.join(settings.include)}",
+        f"extend-include: {', '.join(settings.extend_include)}",
         f"respect-gitignore: {str(settings.respect_gitignore).lower()}",
         f"force-exclude: {str(settings.force_exclude).lower()}",
     ]

@@ -23,8 +23,9 @@ from losslint.engine.config import Settings
 
 DEFAULT_EXCLUDES = frozenset(_DEFAULTS)  # kept for callers of the old module
 
-# File suffixes found by walking a directory (named files are linted whatever their suffix).
-EXTENSIONS: tuple[str, ...] = (".py", ".pyi", ".ipynb")
+# File suffixes found by walking a directory by default (Settings.include decides; named
+# files are linted whatever their suffix).
+EXTENSIONS: tuple[str, ...] = (".py", ".pyi", ".ipynb", ".md", ".rst")
 # Configuration files found on the same walk: not linted, but read for the models and
 # criteria they select by name (Hydra's `_target_`, analysis/configs.py).
 CONFIG_EXTENSIONS: tuple[str, ...] = (".yaml", ".yml")
@@ -85,6 +86,7 @@ class _Walker:
         self.result = result
         self.found = found
         self.patterns = settings.exclude_patterns()
+        self.include = settings.include_patterns()
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
         # Only the entry itself: its directories were checked on the way down.
@@ -115,7 +117,7 @@ class _Walker:
             if self.excluded(path, is_dir):
                 continue
             if is_file:
-                if entry.name.endswith(EXTENSIONS):
+                if any(p.matches_entry(entry.name, path.as_posix()) for p in self.include):
                     self.found[path.resolve()] = None
                 elif entry.name.endswith(CONFIG_EXTENSIONS):
                     self.result.configs.append(path.resolve())

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from losslint import documents
 from losslint.core import notebook
 from losslint.core.findings import Finding
 from losslint.core.sources import Snippets, read_source
@@ -27,8 +28,9 @@ from losslint.rules import catalog
 class Result:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
-    # Jupyter notebooks among the files: findings use joined-source rows until reporters
-    # get them through notebook.locate(findings, notebooks) (cell-relative rows).
+    # Jupyter notebooks and documents (losslint.documents) among the files: findings use
+    # joined-source rows until reporters get them through notebook.locate(findings,
+    # notebooks) (cell-relative rows, document rows).
     notebooks: dict[str, notebook.Notebook] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # discovery's (symlink loops, ...), for stderr
     sources: dict[str, str] = field(default_factory=dict)  # what was linted, by path (for --fix)
@@ -55,21 +57,31 @@ def check_paths(paths: list[str], settings: Settings | None = None, run: RunOpti
     sources: dict[str, str] = {}
     problems: list[Finding] = [_file_error(str(d), OSError(0, why)) for d, why in found.unreadable]
     notebooks: dict[str, notebook.Notebook] = {}
+    warnings: list[str] = []
     for path in files:
         try:
             if notebook.is_notebook(path):
                 notebooks[str(path)] = notebook.read(path)
                 sources[str(path)] = notebooks[str(path)].source
             else:
-                sources[str(path)] = read_source(path)
+                text = read_source(path)
+                page = documents.embedded(str(path), text)  # Markdown, rST, doctests: their Python blocks
+                if page is not None:
+                    notebooks[str(path)] = page
+                sources[str(path)] = page.source if page is not None else text
         except notebook.NotebookError as exc:
             problems.append(exc.finding(str(path)))
-        except (OSError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            if documents.is_document(path):  # prose in another encoding: no Python read, no error
+                warnings.append(f"{path}: not valid UTF-8, its code blocks were not read")
+                continue
+            problems.append(_file_error(str(path), exc))
+        except OSError as exc:
             problems.append(_file_error(str(path), exc))
     configs = read_configs(config_files)
     findings = context.narrow(check_sources(sources, settings, run, configs) + problems, scope)
     result = Result(findings=findings, files=[str(p) for p in files], notebooks=notebooks)
-    result.warnings = found.warnings
+    result.warnings = found.warnings + warnings
     result.sources = sources
     result.scope = scope
     result.findings.sort(key=Finding.sort_key)
@@ -99,6 +111,17 @@ def check_notebook_text(path: str, text: str, settings: Settings | None = None) 
         return Result(findings=[exc.finding(path)], files=[path])
     findings = check_sources({path: book.source}, settings)
     return Result(findings=findings, files=[path], notebooks={path: book})
+
+
+def check_document_text(path: str, text: str, settings: Settings | None = None) -> Result | None:
+    """Lint a file given as text (stdin, the API) whose Python is embedded (Markdown,
+    reStructuredText, a Python file with doctests): a Result whose `notebooks` holds the
+    document; None when the file embeds none (its text is the source)."""
+    page = documents.embedded(path, text)
+    if page is None:
+        return None
+    findings = check_sources({path: page.source}, settings)
+    return Result(findings=findings, files=[path], notebooks={path: page}, sources={path: page.source})
 
 
 def check_sources(sources: dict[str, str], settings: Settings | None = None, run: RunOptions | None = None,

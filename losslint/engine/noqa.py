@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from losslint import documents
 from losslint.core import notebook
 from losslint.core.atomic import write_atomic
 from losslint.core.findings import Edit, Finding, Fix, Position, Site
@@ -346,9 +347,19 @@ def add_noqa(findings: list[Finding]) -> Added:
             added.skipped.append(f"{path}: not a file, no noqa added")
         elif notebook.is_notebook(path):
             added.lines += _add_to_notebook(Path(path), rows, added.skipped)
+        elif documents.is_document(path) or _has_doctests(path):
+            added.lines += _add_to_notebook(Path(path), rows, added.skipped, documents.read)
         else:
             added.lines += _add_to_file(Path(path), rows, added.skipped)
     return added
+
+
+def _has_doctests(path: str) -> bool:
+    """A Python file linted with its docstrings' doctests: rows past its end are theirs."""
+    try:
+        return path.endswith(".py") and documents.read(path) is not None
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _add_to_file(path: Path, rows: dict[int, set[str]], skipped: list[str]) -> int:
@@ -363,12 +374,13 @@ def _add_to_file(path: Path, rows: dict[int, set[str]], skipped: list[str]) -> i
     return len(changed)
 
 
-def _add_to_notebook(path: Path, rows: dict[int, set[str]], skipped: list[str]) -> int:
+def _add_to_notebook(path: Path, rows: dict[int, set[str]], skipped: list[str], read=notebook.read) -> int:
     """The rows are rows of the joined cells (what the linter read): the comments are
-    added there and notebook.replace_lines puts each edited line back in its cell."""
+    added there and notebook.replace_lines puts each edited line back in its cell (a
+    document's replace_lines, in its block)."""
     try:
-        book = notebook.read(path)
-    except (notebook.NotebookError, OSError) as exc:
+        book = read(path)
+    except (notebook.NotebookError, OSError, UnicodeDecodeError) as exc:
         skipped.append(f"{path}: {exc}, no noqa added")
         return 0
     lines = split_lines(book.source)
@@ -377,11 +389,14 @@ def _add_to_notebook(path: Path, rows: dict[int, set[str]], skipped: list[str]) 
         return 0
 
     def where(row: int) -> str:
-        cell, position = book.position(Position(row, 1))
-        return f"{path}:cell {cell}:{position.row}"
+        if isinstance(book, notebook.Notebook):
+            cell, position = book.position(Position(row, 1))
+            return f"{path}:cell {cell}:{position.row}"
+        return f"{path}:{book.row(row)}"
 
     changed = _add_to_lines(book.source, lines, rows, skipped, where)
-    text = notebook.replace_lines(book, {row: lines[row - 1][:-1] for row in changed})  # minus the "\n" joining the cells
+    replaced = {row: lines[row - 1][:-1] for row in changed}  # minus the "\n" joining the cells
+    text = notebook.replace_lines(book, replaced) if isinstance(book, notebook.Notebook) else book.replace_lines(replaced)
     if text != book.text:
         bom = "\ufeff" if path.read_bytes().startswith(b"\xef\xbb\xbf") else ""
         write_atomic(path, (bom + text).encode("utf-8"))

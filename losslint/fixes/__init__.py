@@ -22,6 +22,7 @@ import os
 
 from losslint.core.findings import Finding
 from losslint.fixes import build
+from losslint.fixes.chain import StackedUnfixable
 from losslint.fixes.errors import InvalidFix, Unfixable
 from losslint.fixes.view import ProjectView
 from losslint.rules.catalog import Catalog
@@ -47,6 +48,8 @@ def attach(findings: list[Finding], analysis, sources: dict[str, str], catalog: 
         result = built[key]
         if isinstance(result, InvalidFix):
             finding.message += " (no fix: it would produce code that does not compile)"
+        elif isinstance(result, StackedUnfixable):
+            finding.message += f" ({result})"
         elif result is not None:
             finding.fix = result
     return view
@@ -75,6 +78,8 @@ def _identity(origin) -> tuple:
 def _build(rule, origin, view: ProjectView):
     try:
         return build.build(rule, origin, view)
+    except StackedUnfixable as exc:  # said in the message: a partial fix would look like a fix
+        return exc
     except Unfixable:
         return None
     except InvalidFix as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from losslint.analysis.evaluate import TensorV
 from losslint.analysis.pairs import Pair
 from losslint.core.findings import Fix, Site
-from losslint.fixes import consumers, loss, remove, spelling
+from losslint.fixes import chain, consumers, loss, remove, spelling
 from losslint.fixes.errors import Unfixable
 from losslint.fixes.plan import Plan
 from losslint.fixes.view import ProjectView
@@ -87,7 +87,8 @@ def _switch_only(pair: Pair, new_loss: str, view: ProjectView) -> Fix:
 def _change_activation(pair: Pair, activation: str, new_loss: str, view: ProjectView, caveat: str | None = None) -> Fix:
     tensor = pair.tensor
     plan = Plan(view)
-    sites = {tensor.site} | ({tensor.inner.site} if tensor.inner is not None else set())
+    stacked = chain.below(tensor)  # activations under this one (a softmax in a helper): all go, or no fix
+    sites = {tensor.site} | ({tensor.inner.site} if tensor.inner is not None else set()) | {t.site for t in stacked}
 
     def after(value: TensorV) -> str:
         if value.site in sites:
@@ -120,6 +121,9 @@ def _change_activation(pair: Pair, activation: str, new_loss: str, view: Project
     else:
         spelling.swap(plan, tensor, activation)
         verb = f"Use {activation} instead of `{_snippet(view, tensor)}`"
+    if stacked:
+        chain.remove_all(plan, stacked)
+        verb += chain.describe([_snippet(view, t) for t in stacked])
 
     # A loss module's call (criterion(out, y) running a FocalLoss) is the loss it computes.
     plan.handled_losses |= {

@@ -24,6 +24,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from losslint import documents
 from losslint.core import journal, notebook
 
 BOM = b"\xef\xbb\xbf"
@@ -51,6 +52,9 @@ def encode(path: str, original: bytes, fixed: str) -> bytes:
     if notebook.is_notebook(path):
         book = notebook.parse(original.decode("utf-8-sig"), path)
         return notebook.apply_source(book, fixed).encode("utf-8")
+    page = documents.embedded(path, original.decode("utf-8-sig"))
+    if page is not None:  # only the changed blocks; every other byte stays
+        return (BOM if original.startswith(BOM) else b"") + page.apply_source(fixed).encode("utf-8")
     return (BOM if original.startswith(BOM) else b"") + fixed.encode("utf-8")
 
 
@@ -59,7 +63,8 @@ def linted_text(path: str, original: bytes) -> str:
     text = original.decode("utf-8-sig")
     if notebook.is_notebook(path):
         return notebook.parse(text, path).source
-    return text
+    page = documents.embedded(path, text)
+    return page.source if page is not None else text
 
 
 def _name(path: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -62,6 +62,9 @@ class Rule:
     supersedes: tuple[str, ...] = ()
     # Check rules: whether the tracer runs the pair the check judged (`check --trace`).
     traced: bool = False
+    # Claims of the message that hold only for some code ([claims.FIELD] in the TOML):
+    # {condition: text}, "default" when no condition of the code applies (rules/claims.py).
+    claims: dict = field(default_factory=dict)
 
     @property
     def severity(self) -> str:
@@ -78,7 +81,11 @@ class Rule:
             if self.message_without_loss is not None:
                 return self.message_without_loss.format(activation=activation)
             loss = "the loss"
-        return self.message.format(activation=activation, loss=loss)
+        return self.message.format(activation=activation, loss=loss, **self.claim_defaults())
+
+    def claim_defaults(self) -> dict[str, str]:
+        """Each conditional claim's text when nothing about the code is known."""
+        return {name: texts["default"] for name, texts in self.claims.items()}
 
 
 @dataclass(frozen=True)
@@ -197,6 +204,7 @@ def _rule(data: dict, path: Path) -> Rule:
         fix_note=data.get("fix_note"),
         supersedes=tuple(data.get("supersedes", ())),
         traced=data.get("traced", False),
+        claims=data.get("claims", {}),
     )
 
 

@@ -11,6 +11,7 @@ from losslint.analysis.evaluate import Evaluator, TensorV
 from losslint.analysis.pairs import LossCall, Pair
 from losslint.core.findings import Finding, Related, Site
 from losslint.core.sources import SnippetReader
+from losslint.rules import claims
 from losslint.rules.catalog import Catalog
 from losslint.rules.emit import FindingSet, make_finding
 
@@ -47,6 +48,10 @@ class Checker:
         self.findings = FindingSet()
         # (code, site) of the findings of other rules that one of these explains better.
         self.superseded: set[tuple[str, Site]] = set()
+        # ids of the pairs a check judged instead of the pair table (LL408: a softmax over
+        # one unit is neither "the same result" nor a "double softmax"): their pair
+        # findings are dropped.
+        self.replaced_pairs: set[int] = set()
 
     def add(self, code: str, site: Site, related: list[Related], tensor: TensorV | None, loss: str | None,
             fields: dict, details: dict, applied: Site | None = None, pair: Pair | None = None) -> None:
@@ -67,7 +72,15 @@ class Checker:
         origin = Check(code, site, {"activation": activation, "loss": loss, **details}, applied, pair)
         self.findings.add(make_finding(rule, rule.message.format(**text), site, related, activation, loss, origin))
 
+    def claims(self, code: str, conditions: set[str]) -> dict[str, str]:
+        """The texts of a rule's conditional claims under these conditions (rules/claims.py)."""
+        rule = self.catalog.by_code_or_name(code)
+        return claims.fields(rule, conditions) if rule is not None else {}
+
+    def _replaced(self, finding: Finding) -> bool:
+        return finding.origin is not None and id(finding.origin) in self.replaced_pairs
+
     def judged(self, findings: list[Finding]) -> list[Finding]:
         """`findings` (the pair table's) less those superseded, plus these."""
-        kept = [f for f in findings if (f.code, f.site) not in self.superseded]
+        kept = [f for f in findings if (f.code, f.site) not in self.superseded and not self._replaced(f)]
         return kept + self.findings.sorted()

@@ -8,6 +8,7 @@ the size of the output layer, a hand-written formula or the region a loss is com
     poisson.py           LL306 exp/softplus into log_input=True, LL307 logits as rates
     softmax_dim.py       LL401 softmax without dim, LL402 softmax over dim 0 into CE/NLL
     label_shapes.py      LL404 softmax into BCELoss, LL405 one output unit into CE
+    single_unit.py       LL408 softmax/log_softmax over a dimension of size 1
     skorch.py            LL407 log-probabilities or logits into NeuralNetClassifier + NLLLoss
     handwritten_loss.py  LL501/LL502 hand-written cross-entropy
     autocast.py          LL601 BCELoss inside a CUDA autocast region
@@ -23,11 +24,11 @@ from losslint.analysis import Analysis
 from losslint.analysis.pairs import find_loss_calls
 from losslint.core.findings import Finding
 from losslint.core.sources import SnippetReader
-from losslint.rules import autocast, handwritten_loss, kl_div, label_shapes, poisson, skorch, softmax_dim
+from losslint.rules import autocast, handwritten_loss, kl_div, label_shapes, poisson, single_unit, skorch, softmax_dim
 from losslint.rules.catalog import Catalog
 from losslint.rules.checker import Checker
 
-FAMILIES = (kl_div, poisson, autocast, softmax_dim, label_shapes, skorch, handwritten_loss)
+FAMILIES = (kl_div, poisson, autocast, softmax_dim, label_shapes, single_unit, skorch, handwritten_loss)
 
 
 def judge(analysis: Analysis, catalog: Catalog, snippet: SnippetReader, findings: list[Finding]) -> list[Finding]:

@@ -9,6 +9,7 @@ from losslint.analysis import handwritten
 from losslint.analysis.evaluate import TensorV
 from losslint.analysis.pairs import LossCall
 from losslint.core.findings import Related
+from losslint.rules import claims
 from losslint.rules.checker import Checker
 
 CODES = ("LL501", "LL502")
@@ -24,7 +25,9 @@ def check(checker: Checker, loss_calls: list[LossCall]) -> None:
             continue
         related = [Related(tensor.site, f"{tensor.kind} applied here")]
         related += [Related(log.site, "log taken here") for log in match.logs if log.site != match.site]
-        checker.add(code, match.site, related, tensor, None, {}, {"form": match.kind})
+        conditions = {"eps"} if match.logs and all(claims.has_eps(log) for log in match.logs) else set()
+        checker.add(code, match.site, related, tensor, None, checker.claims(code, conditions),
+                    {"form": match.kind, "conditions": sorted(conditions)})
         rule = checker.catalog.by_code_or_name(code)
         for superseded in rule.supersedes if rule is not None else ():
             checker.superseded.update((superseded, log.site) for log in match.logs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from losslint.analysis import arguments
 from losslint.analysis.pairs import LossCall
+from losslint.rules import claims
 from losslint.rules.checker import Checker
 from losslint.rules.emit import loss_sites
 
@@ -23,4 +24,6 @@ def check(checker: Checker, loss_calls: list[LossCall]) -> None:
                         pair=pair)
         if tensor.kind == "logits" and use.loss == "CrossEntropyLoss" and not tensor.reshaped:
             if arguments.output_units(tensor) == 1:
-                checker.add("LL405", tensor.site, loss_sites(use), tensor, use.loss, {}, {"units": 1})
+                conditions = {"float_targets"} if claims.float_target(checker.evaluator, use) else set()
+                checker.add("LL405", tensor.site, loss_sites(use), tensor, use.loss, checker.claims("LL405", conditions),
+                            {"units": 1, "conditions": sorted(conditions)})

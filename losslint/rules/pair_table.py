@@ -11,6 +11,7 @@ from losslint.analysis.evaluate import TensorV
 from losslint.analysis.pairs import Pair
 from losslint.core.findings import Finding, Related, Site
 from losslint.core.sources import SnippetReader
+from losslint.rules import claims
 from losslint.rules.catalog import Catalog, Rule
 from losslint.rules.emit import (
     FindingSet,
@@ -51,7 +52,7 @@ def _pair_finding(rule: Rule, pair: Pair, snippet: SnippetReader) -> Finding:
     use, tensor = pair.use, pair.tensor
     loss_spelling = f"`{use.loss}`"
     activation_text = f"`{snippet(tensor.site)}`"
-    message = rule.message.format(activation=activation_text, loss=loss_spelling)
+    message = rule.message.format(activation=activation_text, loss=loss_spelling, **claims.pair_fields(rule, pair))
     produced = "logits produced here" if pair.activation == "none" else f"{pair.activation} applied here"
     if rule.primary == "loss":  # (make_finding drops the loss site the finding is at)
         site = use.ctor_site or use.call_site

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from losslint.rules import catalog as catalog_module
 from losslint.rules.checker import Check
-from losslint.tracer import fix_targets, measure
+from losslint.tracer import fix_targets, measure, one_unit
 from losslint.tracer.from_finding import spec_for
 from losslint.tracer.spec import LOSSES, SpecError
 from losslint.tracer.verdict import unstable_text
@@ -35,6 +35,8 @@ def attach(findings, device: str = "auto", dtype: str = "float32", seed: int = 0
 
 
 def evidence_for(finding, device: str, dtype: str, seed: int, cat, cache: dict) -> dict:
+    if one_unit.applies(finding):  # one class: nothing to compare with, the numbers themselves
+        return one_unit.evidence(finding, dtype, seed)
     spec = spec_for(finding)
     if spec is None:
         if finding.loss and finding.loss not in LOSSES:

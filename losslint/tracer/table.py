@@ -8,7 +8,7 @@ side with the rule catalog's verdict. A row the catalog has no verdict for yet s
 from __future__ import annotations
 
 from losslint.rules import catalog as catalog_module
-from losslint.tracer import measure
+from losslint.tracer import measure, one_unit
 from losslint.tracer.spec import ROW_FAMILIES, PairSpec
 from losslint.tracer.verdict import reasons
 
@@ -41,6 +41,15 @@ BEYOND: tuple[PairSpec, ...] = (
     PairSpec("softmax", "BCEWithLogitsLoss", classes=10),  # softmax over 10 independent labels
     PairSpec("softmax", "BCELoss", classes=10),
     PairSpec("sigmoid", "NLLLoss"),
+)
+
+# One output unit (LL405, LL406, LL408): a class dimension of size 1 has nothing to compare
+# with, so these rows show the numbers themselves (tracer/one_unit.py).
+ONE_UNIT: tuple[tuple[str, str], ...] = (
+    ("log_softmax", "CrossEntropyLoss"),
+    ("softmax", "NLLLoss"),
+    ("none", "CrossEntropyLoss"),
+    ("sigmoid", "NLLLoss"),
 )
 
 
@@ -108,4 +117,18 @@ def render(results: list[dict]) -> str:
         lines.append(f"All {len(results) - unknown} catalog verdicts agree with the numbers"
                      + (f" ({unknown} rows have no catalog verdict yet)." if unknown else "."))
     lines.append("grad ratio: |d loss/d logits| / the recommended pair's; rel. error: against float64.")
+    return "\n".join(lines) + "\n"
+
+
+def one_unit_rows(dtype: str = "float32", seed: int = 0) -> list[dict]:
+    return [one_unit.trace(activation, loss, dtype=dtype, seed=seed) for activation, loss in ONE_UNIT]
+
+
+def render_one_unit(rows: list[dict]) -> str:
+    """The one-unit rows under the table: each pair and what its numbers show."""
+    lines = ["", "One output unit (LL405, LL406, LL408), class-index targets:"]
+    width = max(len(f"{r['activation']} + {r['loss']}") for r in rows)
+    for r in rows:
+        shown = r["summary"].split(": ", 1)[1]
+        lines.append(f"  {(r['activation'] + ' + ' + r['loss']).ljust(width)}  {shown}")
     return "\n".join(lines) + "\n"

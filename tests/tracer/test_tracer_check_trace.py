@@ -199,7 +199,8 @@ def test_condition_rules_are_traced_as_the_pair_they_judged(tmp_path):
     assert labels["traced"] and labels["pair"]["activation"] == "softmax" and labels["classes"] == 6
     assert labels["equivalent"] is False and labels["verdict"] == "wrong"
     assert "the numbers say" not in batch["summary"] + labels["summary"]
-    assert findings["LL405"].evidence["summary"] == "not traced: LL405 checks a condition (a flag, a shape, a region), not a pair the tracer runs"
+    one = findings["LL405"].evidence  # one class: the numbers themselves (tracer/one_unit.py)
+    assert one["traced"] and one["loss_value"] == 0.0 and one["grad_max"] == 0.0 and one["raises"].startswith("IndexError")
 
 
 def test_sarif_and_github_carry_the_evidence(project, capsys):
