@@ -46,6 +46,11 @@ def test_check_without_candidate_files_imports_no_analysis(tmp_path):
     assert (found["code"], found["analysis"], found["commands"]) == (0, False, ["check", "trace"])
 
 
+def test_help_lists_the_subcommands_without_importing_them(tmp_path):
+    found = _modules(["--help"], tmp_path)
+    assert found == {"code": 0, "heavy": [], "analysis": False, "commands": []}
+
+
 def test_options_before_the_subcommand(tmp_path):
     (tmp_path / "a.py").write_text("x = 1\n")
     result = subprocess.run([sys.executable, "-m", "losslint", "--no-cache", "check", "."], cwd=tmp_path,
