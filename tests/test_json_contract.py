@@ -3,6 +3,8 @@
 import json
 import textwrap
 
+import pytest
+
 from losslint.cli import main
 
 RECORD_KEYS = {
@@ -65,8 +67,101 @@ def test_record_shape_and_values(tmp_path, capsys):
     assert (str(tmp_path / "train.py"), 6, "CrossEntropyLoss created here") in related
     for r in record["related"]:
         assert set(r) == {"filename", "location", "end_location", "message"}
-    fix = record["fix"]
-    assert fix is None or (fix["applicability"] in ("safe", "unsafe") and isinstance(fix["edits"], list))
+    # The fix deletes the whole `nn.Softmax(dim=1),` line of the Sequential.
+    assert record["fix"] == {
+        "applicability": "safe",
+        "message": "Remove `nn.Softmax(dim=1)` so `CrossEntropyLoss` gets logits",
+        "edits": [{"content": "", "location": {"row": 8, "column": 1}, "end_location": {"row": 9, "column": 1}}],
+    }
+    check_fix(record["fix"])
+
+
+def check_fix(fix):
+    """A fix record: exact keys and types, at least one edit, each a well-ordered span."""
+    assert set(fix) == {"applicability", "message", "edits"}
+    assert fix["applicability"] in ("safe", "unsafe")
+    assert isinstance(fix["message"], str) and fix["message"].strip() and "\n" not in fix["message"]
+    assert isinstance(fix["edits"], list) and fix["edits"]
+    for edit in fix["edits"]:
+        assert set(edit) == {"content", "location", "end_location"}
+        assert isinstance(edit["content"], str)
+        start, end = edit["location"], edit["end_location"]
+        assert set(start) == set(end) == {"row", "column"}
+        assert all(isinstance(v, int) and v >= 1 for v in (*start.values(), *end.values()))
+        assert (start["row"], start["column"]) <= (end["row"], end["column"])
+        assert edit["content"] or (start != end), "an edit that neither deletes nor inserts"
+
+
+# A fix that inserts (LL102: F.softmax -> F.log_softmax) and one that edits two files
+# (LL203: remove the sigmoid, BCELoss -> BCEWithLogitsLoss).
+FIXABLE_MODEL = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return F.softmax(self.fc(x), dim=1)
+
+
+class Detector(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Linear(8, 1)
+
+    def forward(self, x):
+        return self.head(x).sigmoid()
+"""
+
+FIXABLE_TRAIN = """
+import torch.nn as nn
+from model import Detector, Net
+
+net = Net()
+detector = Detector()
+nll = nn.NLLLoss()
+bce = nn.BCELoss()
+
+
+def step(x, y, t):
+    return nll(net(x), y) + bce(detector(x), t)
+"""
+
+
+def test_every_fix_record_is_well_formed(tmp_path, capsys):
+    (tmp_path / "model.py").write_text(textwrap.dedent(FIXABLE_MODEL))
+    (tmp_path / "train.py").write_text(textwrap.dedent(FIXABLE_TRAIN))
+    code, records = run_json(tmp_path, capsys)
+    assert code == 1
+    by_code = {r["code"]: r for r in records}
+    assert sorted(by_code) == ["LL102", "LL203"]
+    for record in records:
+        assert record["fix"] is not None, record["code"]
+        check_fix(record["fix"])
+    # The softmax's output reaches only the loss: F.softmax -> F.log_softmax is safe.
+    assert by_code["LL102"]["fix"]["applicability"] == "safe"
+    assert by_code["LL102"]["fix"]["edits"] == [
+        {"content": "log_", "location": {"row": 12, "column": 18}, "end_location": {"row": 12, "column": 18}}
+    ]
+    assert by_code["LL203"]["fix"]["applicability"] == "safe"
+    assert [e["content"] for e in by_code["LL203"]["fix"]["edits"]] == ["", "WithLogits"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 17: a fix's edits may lie in several files (LL203 edits the model and the loss), "
+    "but an edit record has no filename: a JSON consumer applies the BCELoss edit to the model file"
+))
+def test_an_edit_in_another_file_names_its_file(tmp_path, capsys):
+    (tmp_path / "model.py").write_text(textwrap.dedent(FIXABLE_MODEL))
+    (tmp_path / "train.py").write_text(textwrap.dedent(FIXABLE_TRAIN))
+    _, records = run_json(tmp_path, capsys)
+    (record,) = [r for r in records if r["code"] == "LL203"]
+    files = [edit.get("filename", record["filename"]) for edit in record["fix"]["edits"]]
+    assert files == [str(tmp_path / "model.py"), str(tmp_path / "train.py")]
 
 
 def test_clean_project_prints_an_empty_array(tmp_path, capsys):

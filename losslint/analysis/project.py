@@ -80,10 +80,6 @@ class Project:
     def module_body_key(self, path: str) -> str:
         return key_of(path, MODULE_BODY)
 
-    def method(self, cls_key: str, name: str) -> FunctionFacts | None:
-        key = self.classes[cls_key].methods.get(name)
-        return self.functions.get(key) if key else None
-
     # --- imports --------------------------------------------------------------------------
 
     def resolve_module(self, name: str, origin: str) -> str | None:
@@ -114,8 +110,12 @@ class Project:
         package = facts.module.split(".")
         if not facts.is_package:
             package = package[:-1]
+        if node.level - 1 > len(package):
+            # Above the import root (which may itself be a namespace package, one level
+            # above the top package): Python raises ImportError.
+            return ""
         if node.level > 1:
-            package = package[: max(len(package) - (node.level - 1), 0)]
+            package = package[: len(package) - (node.level - 1)]
         return ".".join([*package, node.module]) if node.module else ".".join(package)
 
     def resolve_global(self, node: ir.Global) -> tuple[str | None, list[str], str]:

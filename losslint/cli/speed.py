@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from losslint.cli.layout import Option
-
 from losslint.engine import factcache, progress, workers
 from losslint.engine.collect import RunOptions
 

@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from losslint.engine import prefilter, workers
+from losslint.engine import prefilter, verdicts, workers
 from losslint.engine.factcache import FactsCache, entry_key, loads
 from losslint.engine.progress import Progress
 
@@ -90,6 +90,11 @@ class Collected:
     stats: Stats = field(default_factory=Stats)
     found_nothing: bool = False  # set by the caller that judged the analysis
     configs: list = field(default_factory=list)  # the YAML files' `_target_`s (analysis/configs.py)
+    # With a cache: each file in `facts`, its (task kind, digest of its facts' bytes), for
+    # engine/verdicts (a later run compares an edited file's facts with these).
+    digests: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    unfiltered: list = field(default_factory=list)  # the last judge's findings before noqa
+    directives: dict[str, bytes] | None = None  # noqa.parse_all of the sources, once
 
     @property
     def log_callers(self) -> set[str]:
@@ -171,13 +176,15 @@ def _clean_key(sources: dict[str, str], table: prefilter.ModuleTable, settings, 
     for path in sorted(sources):
         digest.update(f"{path}\0{table.info[path]!r}\0".encode())
         digest.update(hashlib.blake2b(sources[path].encode("utf-8", "surrogatepass"), digest_size=16).digest())
-    for path in sorted(configs or ()):
-        digest.update(f"config\0{path}\0".encode())
-        digest.update(hashlib.blake2b(configs[path].encode("utf-8", "surrogatepass"), digest_size=16).digest())
-    return entry_key("clean-project", "", (), f"{digest.hexdigest()}\0{_settings_text(settings)}")
+    return entry_key("clean-project", "", (), f"{digest.hexdigest()}\0{configs_text(configs)}\0{settings_text(settings)}")
 
 
-def _settings_text(settings) -> str:
+def configs_text(configs: dict[str, str] | None) -> str:
+    """The YAML configs' paths and the digests of their texts."""
+    return "".join(f"config\0{path}\0{hashlib.blake2b(configs[path].encode('utf-8', 'surrogatepass'), digest_size=16).hexdigest()}\0" for path in sorted(configs or ()))
+
+
+def settings_text(settings) -> str:
     if settings is None:
         return ""
     fields = getattr(settings, "__dict__", {})
@@ -413,15 +420,16 @@ def _prepare(collected: Collected, tasks: list[workers.Task], options: RunOption
                     pass
                 else:
                     stats.cache_hits += 1
-                    _store(collected, task, result)
+                    _store(collected, task, result, data)
                     continue
         todo.append(task)
 
     def finished(task: workers.Task, result, data: bytes | None) -> None:
-        _store(collected, task, result)
         stats.done += 1
         if cache is not None:
-            cache.put(keys[task.path], data if data is not None else workers.encode(result))
+            data = data if data is not None else workers.encode(result)
+            cache.put(keys[task.path], data)
+        _store(collected, task, result, data)
         if options.progress is not None:
             options.progress.update(stats.done, stats.computed)
 
@@ -429,7 +437,9 @@ def _prepare(collected: Collected, tasks: list[workers.Task], options: RunOption
     return todo, finished
 
 
-def _store(collected: Collected, task: workers.Task, result: FileFacts | None) -> None:
+def _store(collected: Collected, task: workers.Task, result: FileFacts | None, data: bytes | None) -> None:
+    if data is not None and result is not None:
+        collected.digests[task.path] = (task.kind, verdicts.data_digest(data))
     if task.kind == "facts":
         collected.stats.parsed += 1
     else:

@@ -16,7 +16,7 @@ from losslint.core import notebook
 from losslint.core.findings import Finding
 from losslint.core.sources import Snippets, read_source
 from losslint.core import atomic
-from losslint.engine import collect, context, noqa, workers
+from losslint.engine import collect, context, noqa, prefilter, verdicts, workers
 from losslint.engine.collect import RunOptions
 from losslint.engine.config import Settings
 from losslint.engine.discovery import find_files
@@ -116,30 +116,71 @@ def check_sources(sources: dict[str, str], settings: Settings | None = None, run
 def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunOptions | None, configs: dict[str, str]) -> list[Finding]:
     key = collect.project_key(sources, settings, run, configs)  # None without a cache
     if collect.known_clean(key, run):  # unchanged since a run that found nothing
-        findings = noqa.apply([], sources, settings)
+        findings = noqa.apply([], sources, settings, run.cache)
         if not findings:
             return findings
     reused = collect.known_findings(key, run)  # unchanged since the last run
     if reused is not None:
         return reused
-    findings = _check_anew(sources, settings, run, key, configs)
+    replayed = _replay(sources, settings, run, configs)  # edited only where the last run did not look
+    if replayed is not None:
+        findings = noqa.apply(replayed, sources, settings, run.cache)
+    else:
+        findings = _check_anew(sources, settings, run, key, configs)
     collect.remember_findings(key, findings, run)
     return findings
+
+
+# --- incremental: engine/verdicts ------------------------------------------------------
+
+
+def _shape(sources: dict[str, str], settings, run: RunOptions | None, configs: dict[str, str]):
+    """(module table, the Record's key) of a check with a cache, else None. The YAML
+    configs are part of the shape: any edit of one runs the check anew."""
+    if run is None or run.cache is None or not sources:
+        return None
+    table = prefilter.ModuleTable(list(sources))
+    return table, verdicts.shape_key(table, collect.configs_text(configs) + collect.settings_text(settings))
+
+
+def _replay(sources: dict[str, str], settings, run: RunOptions | None, configs: dict[str, str]) -> list[Finding] | None:
+    shape = _shape(sources, settings, run, configs) if run is not None and run.reuse_results else None
+    if shape is None:
+        return None
+    table, key = shape
+    found = verdicts.load(run.cache, key)
+    replayed = verdicts.replay(found, sources, table, run.cache) if found is not None else None
+    if replayed is not None:
+        verdicts.save(run.cache, key, found)  # now keyed on the current texts
+    return replayed
+
+
+def _record(collected: collect.Collected, texts: verdicts.Reading, settings, run: RunOptions, configs: dict[str, str]) -> None:
+    shape = _shape(texts.sources, settings, run, configs) if run.reuse_results else None
+    if shape is not None:
+        table, key = shape
+        clean = {path for path, facts in collected.facts.items() if facts.syntax_error is None}
+        value = verdicts.record(collected.unfiltered, texts.sources, table, collected.digests, texts.read, clean)
+        verdicts.save(run.cache, key, value)
 
 
 def _check_anew(sources: dict[str, str], settings: Settings | None, run: RunOptions | None, key: str | None,
                 configs: dict[str, str]) -> list[Finding]:
     run = run or RunOptions()
+    texts = verdicts.Reading(sources)  # which files' text the findings and fixes read
     # One pool of processes for every step, forked before this process holds any facts.
     with workers.Runner(run.jobs, expected=sum(map(len, sources.values()))) as runner:
         collected = collect.collect(sources, run, runner, configs)  # only the files that matter are parsed
-        findings = _judge_all(collected, sources, settings, run, runner)
-        findings = _with_fixes(collected, findings, sources, settings, run, runner)
+        findings = _judge_all(collected, texts, settings, run, runner)
+        findings = _with_fixes(collected, findings, texts, settings, run, runner)
     collect.remember_clean(collected, key, run)
+    _record(collected, texts, settings, run, configs)
     return findings
 
 
 def _judge_all(collected: collect.Collected, sources, settings, run: RunOptions, runner) -> list[Finding]:
+    if collected.directives is None:  # every file's noqa comments, tokenized in the pool
+        collected.directives = noqa.parse_all(sources.sources, run.cache, runner)
     findings = _judge(collected, sources, settings)
     while collect.more(collected, run, runner):  # judging looked into files not parsed yet
         findings = _judge(collected, sources, settings)
@@ -153,6 +194,8 @@ def _with_fixes(collected: collect.Collected, findings: list[Finding], sources, 
     (collect.users), then whatever the analysis of those, or the fixes' own lookups of
     callers by name, land on. The findings stay the same (the prefilter never costs
     recall); only the fixes need more files, and the stable spellings of LL105/LL206 none."""
+    if all(f.origin is None for f in findings):
+        return findings  # nothing to fix (and libcst's matchers, a second to import, stay out)
     from losslint import fixes  # libcst: not needed by a warm run on a clean project
 
     rules = catalog.load()
@@ -170,7 +213,7 @@ def _with_fixes(collected: collect.Collected, findings: list[Finding], sources, 
         findings = _judge_all(collected, sources, settings, run, runner)
 
 
-def _judge(collected: collect.Collected, sources: dict[str, str], settings: Settings | None) -> list[Finding]:
+def _judge(collected: collect.Collected, sources: verdicts.Reading, settings: Settings | None) -> list[Finding]:
     from losslint.rules import checks, pair_table
 
     facts, result = collected.facts_list(), collected.analysis
@@ -179,7 +222,8 @@ def _judge(collected: collect.Collected, sources: dict[str, str], settings: Sett
     findings += pair_table.judge(result.pairs, result.logs, catalog.load(), snippets)
     findings = checks.judge(result, catalog.load(), snippets, findings)  # LL3xx-LL6xx
     collected.found_nothing = not findings  # before noqa: a clean project (see collect.known_clean)
-    return noqa.apply(findings, sources, settings)  # selection, suppression, LL901; sorted
+    collected.unfiltered = findings
+    return noqa.apply(findings, sources.sources, settings, parsed=collected.directives)  # selection, suppression, LL901; sorted
 
 
 def _syntax_error(path: str, error) -> Finding:

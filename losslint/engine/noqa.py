@@ -31,6 +31,8 @@ from losslint.core.atomic import write_atomic
 from losslint.core.findings import Edit, Finding, Fix, Position, Site
 from losslint.core.sources import split_lines
 from losslint.engine.config import Settings
+from losslint.engine import workers
+from losslint.engine.factcache import FactsCache, entry_key
 from losslint.rules import catalog
 from losslint.rules.catalog import Rule
 
@@ -163,11 +165,13 @@ def _directive(comment: str, row: int, column: int) -> Directive | None:
 # --- applying suppressions ------------------------------------------------------------
 
 
-def apply(findings: list[Finding], sources: dict[str, str], settings: Settings | None = None) -> list[Finding]:
+def apply(
+    findings: list[Finding], sources: dict[str, str], settings: Settings | None = None, cache: FactsCache | None = None, parsed: dict[str, bytes] | None = None
+) -> list[Finding]:
     """Drop findings of rules not enabled for their file and findings under a noqa; add
-    LL901 for suppressions that suppressed nothing. Sorted."""
+    LL901 for suppressions that suppressed nothing. Sorted. `parsed`: parse_all(sources)."""
     enabled = settings.is_enabled if settings is not None else _everything
-    directives = {path: parse(source) for path, source in sources.items() if "noqa" in source.lower()}
+    directives = _decoded(parse_all(sources, cache) if parsed is None else parsed, sources)
     kept = []
     for finding in findings:
         if finding.code is None:  # invalid-syntax / io-error: never deselected
@@ -177,6 +181,50 @@ def apply(findings: list[Finding], sources: dict[str, str], settings: Settings |
     kept += unused(directives, sources, enabled)
     kept.sort(key=Finding.sort_key)
     return kept
+
+
+def parse_all(sources: dict[str, str], cache: FactsCache | None = None, runner: workers.Runner | None = None) -> dict[str, bytes]:
+    """parse() of every source that mentions noqa, encoded (workers.encode). With a cache,
+    each file's directives are kept by its content (torch's package: 429 such files, 4 s
+    of tokenizing): a check that replays its findings (engine/verdicts) tokenizes only the
+    edited files. With a runner, the files are tokenized in its pool of processes."""
+    found: dict[str, bytes] = {}
+    keys: dict[str, str] = {}
+    todo = []
+    for path, source in sources.items():
+        if "noqa" not in source.lower():
+            continue
+        if cache is not None:
+            keys[path] = entry_key("noqa", path, (), source)
+            data = cache.get(keys[path])
+            if data:
+                found[path] = data
+                continue
+        todo.append(workers.Task("noqa", path, source))
+
+    def done(task: workers.Task, result: FileDirectives, data: bytes | None) -> None:
+        found[task.path] = data if data is not None else workers.encode(result)
+        if cache is not None:
+            cache.put(keys[task.path], found[task.path])
+
+    (runner or workers.Runner(1)).run(todo, done, work=parse_task)
+    return found
+
+
+def parse_task(task: workers.Task) -> FileDirectives:
+    return parse(task.source)
+
+
+def _decoded(encoded: dict[str, bytes], sources: dict[str, str]) -> dict[str, FileDirectives]:
+    """Fresh objects every time (applying marks the directives used); an entry that fails
+    to load is parsed again."""
+    directives = {}
+    for path, data in encoded.items():
+        try:
+            directives[path] = workers.decode(data)
+        except Exception:  # noqa: BLE001 - a corrupt cache entry
+            directives[path] = parse(sources[path])
+    return directives
 
 
 def _suppressed(finding: Finding, directives: dict[str, FileDirectives]) -> bool:

@@ -113,7 +113,9 @@ def _stable_from_binding(plan: Plan, tensor: TensorV, source, log_call: cst.Call
     if not begin < end:
         raise Unfixable("the log comes first")
     for node, binds in source.variables(name, source.enclosing_function(assign)):
-        if binds and node is not target and begin < source.start(node) < end:
+        # Any other binding of the name in this function before the log: the log may read
+        # it (`probs = ...` in a branch above), and the renamed one would then be unbound.
+        if binds and node is not target and source.start(node) < end:
             raise Unfixable(f"`{name}` is rebound before the log")
     new = f"log_{name}"
     if plan.view.name_mentions(new, source.path) or plan.view.attribute_mentions(new):

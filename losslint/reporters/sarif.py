@@ -117,7 +117,7 @@ def _fingerprint_base(finding: Finding, root: Path, context: Context) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def _result(finding: Finding, root: Path, context: Context, index: dict[str, int], fingerprint: str) -> dict[str, Any]:
+def _result(finding: Finding, root: Path, index: dict[str, int], fingerprint: str) -> dict[str, Any]:
     rule_id = finding.code or finding.name
     text = _escape(finding.message)
     where = f" (cell {finding.site.cell}, line {finding.site.start.row})" if finding.site.cell is not None else ""
@@ -168,7 +168,7 @@ def document(findings: list[Finding], context: Context | None = None) -> dict[st
     for finding in findings:
         base = _fingerprint_base(finding, root, context)
         seen[base] += 1  # the same mistake twice in one file stays two results
-        results.append(_result(finding, root, context, index, f"{base}:{seen[base]}"))
+        results.append(_result(finding, root, index, f"{base}:{seen[base]}"))
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",

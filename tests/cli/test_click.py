@@ -67,7 +67,7 @@ def test_group_help_reads_like_ruffs(cli, tmp_path):
     assert lines[2].startswith("Usage: losslint [OPTIONS] [COMMAND]")
     commands = lines[lines.index("Commands:") + 1 : lines.index("Options:") - 1]
     assert [line.split()[0] for line in commands if not line.startswith("      ")] == ["check", "rule", "server", "trace"]
-    assert re.search(r"^  -V, --version +Print the version", stdout, re.M)
+    assert re.search(r"^  -V, --version +Print the version", stdout, re.MULTILINE)
     assert cli(["-h"], tmp_path)[1] == stdout
 
 
@@ -76,15 +76,15 @@ def test_check_help_groups_and_sorts_the_options(cli, tmp_path):
     assert code == 0
     assert stdout.splitlines()[0].startswith("Lint files and directories")
     assert "Usage: losslint check [OPTIONS] [PATHS]..." in stdout
-    sections = re.findall(r"^(\w[\w ()]*):$", stdout, re.M)
+    sections = re.findall(r"^(\w[\w ()]*):$", stdout, re.MULTILINE)
     assert sections[:4] == ["Arguments", "Options", "Output", "Configuration"]
     assert {"Speed", "Input and suppression", "Runtime tracer (needs torch)"} <= set(sections)
     output = stdout.split("\nOutput:\n")[1].split("\n\n")[0]
-    names = re.findall(r"^  (?:-\w, )?--([\w-]+)", output, re.M)
+    names = re.findall(r"^  (?:-\w, )?--([\w-]+)", output, re.MULTILINE)
     assert names == sorted(names) and "output-format" in names
     words = " ".join(stdout.split())  # help text wraps at the terminal's width
     assert "--output-format <FORMAT>" in stdout and "[possible values: concise, full, github, json, json-lines, sarif]" in words
-    assert re.search(r"^  --fix +Apply the safe fixes", stdout, re.M)
+    assert re.search(r"^  --fix +Apply the safe fixes", stdout, re.MULTILINE)
     # `losslint --help` after options is check's help (options imply the default command)
     assert cli(["--no-cache", "--help"], tmp_path)[1] == stdout
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pty
@@ -16,11 +17,21 @@ import pytest
 
 from losslint.core.findings import Edit, Finding, Fix, Position, Related, Site
 from losslint.engine import linter
-from losslint.reporters import REPORTERS, full, github
+from losslint.reporters import REPORTERS, full, github, sarif
 from losslint.reporters.context import Context
 from losslint.reporters.text import summary
 from losslint.rules import catalog
-from tests.cli.helpers import CE_CALL_ROW, CE_CTOR_ROW, SIGMOID_ROW, SINGLE, SOFTMAX_ROW, out, project, run, write
+from tests.cli.helpers import (
+    CE_CALL_ROW,
+    CE_CTOR_ROW,
+    SIGMOID_ROW,
+    SINGLE,
+    SOFTMAX_ROW,
+    out,
+    project,
+    run,
+    write,
+)
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -389,6 +400,221 @@ def test_sarif_result_locations_related_locations_and_uris(tmp_path, cli):
     assert run_["results"][1]["level"] == "warning"
 
 
+def test_sarif_regions_are_exact_one_based_and_end_exclusive(tmp_path, cli):
+    """SARIF columns are 1-based and endColumn is the column after the region (3.30.5-6),
+    the same numbers as the JSON record's location and end_location."""
+    project(tmp_path)
+    models = (tmp_path / "models.py").read_text().splitlines()
+    train = (tmp_path / "train.py").read_text().splitlines()
+    softmax = models[SOFTMAX_ROW - 1].index("nn.Softmax(dim=1)") + 1
+    sigmoid = models[SIGMOID_ROW - 1].index("self.head(x).sigmoid()") + 1
+    call = train[CE_CALL_ROW - 1].index("criterion(model(x), y)") + 1
+    ctor = train[CE_CTOR_ROW - 1].index("nn.CrossEntropyLoss()") + 1
+
+    def region(result_or_related):
+        return result_or_related["physicalLocation"]["region"]
+
+    ce, bce = _sarif(cli, tmp_path)["runs"][0]["results"]
+    assert region(ce["locations"][0]) == {
+        "startLine": SOFTMAX_ROW, "startColumn": softmax, "endLine": SOFTMAX_ROW, "endColumn": softmax + len("nn.Softmax(dim=1)"),
+    }
+    assert region(bce["locations"][0]) == {
+        "startLine": SIGMOID_ROW, "startColumn": sigmoid, "endLine": SIGMOID_ROW, "endColumn": sigmoid + len("self.head(x).sigmoid()"),
+    }
+    related = {r["message"]["text"]: region(r) for r in ce["relatedLocations"]}
+    assert related["CrossEntropyLoss computed here"] == {
+        "startLine": CE_CALL_ROW, "startColumn": call, "endLine": CE_CALL_ROW, "endColumn": call + len("criterion(model(x), y)"),
+    }
+    assert related["CrossEntropyLoss created here"] == {
+        "startLine": CE_CTOR_ROW, "startColumn": ctor, "endLine": CE_CTOR_ROW, "endColumn": ctor + len("nn.CrossEntropyLoss()"),
+    }
+
+
+def test_sarif_fixes_are_the_fix_edits(tmp_path, cli):
+    """LL103's fix deletes the Softmax line and turns `self.act(self.body(x))` into `self.body(x)`;
+    LL203's deletes `.sigmoid()` in models.py and turns BCELoss into BCEWithLogitsLoss in
+    train.py: two files, an insertion and a deletion that spans a line break."""
+    project(tmp_path)
+    ce, bce = _sarif(cli, tmp_path)["runs"][0]["results"]
+    models = (tmp_path / "models.py").read_text().splitlines()
+    train = (tmp_path / "train.py").read_text().splitlines()
+    act_call = models[SOFTMAX_ROW + 2].index("act(self.body(x))") + 1  # `return self.act(self.body(x))`
+    sigmoid = models[SIGMOID_ROW - 1].index(".sigmoid()") + 1
+    bce_ctor = train[CE_CTOR_ROW].index("Loss()") + 1  # `bce = nn.BCELoss()`, after the CE line
+    models_uri = {"uri": "models.py", "uriBaseId": "%SRCROOT%"}
+    assert ce["fixes"] == [{
+        "description": {"text": "Remove `nn.Softmax(dim=1)` so `CrossEntropyLoss` gets logits"},
+        "artifactChanges": [{"artifactLocation": models_uri, "replacements": [
+            {"deletedRegion": {"startLine": SOFTMAX_ROW, "startColumn": 1, "endLine": SOFTMAX_ROW + 1, "endColumn": 1}},
+            {"deletedRegion": {"startLine": SOFTMAX_ROW + 3, "startColumn": act_call, "endLine": SOFTMAX_ROW + 3,
+                               "endColumn": act_call + len("act(self.body(x)")},  # the last `)` stays
+             "insertedContent": {"text": "body(x"}},
+        ]}],
+    }]
+    assert bce["fixes"] == [{
+        "description": {"text": "Remove `self.head(x).sigmoid()` and use `BCEWithLogitsLoss` so `BCEWithLogitsLoss` gets logits"},
+        "artifactChanges": [
+            {"artifactLocation": models_uri, "replacements": [
+                {"deletedRegion": {"startLine": SIGMOID_ROW, "startColumn": sigmoid, "endLine": SIGMOID_ROW,
+                                   "endColumn": sigmoid + len(".sigmoid()")}},
+            ]},
+            {"artifactLocation": {"uri": "train.py", "uriBaseId": "%SRCROOT%"}, "replacements": [
+                {"deletedRegion": {"startLine": CE_CTOR_ROW + 1, "startColumn": bce_ctor, "endLine": CE_CTOR_ROW + 1, "endColumn": bce_ctor},
+                 "insertedContent": {"text": "WithLogits"}},
+            ]},
+        ],
+    }]
+
+
+# --- sarif, one finding at a time (the reporter alone) --------------------------------------
+
+
+def _sarif_results(findings, context=None, root=None) -> list[dict]:
+    return json.loads(sarif.render(findings, context or Context()))["runs"][0]["results"]
+
+
+def _finding(path="a.py", row=3, code="LL103", message="m", related=(), cell=None, fix=None, **extra) -> Finding:
+    site = Site(path, Position(row, 5), Position(row, 9), cell)
+    return Finding(code=code, name="n", message=message, site=site, related=list(related), fix=fix, **extra)
+
+
+@pytest.fixture
+def workspace_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_sarif_message_text_escapes_links_and_ends_a_sentence(workspace_dir):
+    finding = _finding(message=r"reads x[0] \\ y", related=[
+        Related(Site("b.py", Position(1, 1), Position(1, 2)), "loss [here]"),
+        Related(Site("b.py", Position(2, 1), Position(2, 2)), ""),
+    ])
+    (result,) = _sarif_results([finding])
+    assert result["message"]["text"] == r"reads x\[0\] \\\\ y. See [loss \[here\]](1), [](2)."
+    assert [r["id"] for r in result["relatedLocations"]] == [1, 2]
+    assert [r["message"]["text"] for r in result["relatedLocations"]] == ["loss [here]", "related"]
+    for text, said in (("Is it?", "Is it?"), ("Stop!", "Stop!"), ("Done.", "Done."), ("plain", "plain.")):
+        assert _sarif_results([_finding(message=text)])[0]["message"]["text"] == said
+
+
+def test_sarif_notebook_finding_names_its_cell_has_no_region_and_no_fix(workspace_dir):
+    fix = Fix("safe", "Remove it", (Edit("", Site("nb.ipynb", Position(3, 1), Position(4, 1), 2)),))
+    (result,) = _sarif_results([_finding(path="nb.ipynb", cell=2, message="m", fix=fix)])
+    assert result["message"]["text"] == "m (cell 2, line 3)."
+    assert result["locations"] == [{"physicalLocation": {"artifactLocation": {"uri": "nb.ipynb", "uriBaseId": "%SRCROOT%"}}}]
+    assert "fixes" not in result
+
+
+def test_sarif_fix_without_a_message_and_a_multi_line_region(workspace_dir):
+    # A region from 3:7 to 5:2 ends at column 2 of line 5 (not at the larger start column).
+    edit = Edit("x", Site("a.py", Position(3, 7), Position(5, 2)))
+    finding = _finding(fix=Fix("unsafe", "", (edit,)))
+    (result,) = _sarif_results([finding])
+    assert result["fixes"] == [{
+        "description": {"text": "Apply the fix"},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": "a.py", "uriBaseId": "%SRCROOT%"},
+            "replacements": [{"deletedRegion": {"startLine": 3, "startColumn": 7, "endLine": 5, "endColumn": 2},
+                              "insertedContent": {"text": "x"}}],
+        }],
+    }]
+
+
+def test_sarif_uris_outside_the_workspace_and_with_odd_characters(workspace_dir, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("elsewhere") / "m.py"
+    results = _sarif_results([_finding(path=str(outside)), _finding(path="my dir/a#b.py")])
+    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": outside.resolve().as_uri()}
+    assert results[1]["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "my%20dir/a%23b.py", "uriBaseId": "%SRCROOT%"}
+
+
+def test_sarif_evidence_and_properties(workspace_dir):
+    finding = _finding(verdict="wrong", activation="softmax", loss=None, evidence={"ratio": 0.5})
+    (result,) = _sarif_results([finding])
+    assert result["properties"] == {"verdict": "wrong", "activation": "softmax", "evidence": {"ratio": 0.5}}
+    assert "properties" not in _sarif_results([_finding()])[0]
+
+
+def _fingerprints(findings, context=None) -> list[str]:
+    return [r["partialFingerprints"]["losslint/v1"] for r in _sarif_results(findings, context)]
+
+
+def test_sarif_fingerprints_tell_findings_apart(workspace_dir):
+    lines = ["x = 1", "y = softmax(x)", "z = 3", "y = softmax(x)"]
+    context = Context(sources={"a.py": "\n".join(lines) + "\n", "b.py": "loss = f(y)\n"})
+    related = [Related(Site("b.py", Position(1, 1), Position(1, 2)), "loss")]
+    first, again, other_code, other_line, last_line, other_file = _fingerprints([
+        _finding(row=2, related=related),
+        _finding(row=2, related=related),  # the same mistake twice: two results
+        _finding(row=2, code="LL104", related=related),
+        _finding(row=1, related=related),
+        _finding(row=4, related=related),
+        _finding(path="c.py", row=2, related=related),
+    ], context)
+    base, number = first.split(":")
+    assert re.fullmatch(r"[0-9a-f]{32}", base) and number == "1"
+    assert again == f"{base}:2"
+    # The code, the flagged line's text (first and last lines too) and the file all count.
+    assert len({b.split(":")[0] for b in (first, other_code, other_line, other_file)}) == 4
+    assert last_line == f"{base}:3"  # line 4 reads like line 2: the fingerprint follows the text
+    # The line text is read from the context (stdin sources), not only from disk.
+    changed = Context(sources={"a.py": "x = 1\ny = softmax(x) * 2\n", "b.py": "loss = f(y)\n"})
+    assert _fingerprints([_finding(row=2, related=related)], changed)[0] != first
+    assert _fingerprints([_finding(row=1, related=related)], changed)[0] == other_line  # line 1 unchanged
+    first_changed = Context(sources={"a.py": "x = 2\n", "b.py": "loss = f(y)\n"})
+    assert _fingerprints([_finding(row=1, related=related)], first_changed)[0] != other_line
+    # In a notebook, the cell counts.
+    cells = _fingerprints([_finding(path="nb.ipynb", cell=1), _finding(path="nb.ipynb", cell=2)])
+    assert cells[0] != cells[1]
+
+
+def test_sarif_fingerprint_value_is_stable(workspace_dir):
+    """Code scanning matches alerts across runs by this value: it must not change between
+    versions. It is sha256 over the code and, for the site and each partner site, the path
+    relative to the workspace, the notebook cell and the stripped text of the first line,
+    joined by NUL; 32 hex digits, then `:n` for the n-th equal one."""
+    def expected(*parts: str) -> str:
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+    context = Context(sources={"a.py": "x = 1\n    y = softmax(x)  \n", "b.py": "loss = f(y)\n"})
+    related = [Related(Site("b.py", Position(1, 1), Position(1, 2)), "loss")]
+    (with_partner,) = _fingerprints([_finding(row=2, related=related)], context)
+    assert with_partner == expected("LL103", "a.py", "", "y = softmax(x)", "b.py", "", "loss = f(y)") + ":1"
+    (unreadable,) = _fingerprints([_finding(path="gone.py", row=1, code=None)])
+    assert unreadable == expected("n", "gone.py", "", "") + ":1"  # no code: the finding's name
+    (in_a_cell,) = _fingerprints([_finding(path="nb.ipynb", row=1, cell=2)])
+    assert in_a_cell == expected("LL103", "nb.ipynb", "2", "") + ":1"
+
+
+def test_sarif_fingerprints_do_not_depend_on_where_the_workspace_is(tmp_path, monkeypatch):
+    prints = []
+    for name in ("one", "two"):
+        root = tmp_path / name
+        project(root)
+        monkeypatch.setenv("GITHUB_WORKSPACE", str(root))
+        findings = linter.check_paths([str(root)]).findings
+        prints.append(_fingerprints(findings))
+    assert prints[0] == prints[1] and len(set(prints[0])) == 2
+
+
+def test_sarif_text_is_indented_json_with_a_final_newline(workspace_dir):
+    text = sarif.render([_finding()], Context())
+    assert text.startswith('{\n  "$schema": ') and text.endswith("\n}\n")
+
+
+def test_sarif_rules_carry_the_catalog(workspace_dir):
+    document = sarif.document([])
+    rules = {r["id"]: r for r in document["runs"][0]["tool"]["driver"]["rules"]}
+    for rule in catalog.load().rules:
+        entry = rules[rule.code]
+        assert entry["fullDescription"]["text"] == " ".join(rule.docs["what_it_does"].split())
+        assert "\n" not in entry["fullDescription"]["text"] and "  " not in entry["fullDescription"]["text"]
+        assert entry["defaultConfiguration"] == {"level": "error" if rule.severity == "error" else "warning"}
+        assert entry["properties"] == {"tags": [rule.family, rule.verdict], "precision": "high"}
+    assert rules["LL103"]["defaultConfiguration"]["level"] == "error"
+    assert rules["LL303"]["defaultConfiguration"]["level"] == "warning"
+
+
 def test_sarif_has_no_empty_strings(tmp_path, cli):
     project(tmp_path)
 
@@ -521,10 +747,96 @@ def test_force_color_when_piped(tmp_path):
     assert "\x1b[" not in out(run([], tmp_path, env={"FORCE_COLOR": "0"}))
 
 
-def test_every_format_is_registered_and_handles_no_findings():
+# One finding, built by hand, for the per-format test below: a site on line 3, columns 5-22,
+# a partner site in another file and a safe fix that deletes line 3.
+ONE = Finding(
+    code="LL103",
+    name="softmax-before-cross-entropy",
+    message="`nn.Softmax(dim=1)` output reaches `CrossEntropyLoss`",
+    site=Site("a.py", Position(3, 5), Position(3, 22)),
+    verdict="wrong",
+    activation="softmax",
+    loss="CrossEntropyLoss",
+    related=[Related(Site("b.py", Position(7, 12), Position(7, 30)), "CrossEntropyLoss computed here")],
+    fix=Fix("safe", "Remove it", (Edit("", Site("a.py", Position(3, 1), Position(4, 1))),)),
+)
+ONE_RECORD = {
+    "code": "LL103",
+    "name": "softmax-before-cross-entropy",
+    "message": "`nn.Softmax(dim=1)` output reaches `CrossEntropyLoss`",
+    "severity": "error",
+    "filename": "a.py",
+    "location": {"row": 3, "column": 5},
+    "end_location": {"row": 3, "column": 22},
+    "noqa_row": None,
+    "url": None,
+    "fix": {
+        "applicability": "safe",
+        "message": "Remove it",
+        "edits": [{"content": "", "location": {"row": 3, "column": 1}, "end_location": {"row": 4, "column": 1}}],
+    },
+    "verdict": "wrong",
+    "activation": "softmax",
+    "loss": "CrossEntropyLoss",
+    "related": [
+        {
+            "filename": "b.py",
+            "location": {"row": 7, "column": 12},
+            "end_location": {"row": 7, "column": 30},
+            "message": "CrossEntropyLoss computed here",
+        }
+    ],
+}
+ONE_LINE = "a.py:3:5: LL103 [*] softmax-before-cross-entropy (wrong): `nn.Softmax(dim=1)` output reaches `CrossEntropyLoss`"
+
+
+def test_every_format_is_registered_and_handles_no_findings(tmp_path, monkeypatch):
+    """Each format's exact output for no finding and for one (ONE)."""
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    monkeypatch.chdir(tmp_path)
     assert set(REPORTERS) == {"full", "concise", "json", "json-lines", "github", "sarif"}
-    for name, render in REPORTERS.items():
-        assert isinstance(render([], Context()), str), name
+    none = {name: render([], Context()) for name, render in REPORTERS.items()}
+    one = {name: render([ONE], Context()) for name, render in REPORTERS.items()}
+
+    assert none["full"] == none["concise"] == "All checks passed!\n"
+    assert one["concise"] == f"{ONE_LINE}\nFound 1 error.\n[*] 1 fixable with the `--fix` option.\n"
+    full_lines = one["full"].splitlines()
+    assert full_lines[0] == ONE_LINE
+    assert "  ::: b.py:7:12" in full_lines and "  = safe fix: Remove it" in full_lines
+    assert full_lines[-2:] == ["Found 1 error.", "[*] 1 fixable with the `--fix` option."]
+
+    assert none["json"] == "[]\n" and json.loads(one["json"]) == [ONE_RECORD]
+    assert none["json-lines"] == "" and [json.loads(l) for l in one["json-lines"].splitlines()] == [ONE_RECORD]
+
+    assert none["github"] == ""
+    assert one["github"] == (
+        "::error title=losslint (LL103),file=a.py,line=3,col=5,endLine=3,endColumn=22::"
+        "a.py:3:5: LL103 `nn.Softmax(dim=1)` output reaches `CrossEntropyLoss`%0Ab.py:7:12: CrossEntropyLoss computed here\n"
+    )
+
+    schema = sarif_schema()
+    for text in (none["sarif"], one["sarif"]):
+        jsonschema.Draft4Validator(schema).validate(json.loads(text))
+    assert json.loads(none["sarif"])["runs"][0]["results"] == []
+    (result,) = json.loads(one["sarif"])["runs"][0]["results"]
+    assert result["ruleId"] == "LL103" and result["level"] == "error"
+    assert result["message"]["text"] == "`nn.Softmax(dim=1)` output reaches `CrossEntropyLoss`. See [CrossEntropyLoss computed here](1)."
+    assert result["locations"] == [
+        {"physicalLocation": {"artifactLocation": {"uri": "a.py", "uriBaseId": "%SRCROOT%"},
+                              "region": {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 22}}}
+    ]
+    assert result["properties"] == {"verdict": "wrong", "activation": "softmax", "loss": "CrossEntropyLoss"}
+    assert result["fixes"] == [
+        {
+            "description": {"text": "Remove it"},
+            "artifactChanges": [
+                {
+                    "artifactLocation": {"uri": "a.py", "uriBaseId": "%SRCROOT%"},
+                    "replacements": [{"deletedRegion": {"startLine": 3, "startColumn": 1, "endLine": 4, "endColumn": 1}}],
+                }
+            ],
+        }
+    ]
 
 
 def test_exit_non_zero_on_fix_with_a_real_fix(tmp_path, cli):

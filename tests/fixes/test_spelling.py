@@ -253,3 +253,157 @@ def test_log_of_sigmoid_computed_earlier(tmp_path):
         return log_likelihood, p.mean()
     """
     expect(tmp_path, {"a.py": source}, {"a.py": after})
+
+
+# --- torch.log of a layer bound in __init__ (LL105 / LL206) --------------------------------
+
+
+def layer_model(layer: str, output: str, extra: str = "", fc: str = "nn.Linear(8, 4)", imports: str = "import torch\n") -> str:
+    return f"""
+{imports}import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = {fc}
+{layer}
+    def forward(self, x):
+        return {output}
+{extra}"""
+
+
+ACT = "        self.act = {}\n"
+LOG_OF_LAYER = [
+    # (layer, its stable functional form), the layer applied inside torch.log
+    ("nn.Softmax(dim=1)", "F.log_softmax(self.fc(x), dim=1)", "NLLLoss"),
+    ("nn.Softmax(1)", "F.log_softmax(self.fc(x), 1)", "NLLLoss"),
+    ("nn.Softmax2d()", "F.log_softmax(self.fc(x), dim=-3)", "NLLLoss"),
+    ("nn.Sigmoid()", "F.logsigmoid(self.fc(x))", "PoissonNLLLoss"),
+]
+
+
+@pytest.mark.parametrize("layer, stable, loss", LOG_OF_LAYER, ids=[c[0] for c in LOG_OF_LAYER])
+def test_log_of_a_layer_becomes_the_functional_log_and_the_unused_layer_goes(tmp_path, layer, stable, loss):
+    fc = "nn.Conv2d(3, 4, 1)" if layer == "nn.Softmax2d()" else "nn.Linear(8, 4)"
+    before = layer_model(ACT.format(layer), "torch.log(self.act(self.fc(x)))", fc=fc)
+    after = layer_model("", stable, fc=fc, imports="import torch\nimport torch.nn.functional as F\n")
+    after = after.replace("import torch.nn.functional as F\nimport torch.nn as nn\n", "import torch.nn as nn\nimport torch.nn.functional as F\n")
+    fixed = expect(tmp_path, {"model.py": before, "train.py": train(loss)}, {"model.py": after}, unsafe=False)
+    assert [a.fix.applicability for a in fixed.applied] == ["safe"]
+
+
+def test_log_of_a_layer_used_elsewhere_keeps_the_layer(tmp_path):
+    predict = "\n    def predict(self, x):\n        return self.act(self.fc(x))\n"
+    before = layer_model(ACT.format("nn.Softmax(dim=1)"), "torch.log(self.act(self.fc(x)))", extra=predict)
+    after = layer_model(ACT.format("nn.Softmax(dim=1)"), "F.log_softmax(self.fc(x), dim=1)", extra=predict)
+    after = after.replace("import torch.nn as nn\n", "import torch.nn as nn\nimport torch.nn.functional as F\n")
+    expect(tmp_path, {"model.py": before, "train.py": train("NLLLoss")}, {"model.py": after}, unsafe=False)
+
+
+# --- torch.log(probs) of probs computed earlier: when the rewrite is not sound, no fix ------
+
+EARLIER = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+model = nn.Linear(4, 3)
+criterion = nn.NLLLoss()
+{module_level}
+
+def step(x, y):
+{body}
+    return criterion(torch.log(probs), y), probs
+"""
+
+NO_FIX = {
+    "two targets": ("", "    probs = other = F.softmax(model(x), dim=1)"),
+    "two statements on the line": ("", "    probs = F.softmax(model(x), dim=1); other = 1"),
+    "log_probs is taken": ("log_probs = None", "    probs = F.softmax(model(x), dim=1)"),
+    "computed in another scope": ("probs = F.softmax(model(torch.zeros(2, 4)), dim=1)", "    pass"),
+    "an attribute is called log_probs": ("model.log_probs = None", "    probs = F.softmax(model(x), dim=1)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NO_FIX))
+def test_log_of_probabilities_computed_earlier_without_a_sound_rewrite(tmp_path, case):
+    module_level, body = NO_FIX[case]
+    fixed = fix(tmp_path, {"a.py": EARLIER.format(module_level=module_level, body=body)})
+    found = [f for f in fixed.before if f.code == "LL105"]
+    assert len(found) == 1 and found[0].fix is None, case
+    assert fixed.changed == {}
+
+
+def test_log_of_probabilities_computed_earlier_with_a_sound_rewrite(tmp_path):
+    """The control for the cases above: the plain binding is fixed."""
+    fixed = fix(tmp_path, {"a.py": EARLIER.format(module_level="", body="    probs = F.softmax(model(x), dim=1)")})
+    assert "log_probs = F.log_softmax(model(x), dim=1)\n    probs = log_probs.exp()\n" in fixed.changed["a.py"]
+
+
+def test_log_of_probabilities_computed_earlier_by_a_method_in_parentheses(tmp_path):
+    """A method spelling (`z.softmax(dim=1)`) bound earlier is fixed too, and the log call's
+    own parentheses stay around its replacement."""
+    source = """
+    import torch
+    import torch.nn as nn
+
+    criterion = nn.NLLLoss()
+
+    def step(z, y):
+        p = z.softmax(dim=1)
+        return criterion((torch.log(p)), y), p
+    """
+    after = """
+    import torch
+    import torch.nn as nn
+
+    criterion = nn.NLLLoss()
+
+    def step(z, y):
+        log_p = z.log_softmax(dim=1)
+        p = log_p.exp()
+        return criterion((log_p), y), p
+    """
+    expect(tmp_path, {"a.py": source}, {"a.py": after}, unsafe=False)
+
+
+def test_probabilities_rebound_between_the_activation_and_the_log_get_no_fix(tmp_path):
+    """`probs` may be the second softmax when the log reads it: renaming the first binding
+    to log_probs would change the result."""
+    source = """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    criterion = nn.NLLLoss()
+
+    def step(z, z2, y, second):
+        probs = F.softmax(z, dim=1)
+        if second:
+            probs = F.softmax(z2, dim=1)
+        return criterion(torch.log(probs), y)
+    """
+    fixed = fix(tmp_path, {"a.py": source})
+    found = [f for f in fixed.before if f.code == "LL105"]
+    assert found and all(f.fix is None for f in found), [(f.code, f.fix) for f in fixed.before]
+
+
+def test_a_same_name_in_another_function_does_not_block_the_fix(tmp_path):
+    source = """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    criterion = nn.NLLLoss()
+
+    def predict(z):
+        probs = z.sigmoid()
+        return probs
+
+    def step(z, y):
+        probs = F.softmax(z, dim=1)
+        return criterion(torch.log(probs), y)
+    """
+    fixed = fix(tmp_path, {"a.py": source})
+    assert "    log_probs = F.log_softmax(z, dim=1)\n    probs = log_probs.exp()\n" in fixed.changed["a.py"]

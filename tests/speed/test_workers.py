@@ -44,3 +44,28 @@ def test_small_runs_stay_in_this_process(tmp_path):
 
 def test_cpu_count_is_positive():
     assert workers.cpu_count() >= 1
+
+
+def test_a_worker_gives_back_a_large_files_tree(tmp_path):
+    # Run in a fresh process: RSS of this test process is whatever the suite left.
+    import subprocess
+    import sys
+
+    script = r'''
+import sys
+from losslint.engine import workers
+
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
+
+body = "".join(f"def f{i}(x):\n    return torch.nn.functional.softmax(x * {i}, dim=1) + g{i}(x, y={i})\n" for i in range(3000))
+before = rss()
+workers.run_task(workers.Task("facts", "/big.py", "import torch\n" + body))
+import resource
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(before, peak, rss())
+'''
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    before, peak, after = map(float, completed.stdout.split())
+    assert peak - before > 40  # the tree was large
+    assert after - before < (peak - before) / 3, (before, peak, after)
