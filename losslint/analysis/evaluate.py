@@ -13,11 +13,14 @@ from collections import defaultdict
 from dataclasses import replace
 
 from losslint.analysis import ir, registry, torch_api
-from losslint.analysis.facts import FunctionFacts
+from losslint.analysis.facts import SUBSCRIPT_CALLEE, FunctionFacts
 from losslint.analysis.project import Project
 from losslint.analysis.values import (  # noqa: F401 - re-exported: evaluate is their usual home
     OPAQUE_ARGS,
+    SPLICE,
     UNKNOWN,
+    BufferV,
+    ChoiceV,
     ClassV,
     ConstV,
     CriterionV,
@@ -30,6 +33,7 @@ from losslint.analysis.values import (  # noqa: F401 - re-exported: evaluate is 
     LossFnV,
     MethodV,
     ModuleV,
+    OneHotV,
     Opaque,
     PretrainedV,
     SeqV,
@@ -40,9 +44,15 @@ from losslint.analysis.values import (  # noqa: F401 - re-exported: evaluate is 
 )
 from losslint.core.findings import Site
 
+# Caps that keep evaluation linear in practice (docs/design.md, "Phase two"): a value is
+# a set of at most MAX_ALTERNATIVES candidates, calls are followed MAX_DEPTH deep, a
+# function is evaluated in at most MAX_CALLERS calling contexts, and a loop or
+# comprehension is unrolled over at most MAX_ITEMS known elements (one at a time).
 MAX_DEPTH = 12  # nested calls followed
-MAX_ALTERNATIVES = 8
+MAX_ALTERNATIVES = 12
 MAX_CALLERS = 16
+MAX_ITEMS = 16
+MAX_UNROLLED = 2  # loop variables unrolled together at one loss call
 
 
 def _normalize(name: str) -> str:
@@ -64,7 +74,7 @@ _COMPARE = {
     "not in": lambda a, b: not operator.contains(b, a),
 }
 
-_BUILTINS = frozenset({"list", "tuple", "enumerate", "reversed"})
+_BUILTINS = frozenset({"list", "tuple", "enumerate", "reversed", "dict", "zip"})
 
 
 class Evaluator:
@@ -76,9 +86,12 @@ class Evaluator:
         self._instances: dict[tuple, InstanceV] = {}
         self._callers: dict[str, list[Frame]] = {}
         self._instance_callers: dict[str, list[Frame]] = defaultdict(list)  # see add_caller
+        self._loop_frames: dict[tuple, tuple[Frame, Value]] = {}
+        self._subscript_calls: dict[str, list] | None = None
         self._mro: dict[str, list[str]] = {}
         self._subclasses: dict[str, list[str]] | None = None
         self.names = registry.Names(self)  # models and criteria chosen by name
+        self.subscript_calls()  # at the top level: see subscript_calls
 
     # --- frames -----------------------------------------------------------------------------
 
@@ -91,6 +104,45 @@ class Evaluator:
             frame = Frame(func, args, caller, self_value, offset, depth)
             self._frames[key] = frame
         return frame
+
+    def loop_frame(self, frame: Frame, loop: ir.IR, element: Value) -> Frame:
+        """`frame` with the loop variable `loop` (or a selection key) bound to one element."""
+        key = (id(frame), id(loop), id(element))
+        found = self._loop_frames.get(key)
+        if found is None:  # the element is kept with its frame, so its id stays unique
+            found = self._loop_frames[key] = (replace(frame, loop=frame.loop + ((loop, element),)), element)
+        return found[0]
+
+    def iterations(self, nodes: tuple[ir.IR, ...], frame: Frame) -> list[Frame]:
+        """The frames of each iteration of the loops whose variables `nodes` read: a loss
+        call `crit[k](out[k], y[k])` inside `for k in heads:` runs once per key, with the
+        same k on both sides. Loops over unknown or long iterables stay as they are."""
+        frames = [frame]
+        loops = [n for n in _loop_variables(nodes) if all(b is not n for b, _ in frame.loop)]
+        for loop in loops[:MAX_UNROLLED]:
+            elements = self.elements_of(loop.iterable, frame)
+            if elements is None:
+                continue
+            frames = [self.loop_frame(f, loop, e) for f in frames for e in elements][:MAX_ITEMS]
+        return frames
+
+    def elements_of(self, node: ir.IR, frame: Frame) -> tuple[Value, ...] | None:
+        """Every element an iterable may yield (list items, dict keys), or None when some
+        are unknown or there are more than MAX_ITEMS."""
+        found: list[Value] = []
+        for value in self.values(node, frame):
+            if isinstance(value, (SeqV, TupleV)) and all(item is not SPLICE for item in value.items):
+                found.extend(o for item in value.items for o in options(item))
+            elif isinstance(value, DictV):
+                found.extend(ConstV(k) for k, _ in value.items)
+            else:
+                return None
+        return tuple(found) if 0 < len(found) <= MAX_ITEMS else None
+
+    def slot(self, node: ir.IR, frame: Frame) -> Value:
+        """What a container slot holds: the node's one value, or a ChoiceV of them all."""
+        values = self.values(node, frame)
+        return values[0] if len(values) == 1 else ChoiceV(values)
 
     def module_frame(self, path: str) -> Frame:
         return self.frame(self.project.module_body_key(path))
@@ -144,27 +196,64 @@ class Evaluator:
                 if inst.ctor is not None:
                     frames.append(self.init_frame(inst, facts.cls))
         else:
-            for call_fact in self.project.calls_by_callee.get(facts.name, ()):
-                caller = self.unbound_frame(call_fact.func)
-                for callee in self.values(call_fact.call.func, caller):
-                    if isinstance(callee, FuncV) and callee.key == func:
-                        offset = 1 if callee.bound is not None else 0
-                        if "classmethod" in facts.decorators:
-                            offset = 1
-                        frames.append(self.frame(func, call_fact.call, caller, callee.bound, offset))
+            for call_fact, unbound, callees in self.calls_named(facts.name, func):
+                if not any(isinstance(c, FuncV) and c.key == func for c in callees):
+                    continue
+                for caller in self.self_contexts(call_fact, unbound):
+                    for callee in self.values(call_fact.call.func, caller):
+                        if isinstance(callee, FuncV) and callee.key == func:
+                            offset = 1 if callee.bound is not None else 0
+                            if "classmethod" in facts.decorators:
+                                offset = 1
+                            frames.append(self.frame(func, call_fact.call, caller, callee.bound, offset))
                 if len(frames) >= MAX_CALLERS:
                     break
         self._callers[func] = frames[:MAX_CALLERS]
         return self._callers[func]
+
+    def self_contexts(self, call_fact, unbound: Frame) -> list[Frame]:
+        """Where `self.helper(x)` runs: in each context of the calling method that knows
+        its instance (a base class's fit() of each subclass built), else unbound."""
+        func = call_fact.call.func
+        if not (isinstance(func, ir.Attr) and isinstance(func.obj, ir.SelfRef)):
+            return [unbound]
+        frames = [f for f in self.contexts(call_fact.func) if f.self_value is not None]
+        return frames or [unbound]
+
+    def calls_named(self, name: str, key: str):
+        """(call fact, its unbound frame, what its callee may be) for the calls that may
+        run function or class `key` named `name`: those spelled with its name, and those
+        through a subscript whose callee may be it (`ZOO[arch](...)`)."""
+        for call_fact in self.project.calls_by_callee.get(name, ()):
+            caller = self.unbound_frame(call_fact.func)
+            yield call_fact, caller, self.values(call_fact.call.func, caller)
+        yield from self.subscript_calls().get(key, ())
+
+    def subscript_calls(self) -> dict[str, list]:
+        """Calls through a subscript, by the key of each function or class they may call
+        (built once, when the evaluator is made: one evaluation of each such callee; the
+        callers looked up while it is being built do not see it yet)."""
+        if self._subscript_calls is None:
+            self._subscript_calls = {}
+            table: dict[str, list] = defaultdict(list)
+            for call_fact in self.project.calls_by_callee.get(SUBSCRIPT_CALLEE, ()):
+                caller = self.unbound_frame(call_fact.func)
+                callees = self.values(call_fact.call.func, caller)
+                for key in {v.key for v in callees if isinstance(v, (FuncV, ClassV))}:
+                    table[key].append((call_fact, caller, callees))
+            self._subscript_calls = table
+            if table:  # what was computed without the table is computed again with it
+                self._memo.clear()
+                self._callers.clear()
+        return self._subscript_calls
 
     def constructions(self, cls: str) -> list[InstanceV]:
         """Instances of `cls` or its project subclasses, one per construction call."""
         found: list[InstanceV] = []
         for klass in [cls, *self.all_subclasses(cls)]:
             name = self.project.classes[klass].name
-            for call_fact in self.project.calls_by_callee.get(name, ()):
-                caller = self.unbound_frame(call_fact.func)
-                for callee in self.values(call_fact.call.func, caller):
+            for call_fact, caller, callees in self.calls_named(name, klass):
+                for callee in callees:
                     if isinstance(callee, ClassV) and callee.key == klass:
                         found.append(self.instance(klass, call_fact.call, caller))
                 if len(found) >= MAX_CALLERS:
@@ -238,7 +327,14 @@ class Evaluator:
             init_key = facts.methods.get("__init__")
             if init_key is not None and name in self.project.functions[init_key].self_attrs:
                 node = self.project.functions[init_key].self_attrs[name]
-                return self.values(node, self.init_frame(inst, klass))
+                values = self.values(node, self.init_frame(inst, klass))
+                if all(_is_none(v) for v in values):
+                    # `self.model = None` in __init__, set for real by a set_model() of
+                    # the class or a subclass: that setter's value.
+                    later = self.set_later(inst, name, init_key)
+                    if later is not None:
+                        return later
+                return values
             if name in facts.methods:
                 method = self.project.functions[facts.methods[name]]
                 if "property" in method.decorators:
@@ -266,6 +362,20 @@ class Evaluator:
             return (MethodV(inst, name),)
         return (UNKNOWN,)
 
+    def set_later(self, inst: InstanceV, name: str, init_key: str) -> tuple[Value, ...] | None:
+        """The value of `self.name` from the one method (not an __init__) of the class or
+        its bases that assigns it, or None when none or several do."""
+        setters = [
+            self.project.functions[key]
+            for klass in self.mro(inst.cls)
+            for method, key in self.project.classes[klass].methods.items()
+            if method != "__init__" and name in self.project.functions[key].self_attrs
+        ]
+        if len(setters) != 1:
+            return None
+        method = setters[0]
+        return self.values(method.self_attrs[name], self.frame(method.key, None, None, inst, 1))
+
     # --- evaluation ---------------------------------------------------------------------------
 
     def value(self, node: ir.IR, frame: Frame) -> Value:
@@ -274,6 +384,9 @@ class Evaluator:
         return values[0] if len(values) == 1 else UNKNOWN
 
     def values(self, node: ir.IR, frame: Frame) -> tuple[Value, ...]:
+        for bound, element in frame.loop:  # a loop variable or a selection key, bound
+            if bound is node:
+                return (element,)
         key = (id(node), id(frame))
         cached = self._memo.get(key)
         if cached is not None:
@@ -361,6 +474,12 @@ class Evaluator:
             result: list[Value] = []
             for bound in frames:
                 result.extend(self._bound_param(facts, node.name, bound))
+            if not frames and node.name in facts.defaults:
+                # Nobody in the project calls it: a parameter whose default is an object
+                # holds it (a loss module's `loss=nn.BCELoss()`). A constant default
+                # (`target=None`, `use_softmax=False`) is what callers override: unknown.
+                default = self.values(facts.defaults[node.name], self.module_frame(self.project.file_of(facts.key).path))
+                return default if not any(isinstance(v, ConstV) for v in default) else (UNKNOWN,)
             return tuple(result) or (UNKNOWN,)
         if owner.args is OPAQUE_ARGS:
             return (UNKNOWN,)
@@ -382,9 +501,21 @@ class Evaluator:
                 return (UNKNOWN,)
             if index == position:
                 return self.values(arg, frame.caller)
-        if any(keyword == "**" for keyword, _ in call.kwargs):
-            return (UNKNOWN,)
         default = facts.defaults.get(name)
+        for keyword, value in call.kwargs:
+            if keyword == "**":  # f(**config): the dict's item, else the default
+                result: list[Value] = []
+                for mapping in self.values(value, frame.caller):
+                    if not isinstance(mapping, DictV):
+                        return (UNKNOWN,)
+                    found = [v for k, v in mapping.items if k == name]
+                    if found:
+                        result.extend(options(found[-1]))
+                    elif default is not None:
+                        result.extend(self.values(default, self.module_frame(self.project.file_of(facts.key).path)))
+                    else:
+                        result.append(UNKNOWN)
+                return tuple(result)
         if default is None:
             return (UNKNOWN,)
         return self.values(default, self.module_frame(self.project.file_of(facts.key).path))
@@ -431,25 +562,49 @@ class Evaluator:
             return (MethodV(obj, name),)
         if isinstance(obj, (CriterionV, PretrainedV)) and name in torch_api.MODEL_SELF_METHODS:
             return (MethodV(obj, name),)  # nn.CrossEntropyLoss().to(device)
+        if isinstance(obj, (CriterionV, PretrainedV)) and name == "forward":
+            return (obj,)  # criterion.forward(out, y) is criterion(out, y)
+        if isinstance(obj, DictV) and name in _DICT_METHODS:
+            return (MethodV(obj, name),)  # outputs.items(), heads.values()
+        if isinstance(obj, (BufferV, OneHotV)) and (name in torch_api.SHAPE_METHODS or name in torch_api.SCATTER_METHODS):
+            return (MethodV(obj, name),)  # torch.zeros(...).to(device), one_hot(y).float()
         return (UNKNOWN,)
+
+    # --- containers: every slot holds a set of candidates ------------------------------------
+    #
+    # Lists, tuples and dicts keep one value per slot (a ChoiceV where the slot has several
+    # candidates); reading a slot gives every candidate. A dict read with a key that is not
+    # a known constant gives the union of its values (`ZOO[arch]`, `outputs[k]`), a list
+    # read with an unknown index the union of its items (tuples, records of different
+    # things, do not). SPLICE stands for items nobody knows (`*make_layers(cfg)`): the
+    # items after it are still known, so a known last layer still decides.
 
     def _eval_Item(self, node: ir.Item, frame: Frame):
         chosen = self.names.item(node, frame)  # REGISTRY[key], models.__dict__[name]
         if chosen is not None:
             return chosen
-        index = self.value(node.index, frame)
+        indexes = (UNKNOWN,) if node.index is ir.SLICE else self.values(node.index, frame)
         result: list[Value] = []
         for obj in self.values(node.obj, frame):
             if isinstance(obj, TensorV):
                 result.append(replace(obj, reshaped=True))  # indexing keeps what the values are
-            elif isinstance(obj, (TupleV, SeqV)) and isinstance(index, ConstV) and isinstance(index.value, int):
-                try:
-                    result.append(obj.items[index.value])
-                except IndexError:
-                    result.append(UNKNOWN)
-            elif isinstance(obj, DictV) and isinstance(index, ConstV):
-                matches = [v for k, v in obj.items if k == index.value]
-                result.append(matches[-1] if matches else UNKNOWN)
+            elif node.index is ir.SLICE:
+                result.append(UNKNOWN)
+            elif isinstance(obj, (TupleV, SeqV)):
+                for index in indexes:
+                    if isinstance(index, ConstV) and isinstance(index.value, int) and not isinstance(index.value, bool):
+                        result.extend(options(_at(obj.items, index.value)))
+                    elif isinstance(obj, SeqV) and index is UNKNOWN:
+                        result.extend(o for item in obj.items if item is not SPLICE for o in options(item))
+                    else:
+                        result.append(UNKNOWN)
+            elif isinstance(obj, DictV):
+                for index in indexes:
+                    if isinstance(index, ConstV):
+                        matches = [v for k, v in obj.items if k == index.value]
+                        result.extend(options(matches[-1]) if matches else (UNKNOWN,))
+                    else:
+                        result.extend(o for _, v in obj.items for o in options(v))
             else:
                 result.append(UNKNOWN)
         return tuple(result)
@@ -457,21 +612,39 @@ class Evaluator:
     def _eval_LastOf(self, node: ir.LastOf, frame: Frame):
         result: list[Value] = []
         for obj in self.values(node.iterable, frame):
-            if isinstance(obj, (SeqV, TupleV)) and obj.items:
-                result.append(obj.items[-1])
+            if isinstance(obj, (SeqV, TupleV)) and obj.items and obj.items[-1] is not SPLICE:
+                result.extend(options(obj.items[-1]))
+            elif isinstance(obj, TensorV):  # for out in outputs: a slice of the same kind
+                result.append(replace(obj, reshaped=True))
             elif isinstance(obj, DictV) and obj.items:
                 result.append(ConstV(obj.items[-1][0]))
             else:
                 result.append(UNKNOWN)
         return tuple(result)
 
+    def _eval_Comp(self, node: ir.Comp, frame: Frame):
+        result: list[Value] = []
+        elements = self.elements_of(node.loop.iterable, frame)
+        if elements is None or (node.filtered and node.kind == "list"):
+            # range(n), an unknown list, or an `if` choosing which: items nobody knows.
+            return (SeqV((SPLICE,), False),) if node.kind == "list" else (UNKNOWN,)
+        frames = [self.loop_frame(frame, node.loop, e) for e in elements]
+        if node.kind == "list":
+            return (SeqV(tuple(self.slot(node.value, f) for f in frames), False),)
+        items: list[tuple[object, Value]] = []
+        for f in frames:
+            key = self.value(node.key, f)
+            if not isinstance(key, ConstV):
+                return (UNKNOWN,)
+            items.append((key.value, self.slot(node.value, f)))
+        result.append(DictV(tuple(items)))
+        return tuple(result)
+
     def _eval_TupleOf(self, node: ir.TupleOf, frame: Frame):
-        items = self._items(node.items, frame)
-        return (TupleV(items),) if items is not None else (UNKNOWN,)
+        return (TupleV(self._items(node.items, frame)),)
 
     def _eval_ListOf(self, node: ir.ListOf, frame: Frame):
-        items = self._items(node.items, frame)
-        return (SeqV(items, callable=False),) if items is not None else (UNKNOWN,)
+        return (SeqV(self._items(node.items, frame), callable=False),)
 
     def _eval_DictOf(self, node: ir.DictOf, frame: Frame):
         items = []
@@ -479,19 +652,30 @@ class Evaluator:
             k = self.value(key, frame)
             if not isinstance(k, ConstV):
                 return (UNKNOWN,)
-            items.append((k.value, self.value(value, frame)))
+            items.append((k.value, self.slot(value, frame)))
         return (DictV(tuple(items)),)
 
+    def _eval_Merged(self, node: ir.Merged, frame: Frame):
+        result: list[Value] = []
+        for base in self.values(node.base, frame):
+            for other in self.values(node.other, frame):
+                if isinstance(base, DictV) and isinstance(other, DictV):
+                    result.append(_with_items(base, other.items))
+                else:
+                    result.append(UNKNOWN)
+        return tuple(result)
+
     def _eval_Appended(self, node: ir.Appended, frame: Frame):
-        base = self.value(node.base, frame)
         extra = self._items(node.items, frame)
-        if extra is None:
-            return (UNKNOWN,)
-        if isinstance(base, SeqV):
-            return (SeqV(base.items + extra, base.callable),)
-        if isinstance(base, TupleV):
-            return (TupleV(base.items + extra),)
-        return (UNKNOWN,)
+        result: list[Value] = []
+        for base in self.values(node.base, frame):
+            if isinstance(base, SeqV):
+                result.append(SeqV(base.items + extra, base.callable))
+            elif isinstance(base, TupleV):
+                result.append(TupleV(base.items + extra))
+            else:  # a list from somewhere unknown, then known items appended
+                result.append(SeqV((SPLICE,) + extra, False))
+        return tuple(result)
 
     def _eval_AttrSet(self, node: ir.AttrSet, frame: Frame):
         # Only a pretrained model's head matters; any other attribute set keeps the value.
@@ -503,34 +687,70 @@ class Evaluator:
         )
 
     def _eval_ItemSet(self, node: ir.ItemSet, frame: Frame):
-        base = self.value(node.base, frame)
-        key = self.value(node.key, frame)
-        if isinstance(base, DictV) and isinstance(key, ConstV):
-            item = (key.value, self.value(node.value, frame))
-            keys = [k for k, _ in base.items]
-            if key.value in keys:  # reassigning a key keeps its position
-                at = keys.index(key.value)
-                return (DictV(base.items[:at] + (item,) + base.items[at + 1 :]),)
-            return (DictV(base.items + (item,)),)
-        return (UNKNOWN,)
+        result: list[Value] = []
+        for base in self.values(node.base, frame):
+            if isinstance(base, DictV):
+                result.append(self._dict_set(base, node, frame))
+            elif isinstance(base, (BufferV, TensorV)):
+                # outputs[t] = step_out on a buffer from torch.zeros(...): the buffer holds
+                # what is written (in a new layout); constants written keep what it holds.
+                written = [v for v in self.values(node.value, frame) if not isinstance(v, ConstV)]
+                if not written:
+                    result.append(base)
+                elif all(isinstance(v, TensorV) for v in written) and (
+                    isinstance(base, BufferV) or all(v.kind == base.kind for v in written)
+                ):
+                    result.extend(replace(v, reshaped=True) for v in written)
+                else:
+                    result.append(UNKNOWN)
+            else:
+                result.append(UNKNOWN)
+        return tuple(result)
 
-    def _items(self, nodes: tuple[ir.IR, ...], frame: Frame) -> tuple[Value, ...] | None:
-        """Evaluate list items, splicing *starred ones; None when a splice is unknown."""
+    def _dict_set(self, base: DictV, node: ir.ItemSet, frame: Frame) -> Value:
+        """`d[key] = value`; with the key a loop variable, one item per iteration."""
+        frames = [frame]
+        if isinstance(node.key, ir.LastOf) and all(b is not node.key for b, _ in frame.loop):
+            elements = self.elements_of(node.key.iterable, frame)
+            if elements is not None:
+                frames = [self.loop_frame(frame, node.key, e) for e in elements]
+        items: list[tuple[object, Value]] = []
+        for f in frames:
+            key = self.value(node.key, f)
+            if not isinstance(key, ConstV):
+                return UNKNOWN
+            items.append((key.value, self.slot(node.value, f)))
+        return _with_items(base, tuple(items))
+
+    def _items(self, nodes: tuple[ir.IR, ...], frame: Frame) -> tuple[Value, ...]:
+        """Evaluate list items, splicing *starred ones (SPLICE where one is unknown)."""
         items: list[Value] = []
         for item in nodes:
             if isinstance(item, ir.Starred):
                 inner = self.value(item.value, frame)
-                if not isinstance(inner, (SeqV, TupleV)):
-                    return None
-                items.extend(inner.items)
+                items.extend(inner.items if isinstance(inner, (SeqV, TupleV)) else (SPLICE,))
             else:
-                items.append(self.value(item, frame))
+                items.append(self.slot(item, frame))
         return tuple(items)
+
+    def _eval_BoolOp(self, node: ir.BoolOp, frame: Frame):
+        """`backbone or Core()`, `loss_fn and loss_fn(x)`: by the left side's truth."""
+        result: list[Value] = []
+        for left in self.values(node.left, frame):
+            truth = _truth_of(left)
+            if truth is None:
+                result.append(UNKNOWN)
+            elif truth == (node.op == "or"):
+                result.append(left)
+            else:
+                result.extend(self.values(node.right, frame))
+        return tuple(result)
 
     def _eval_Cond(self, node: ir.Cond, frame: Frame):
         # A function with many returns is a long chain Cond(t1, a1, Cond(t2, a2, ...)):
         # walk it in a loop, not by recursion, and let the undecided branches agree.
         branches: list[ir.IR] = []
+        tests: list[ir.IR] = []  # the undecided ones
         current: ir.IR = node
         while isinstance(current, ir.Cond):
             truth = self.truth(current.test, frame)
@@ -539,17 +759,32 @@ class Evaluator:
                 break
             if not (truth is False or current.then is ir.UNDEFINED):
                 branches.append(current.then)
+                tests.append(current.test)
             current = current.orelse
         if current is not ir.UNDEFINED:
             branches.append(current)
         if len(branches) == 1:
             return self.values(branches[0], frame)
-        return self.agree(tuple(v for branch in branches for v in self.values(branch, frame)))
+        values = tuple(v for branch in branches for v in self.values(branch, frame))
+        if all(_by_name(test) for test in tests):
+            # `if args.model == "mlp": model = MLP() elif ...`: a model selected by name
+            # is a model that can be trained; each one is a candidate.
+            models = tuple(v for v in values if v is not UNKNOWN and not _is_none(v))
+            if models and all(isinstance(v, (InstanceV, ClassV)) for v in models):
+                return models
+        return self.agree(values)
 
     def agree(self, values: tuple[Value, ...]) -> tuple[Value, ...]:
         """The branches of an undecided if/else: keep them only when they agree on what
         matters (the kind of tensor, the loss, what a model outputs), else UNKNOWN.
         Agreeing branches are all kept, so each site can be reported."""
+        known = tuple(v for v in values if v is not UNKNOWN and not _is_none(v))
+        if known and len(known) < len(values) and all(isinstance(v, _OBJECTS) for v in known):
+            # `model = restore(path) if resume else Net()`, `d = D() if gan else None`: a
+            # model or criterion known on one path is the one trained there; the unknown
+            # path is not this step, and None is never called. (A tensor known on one path
+            # only stays unknown: `x if flag else softmax(x)`.)
+            return self.agree(known)
         first = values[0]
         if all(v is first for v in values):
             return (first,)
@@ -610,9 +845,25 @@ class Evaluator:
         if chosen is not None:
             return chosen
         result: list[Value] = []
-        for func in self.values(node.func, frame):
-            result.extend(self.call(func, node, frame))
+        for selected in self.selections(node.func, frame):
+            for func in self.values(node.func, selected):
+                result.extend(self.call(func, node, selected))
         return tuple(result)
+
+    def selections(self, func: ir.IR, frame: Frame) -> list[Frame]:
+        """`configs[name]["model"](**configs[name]["args"])` with `name` unknown: one
+        context per key of the dict, so the class and its arguments come from the same
+        entry (a selection by name is a context, like a loop's iteration)."""
+        for item in _unknown_keys(func):
+            if any(bound is item.index for bound, _ in frame.loop):
+                continue
+            if any(isinstance(i, ConstV) for i in self.values(item.index, frame)):
+                continue
+            mappings = self.values(item.obj, frame)
+            if len(mappings) != 1 or not isinstance(mappings[0], DictV) or not 1 < len(mappings[0].items) <= MAX_ITEMS:
+                continue
+            return [self.loop_frame(frame, item.index, ConstV(key)) for key, _ in mappings[0].items]
+        return [frame]
 
     # --- calls --------------------------------------------------------------------------------
 
@@ -645,8 +896,20 @@ class Evaluator:
     def call_external(self, name: str, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         site = node.site
         if name in torch_api.ACTIVATION_FUNCTIONS:
-            source = _logits(self.first_arg(node, frame))
-            return (TensorV(torch_api.ACTIVATION_FUNCTIONS[name], site, "function", call=node, op=name, source=source),)
+            kind = torch_api.ACTIVATION_FUNCTIONS[name]
+            return tuple(self.activation(kind, x, node, "function", name) for x in self.first_arg(node, frame))
+        if name in torch_api.CLAMP_FUNCTIONS:
+            return tuple(_guarded(x) if isinstance(x, TensorV) else UNKNOWN for x in self.first_arg(node, frame))
+        if name in torch_api.PASSTHROUGH_FUNCTIONS:
+            return self.first_arg(node, frame)
+        if name in torch_api.MATMUL_FUNCTIONS and len(node.args) >= 2:
+            return tuple(
+                self.matmul(a, b) for a in self.values(node.args[0], frame) for b in self.values(node.args[1], frame)
+            )
+        if name in torch_api.FACTORY_FUNCTIONS:
+            return (BufferV(),)
+        if name in torch_api.ONE_HOT:
+            return (OneHotV(),)
         if name in torch_api.LOG_FUNCTIONS:
             return tuple(self.log_of(x, site) for x in self.first_arg(node, frame))
         if name in torch_api.LOGIT_FUNCTIONS:
@@ -661,9 +924,14 @@ class Evaluator:
             return self.first_arg(node, frame)
         if name == "builtins.enumerate":
             return tuple(
-                SeqV(tuple(TupleV((UNKNOWN, item)) for item in seq.items), False) if isinstance(seq, SeqV) else UNKNOWN
+                SeqV(tuple(TupleV((_index_of(seq, i), item)) for i, item in enumerate(seq.items)), False)
+                if isinstance(seq, SeqV) else UNKNOWN
                 for seq in self.first_arg(node, frame)
             )
+        if name == "builtins.dict":
+            return (self.ordered_dict(node, frame),)
+        if name == "builtins.zip":
+            return (self.zipped(node, frame),)
         if name == "functools.partial":
             # partial(F.cross_entropy, label_smoothing=0.1) is still that loss.
             return tuple(
@@ -695,7 +963,7 @@ class Evaluator:
         """torch.cat/stack of a list or tuple: when the items' kinds agree, each item in a
         new layout (stacking adds a dimension, cat may join along the classes), so that
         every activation joined is reported and fixed."""
-        items = tensors.items if isinstance(tensors, (SeqV, TupleV)) else ()
+        items = tuple(o for i in tensors.items for o in options(i)) if isinstance(tensors, (SeqV, TupleV)) else ()
         if not items or not all(isinstance(v, TensorV) for v in items):
             return (UNKNOWN,)
         if len({(v.kind, v.unstable) for v in items}) != 1:
@@ -708,6 +976,8 @@ class Evaluator:
 
     def log_of(self, value: Value, site: Site) -> Value:
         if isinstance(value, TensorV) and value.kind in torch_api.LOG_OF and not value.unstable:
+            if value.guarded:  # log(p + eps): log-probabilities, finite; no fix respells it
+                return TensorV(torch_api.LOG_OF[value.kind], site, "log", reshaped=value.reshaped)
             return TensorV(torch_api.LOG_OF[value.kind], site, "log", unstable=True, inner=value, reshaped=value.reshaped)
         return UNKNOWN
 
@@ -741,14 +1011,25 @@ class Evaluator:
     def call_method(self, method: MethodV, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
         obj, name = method.obj, method.name
         if name in torch_api.ACTIVATION_METHODS:
-            source = _logits((obj,))
-            return (TensorV(torch_api.ACTIVATION_METHODS[name], node.site, "method", call=node, op=name, source=source),)
+            return (self.activation(torch_api.ACTIVATION_METHODS[name], obj, node, "method", name),)
         if isinstance(obj, TensorV):
             if name in torch_api.LOG_METHODS:
                 return (self.log_of(obj, node.site),)
             if name in torch_api.SHAPE_METHODS:
                 return (replace(obj, reshaped=True) if name in torch_api.LAYOUT_METHODS else obj,)
+            if name in torch_api.CLAMP_METHODS:
+                return (_guarded(obj),)  # p.clamp(min=eps) still holds probabilities
+            if name in torch_api.MATMUL_METHODS:
+                return tuple(self.matmul(obj, other) for other in self.first_arg(node, frame))
             return (UNKNOWN,)
+        if name in torch_api.SCATTER_METHODS and isinstance(obj, (BufferV, Opaque)) and _scatters_one(node, frame, self):
+            return (OneHotV(),)  # torch.zeros(n, c).scatter_(1, y, 1): a one-hot matrix
+        if isinstance(obj, (BufferV, OneHotV)):
+            return (obj,)  # made above for SHAPE_METHODS only
+        if isinstance(obj, Opaque) and name in torch_api.FACTORY_METHODS:
+            return (BufferV(),)  # x.new_zeros(T, B, V): a buffer to fill
+        if isinstance(obj, DictV):
+            return self.dict_method(obj, name, node, frame)
         if isinstance(obj, InstanceV) and name in torch_api.MODEL_SELF_METHODS:
             return (obj,)  # only made by instance_attr for a model class without its own method
         if isinstance(obj, (CriterionV, PretrainedV)):
@@ -758,6 +1039,89 @@ class Evaluator:
                 return (obj,)
             if name == "forward":
                 return self.call(obj, node, frame)
+        return (UNKNOWN,)
+
+    def zipped(self, node: ir.Call, frame: Frame) -> Value:
+        """zip(a, b): tuples of the known lists' items, UNKNOWN in the place of an unknown
+        list (its items are not this step)."""
+        columns: list[tuple[Value, ...] | None] = []
+        for arg in node.args:
+            if isinstance(arg, ir.Starred):
+                return UNKNOWN
+            value = self.value(arg, frame)
+            if isinstance(value, (SeqV, TupleV)) and all(item is not SPLICE for item in value.items):
+                columns.append(value.items)
+            elif isinstance(value, DictV):
+                columns.append(tuple(ConstV(k) for k, _ in value.items))
+            else:
+                columns.append(None)
+        known = [c for c in columns if c is not None]
+        if not known:
+            return UNKNOWN
+        length = min(len(c) for c in known)
+        return SeqV(tuple(TupleV(tuple(c[i] if c is not None else UNKNOWN for c in columns)) for i in range(length)), False)
+
+    def dict_method(self, obj: DictV, name: str, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
+        if name == "items":
+            return (SeqV(tuple(TupleV((ConstV(k), v)) for k, v in obj.items), False),)
+        if name == "keys":
+            return (SeqV(tuple(ConstV(k) for k, _ in obj.items), False),)
+        if name == "values":
+            return (SeqV(tuple(v for _, v in obj.items), False),)
+        if name == "copy":
+            return (obj,)
+        # get(key[, default])
+        key = node.arg(0, "key")
+        keys = self.values(key, frame) if key is not None else (UNKNOWN,)
+        result: list[Value] = []
+        for k in keys:
+            matches = [v for kk, v in obj.items if isinstance(k, ConstV) and kk == k.value]
+            if matches:
+                result.extend(options(matches[-1]))
+            elif isinstance(k, ConstV):
+                default = node.arg(1, "default")
+                result.extend(self.values(default, frame) if default is not None else (ConstV(None),))
+            else:
+                result.extend(o for _, v in obj.items for o in options(v))
+        return tuple(result)
+
+    # --- value algebra: what a formula of activations still holds ----------------------------
+
+    def activation(self, kind: str, x: Value, node: ir.Call, form: str, op: str) -> TensorV:
+        """An activation applied to `x`: exp(log_softmax(z)) is a softmax (and exp of a
+        logsigmoid a sigmoid); log_softmax(softmax(z)) keeps the softmax inside (`over`)."""
+        if kind == "exp" and isinstance(x, TensorV) and x.kind in _EXP_OF and not x.unstable:
+            return TensorV(_EXP_OF[x.kind], node.site, form, call=node, op=op, source=x.source, reshaped=x.reshaped)
+        over = x if kind == "log_softmax" and isinstance(x, TensorV) and x.kind == "softmax" else None
+        return TensorV(kind, node.site, form, call=node, op=op, source=_logits((x,)), over=over)
+
+    def matmul(self, a: Value, b: Value) -> Value:
+        """Probabilities mixed by a one-hot matrix (bmm/matmul/@) are still probabilities."""
+        for probs, other in ((a, b), (b, a)):
+            if isinstance(probs, TensorV) and probs.kind in _PROBABILITIES and isinstance(other, OneHotV):
+                return replace(probs, reshaped=True)
+        return UNKNOWN
+
+    def _eval_BinOp(self, node: ir.BinOp, frame: Frame):
+        """`p + eps` of probabilities is still probabilities (log(p + eps) is a log-softmax
+        spelled unstably); `probs @ one_hot` too. Other arithmetic is not modelled."""
+        # Arithmetic is everywhere in model code: the operands are evaluated only where the
+        # formula can be one of these (an epsilon added, a product of two things).
+        if node.op == "+":
+            for small, other in ((node.right, node.left), (node.left, node.right)):
+                if isinstance(small, (ir.Const, ir.ModuleName, ir.Attr, ir.Param)) and all(
+                    _epsilon(v) for v in self.values(small, frame)
+                ):
+                    return tuple(
+                        _guarded(t) if isinstance(t, TensorV) and t.kind in _PROBABILITIES else UNKNOWN
+                        for t in self.values(other, frame)
+                    )
+            return (UNKNOWN,)
+        if node.op == "@":
+            left = self.values(node.left, frame)
+            if not any(isinstance(a, OneHotV) or (isinstance(a, TensorV) and a.kind in _PROBABILITIES) for a in left):
+                return (UNKNOWN,)
+            return tuple(self.matmul(a, b) for a in left for b in self.values(node.right, frame))
         return (UNKNOWN,)
 
     def output_size(self, layer: LayerV) -> int | None:
@@ -778,6 +1142,9 @@ class Evaluator:
 
     def apply(self, layer: Value, x: Value, applied: Site | None) -> Value:
         """The output of calling `layer` on a tensor whose value is `x`."""
+        if isinstance(layer, ChoiceV):  # a slot with several layers: they must agree
+            outputs = [self.apply(option, x, applied) for option in layer.options]
+            return outputs[0] if _same_kind(outputs) else UNKNOWN
         if isinstance(layer, LayerV):
             kind = torch_api.ACTIVATION_LAYERS.get(layer.name)
             if kind is not None:
@@ -802,6 +1169,54 @@ class Evaluator:
                 output = self.value(facts.returns, self.frame(facts.key, OPAQUE_ARGS, None, layer, 1))
                 return registry.outputs(layer, (output,))[0]
         return UNKNOWN
+
+
+# Objects (not tensors) that an if/else may pick from, next to an unknown path (agree).
+_OBJECTS = (InstanceV, LayerV, PretrainedV, CriterionV, ClassV)
+_DICT_METHODS = frozenset({"items", "keys", "values", "get", "copy"})
+_EXP_OF = {"log_softmax": "softmax", "logsigmoid": "sigmoid"}
+_PROBABILITIES = frozenset({"softmax", "sigmoid"})
+
+
+def _epsilon(value: Value) -> bool:
+    """A small non-negative constant (`1e-8`, EPS): what `p + eps` adds before a log."""
+    return isinstance(value, ConstV) and type(value.value) in (int, float) and 0 <= value.value <= 1e-3
+
+
+def _by_name(test: ir.IR) -> bool:
+    """A test that selects by a name: `x == "mlp"`, `x in ("a", "b")`, and/or/not of them."""
+    if isinstance(test, ir.Not):
+        return _by_name(test.operand)
+    if isinstance(test, ir.AllOf):
+        return all(_by_name(t) for t in test.tests)
+    if isinstance(test, ir.BoolOp):
+        return _by_name(test.left) and _by_name(test.right)
+    if not (isinstance(test, ir.Compare) and test.op in ("==", "!=", "in", "not in")):
+        return False
+    names = test.right.items if isinstance(test.right, (ir.TupleOf, ir.ListOf)) else (test.right,)
+    return all(isinstance(n, ir.Const) and isinstance(n.value, str) for n in names)
+
+
+def _is_none(value: Value) -> bool:
+    return isinstance(value, ConstV) and value.value is None
+
+
+def _guarded(tensor: TensorV) -> TensorV:
+    return replace(tensor, guarded=True) if tensor.kind in _PROBABILITIES else tensor
+
+
+def _scatters_one(node: ir.Call, frame: Frame, evaluator: Evaluator) -> bool:
+    """x.scatter_(dim, index, 1): ones written at the labels."""
+    value = node.arg(2, "value")
+    return value is not None and any(isinstance(v, ConstV) and v.value == 1 for v in evaluator.values(value, frame))
+
+
+def _same_kind(outputs: list[Value]) -> bool:
+    return all(isinstance(o, TensorV) for o in outputs) and len({(o.kind, o.unstable) for o in outputs}) == 1
+
+
+def _index_of(seq: SeqV, index: int) -> Value:
+    return ConstV(index) if all(item is not SPLICE for item in seq.items[:index]) else UNKNOWN
 
 
 def _torchvision_hub(node: ir.Call) -> bool:
@@ -831,3 +1246,75 @@ def _dedupe(values: tuple[Value, ...]) -> tuple[Value, ...]:
         if not any(value is s or (isinstance(value, (ConstV, TensorV, ExternalV, ModuleV, ClassV)) and value == s) for s in seen):
             seen.append(value)
     return tuple(seen)
+
+
+def options(value: Value) -> tuple[Value, ...]:
+    """The candidates a container slot holds."""
+    return value.options if isinstance(value, ChoiceV) else (value,)
+
+
+def _at(items: tuple[Value, ...], index: int) -> Value:
+    """items[index], unless unknown items (SPLICE) come before it (after it, from the end)."""
+    part = items[: index + 1] if index >= 0 else items[index:]
+    if any(item is SPLICE for item in part):
+        return UNKNOWN
+    try:
+        return items[index]
+    except IndexError:
+        return UNKNOWN
+
+
+def _with_items(base: DictV, items: tuple[tuple[object, Value], ...]) -> DictV:
+    """`base` with `items` set: an existing key keeps its position, a new one goes last."""
+    merged = list(base.items)
+    for key, value in items:
+        keys = [k for k, _ in merged]
+        if key in keys:
+            merged[keys.index(key)] = (key, value)
+        else:
+            merged.append((key, value))
+    return DictV(tuple(merged))
+
+
+def _truth_of(value: Value) -> bool | None:
+    if isinstance(value, ConstV):
+        return bool(value.value)
+    if isinstance(value, (SeqV, TupleV, DictV)):
+        return bool(value.items) if SPLICE not in value.items else None
+    if isinstance(value, (Opaque, ChoiceV)):
+        return None
+    return True  # a model, a layer, a criterion, a function: an object
+
+
+def _unknown_keys(node: ir.IR, budget: int = 60) -> list[ir.Item]:
+    """The subscripts with a non-literal index inside a callee's IR, outermost first."""
+    found: list[ir.Item] = []
+    stack = [node]
+    while stack and budget > 0:
+        budget -= 1
+        current = stack.pop()
+        if isinstance(current, ir.Item):
+            if not isinstance(current.index, (ir.Const, ir.Slice)):
+                found.append(current)
+            stack.append(current.obj)
+        elif isinstance(current, ir.Attr):
+            stack.append(current.obj)
+        elif isinstance(current, ir.Call):
+            stack.append(current.func)
+    return found
+
+
+def _loop_variables(nodes: tuple[ir.IR, ...], budget: int = 400) -> list[ir.LastOf]:
+    """The LastOf nodes (loop variables) inside some IR trees, outermost first."""
+    found: list[ir.LastOf] = []
+    stack = [n for n in reversed(nodes) if n is not None]
+    while stack and budget > 0:
+        budget -= 1
+        node = stack.pop()
+        if isinstance(node, ir.LastOf):
+            if all(node is not f for f in found):
+                found.append(node)
+            continue
+        if not isinstance(node, (ir.Const, ir.Global, ir.Param, ir.ModuleName, ir.Unknown)):
+            stack.extend(ir.children(node))
+    return found

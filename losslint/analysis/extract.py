@@ -17,6 +17,7 @@ import libcst as cst
 from losslint.analysis import ir
 from losslint.analysis.facts import (
     MODULE_BODY,
+    SUBSCRIPT_CALLEE,
     CallFact,
     ClassFacts,
     FileFacts,
@@ -33,7 +34,10 @@ from losslint.core.findings import Position, Site
 # Calls that mutate the list/container they are called on.
 _APPEND = frozenset({"append", "add_module", "register_module"})
 _EXTEND = frozenset({"extend"})
-_CLOBBER = frozenset({"insert", "pop", "remove", "clear", "reverse", "sort", "update", "popitem"})
+# In-place tensor methods whose result the evaluator models (the tensor becomes it).
+_INPLACE = frozenset({"sigmoid_", "exp_", "log_", "clamp_", "clamp_min_", "clamp_max_", "clip_", "scatter_",
+                      "squeeze_", "unsqueeze_"})
+_CLOBBER = frozenset({"insert", "pop", "remove", "clear", "reverse", "sort", "popitem"})
 
 
 @dataclass
@@ -148,9 +152,48 @@ class _Extractor:
         if isinstance(node, cst.ClassDef):
             flow.env[node.name.value] = self.class_def(node, flow.env)
             return flow
-        # match statements and the like: keep the calls, forget nothing else.
+        if isinstance(node, cst.Match):
+            subject = self.expr(node.subject, flow.env)
+            tests = [self.pattern_test(subject, case, flow.env) for case in node.cases]
+            if all(test is not None for test in tests):
+                return self.match_cases(list(zip(tests, node.cases)), flow)
+        # other statements: keep the calls, forget nothing else.
         self.walk_for_calls(node, flow.env)
         return flow
+
+    def match_cases(self, cases: list, flow: _Flow) -> _Flow:
+        """`match x: case "a": ...` as the if/elif chain it is."""
+        if not cases:
+            return flow
+        (test, case), rest = cases[0], cases[1:]
+        return self.conditional(test, case.body.body, lambda f: self.match_cases(rest, f), flow)
+
+    def pattern_test(self, subject: ir.IR, case: cst.MatchCase, env: dict[str, ir.IR]) -> ir.IR | None:
+        """The if-test of a case with literal patterns (`case "a" | "b":`, `case _:`);
+        None for patterns that bind names or destructure (not modelled)."""
+        test = self.pattern(subject, case.pattern, env)
+        if test is None:
+            return None
+        if case.guard is not None:
+            test = ir.BoolOp("and", test, self.expr(case.guard, env))
+        return test
+
+    def pattern(self, subject: ir.IR, pattern: cst.MatchPattern, env: dict[str, ir.IR]) -> ir.IR | None:
+        if isinstance(pattern, cst.MatchValue):
+            return ir.Compare(subject, "==", self.expr(pattern.value, env))
+        if isinstance(pattern, cst.MatchSingleton):
+            return ir.Compare(subject, "==", self.expr(pattern.value, env))
+        if isinstance(pattern, cst.MatchAs) and pattern.pattern is None and pattern.name is None:
+            return ir.Const(True)
+        if isinstance(pattern, cst.MatchOr):
+            tests = [self.pattern(subject, element.pattern, env) for element in pattern.patterns]
+            if any(test is None for test in tests):
+                return None
+            result = tests[0]
+            for test in tests[1:]:
+                result = ir.BoolOp("or", result, test)
+            return result
+        return None
 
     def small_statement(self, node: cst.BaseSmallStatement, flow: _Flow) -> None:
         env = flow.env
@@ -205,16 +248,29 @@ class _Extractor:
             flow.env[name] = ir.Appended(current, (value.args[-1],))
         elif method in _EXTEND and value.args:
             flow.env[name] = ir.Appended(current, (ir.Starred(value.args[0]),))
+        elif method == "update":  # dict.update(other) / update(key=value): merged
+            if len(value.args) == 1 and not value.kwargs and not isinstance(value.args[0], ir.Starred):
+                flow.env[name] = ir.Merged(current, value.args[0])
+            elif not value.args and all(k != "**" for k, _ in value.kwargs):
+                flow.env[name] = ir.Merged(current, ir.DictOf(tuple((ir.Const(k), v) for k, v in value.kwargs)))
+            else:
+                flow.env[name] = ir.UNKNOWN
         elif method in _CLOBBER:
             flow.env[name] = ir.UNKNOWN
+        elif method in _INPLACE:  # x.sigmoid_(), onehot.scatter_(1, y, 1): x is the result
+            flow.env[name] = value
 
     def if_statement(self, node: cst.If, flow: _Flow) -> _Flow:
         test = self.condition(node.test, flow.env)
+        return self.conditional(test, node.body.body, lambda f: self.block(_else_body(node.orelse), f), flow)
+
+    def conditional(self, test: ir.IR, body: Sequence[cst.CSTNode], run_else, flow: _Flow) -> _Flow:
+        """Run `body` where `test` holds and `run_else` (a function of a flow) elsewhere,
+        then join the two environments."""
         if isinstance(test, ir.Const) and isinstance(test.value, bool):
-            branch = node.body.body if test.value else _else_body(node.orelse)
-            return self.block(branch, flow)
-        then = self.block(node.body.body, _Flow(dict(flow.env), flow.path + (test,)))
-        orelse = self.block(_else_body(node.orelse), _Flow(dict(flow.env), flow.path + (ir.Not(test),)))
+            return self.block(body, flow) if test.value else run_else(flow)
+        then = self.block(body, _Flow(dict(flow.env), flow.path + (test,)))
+        orelse = run_else(_Flow(dict(flow.env), flow.path + (ir.Not(test),)))
         if then.live and orelse.live:
             return _Flow(_merge(test, then.env, orelse.env), flow.path)
         if then.live:
@@ -396,9 +452,9 @@ class _Extractor:
             # layers["fc"] = nn.Linear(...) on an OrderedDict being built.
             container = self.target_name(target.value)
             self.walk_for_calls(target, flow.env)
-            if container is not None and len(target.slice) == 1:
+            if container is not None:
                 current = self.lookup_target(container, flow.env)
-                index = target.slice[0].slice
+                index = target.slice[0].slice if len(target.slice) == 1 else None
                 key = self.expr(index.value, flow.env) if isinstance(index, cst.Index) else ir.UNKNOWN
                 if isinstance(current, ir.ModuleName) and self.scope.qualname:  # a global: a registry?
                     self.facts.stores.append(Store(self.scope.key, container, key, value))
@@ -444,13 +500,18 @@ class _Extractor:
         if isinstance(node, cst.List):
             return self.sequence(node, env, ir.ListOf)
         if isinstance(node, cst.Dict):
+            merged: ir.IR | None = None  # {**base, "k": v}: the dicts merged so far
             items = []
             for element in node.elements:
-                if not isinstance(element, cst.DictElement):
-                    self.walk_for_calls(element, env)
-                    return ir.UNKNOWN
-                items.append((self.expr(element.key, env), self.expr(element.value, env)))
-            return ir.DictOf(tuple(items))
+                if isinstance(element, cst.StarredDictElement):
+                    current = ir.DictOf(tuple(items))
+                    merged = ir.Merged(current if merged is None else ir.Merged(merged, current), self.expr(element.value, env))
+                    items = []
+                else:
+                    items.append((self.expr(element.key, env), self.expr(element.value, env)))
+            return ir.DictOf(tuple(items)) if merged is None else ir.Merged(merged, ir.DictOf(tuple(items)))
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return self.comprehension(node, env)
         if isinstance(node, cst.IfExp):
             return ir.Cond(self.expr(node.test, env), self.expr(node.body, env), self.expr(node.orelse, env))
         if isinstance(node, cst.UnaryOperation):
@@ -481,6 +542,24 @@ class _Extractor:
             return ir.UNKNOWN  # its body runs later with unknown arguments
         self.walk_for_calls(node, env)
         return ir.UNKNOWN
+
+    def comprehension(self, node, env: dict[str, ir.IR]) -> ir.IR:
+        """`[f(x) for x in xs]` -> Comp; nested `for`s are not modelled (UNKNOWN)."""
+        clause = node.for_in
+        if clause.inner_for_in is not None:
+            self.walk_for_calls(node, env)
+            return ir.UNKNOWN
+        iterable = self.expr(clause.iter, env)
+        loop = ir.LastOf(iterable)
+        flow = _Flow(dict(env))
+        self.assign(clause.target, loop, flow)
+        for test in clause.ifs:
+            self.expr(test.test, flow.env)
+        if isinstance(node, cst.DictComp):
+            key, value, kind = self.expr(node.key, flow.env), self.expr(node.value, flow.env), "dict"
+        else:
+            key, value, kind = None, self.expr(node.elt, flow.env), "list"
+        return ir.Comp(kind, loop, key, value, bool(clause.ifs))
 
     def walk_for_calls(self, node: cst.CSTNode, env: dict[str, ir.IR]) -> None:
         """Record the calls inside an expression the analyzer does not otherwise model."""
@@ -533,6 +612,9 @@ class _Extractor:
         index: ir.IR = ir.UNKNOWN
         if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             index = self.expr(node.slice[0].slice.value, env)
+        elif len(node.slice) == 1:  # x[a:b]
+            index = ir.SLICE
+            self.walk_for_calls(node.slice[0], env)
         else:
             for element in node.slice:
                 self.walk_for_calls(element, env)
@@ -670,4 +752,6 @@ def _callee_name(node: cst.BaseExpression) -> str | None:
         return node.attr.value
     if isinstance(node, cst.Call):  # super().forward(x), make()(x)
         return _callee_name(node.func)
+    if isinstance(node, cst.Subscript):  # ZOO[arch](...), self.criteria[k](out, y)
+        return SUBSCRIPT_CALLEE
     return None

@@ -12,6 +12,8 @@ from losslint.analysis.ir import IR, Call, compact_reduce
 from losslint.core.findings import Site
 
 MODULE_BODY = "<module>"
+# CallFact.callee of a call through a subscript: `ZOO[arch](cfg)`, `self.criteria[k](out, y)`.
+SUBSCRIPT_CALLEE = "[]"
 
 
 class _Compact:

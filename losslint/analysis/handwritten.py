@@ -93,25 +93,7 @@ def _span(site: Site) -> tuple[int, int]:
     return (site.end.row - site.start.row, site.end.column - site.start.column)
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _children(node: ir.IR) -> list[ir.IR]:
-    names = _FIELDS.get(type(node))
-    if names is None:
-        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node) if f.name != "site")
-    out: list[ir.IR] = []
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, ir.IR):
-            out.append(value)
-        elif isinstance(value, tuple):
-            for item in value:
-                if isinstance(item, ir.IR):
-                    out.append(item)
-                elif isinstance(item, tuple):  # kwargs, dict items
-                    out.extend(x for x in item if isinstance(x, ir.IR))
-    return out
+_children = ir.children
 
 
 # --- the shapes ------------------------------------------------------------------------

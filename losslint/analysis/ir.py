@@ -36,6 +36,22 @@ def compact_reduce(obj) -> tuple:
     return (kind, tuple(getattr(obj, name) for name in names))
 
 
+def children(node: IR) -> list[IR]:
+    """The IR nodes directly inside `node`: fields, tuple items (call arguments), and the
+    pairs of keyword arguments and dict items."""
+    out: list[IR] = []
+    for value in compact_reduce(node)[1]:
+        if isinstance(value, IR):
+            out.append(value)
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, IR):
+                    out.append(item)
+                elif isinstance(item, tuple):  # kwargs, dict items
+                    out.extend(x for x in item if isinstance(x, IR))
+    return out
+
+
 @dataclass(frozen=True, eq=False, slots=True)
 class Unknown(IR):
     """Anything the analyzer does not model."""
@@ -50,6 +66,14 @@ class Undefined(IR):
 
 
 UNDEFINED = Undefined()
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Slice(IR):
+    """The index of `x[a:b]` (a slice: a part of a list, never one of its items)."""
+
+
+SLICE = Slice()
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -164,6 +188,27 @@ class LastOf(IR):
     """The loop variable of `for v in iterable:` after the loop: its last element."""
 
     iterable: IR
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Comp(IR):
+    """A comprehension with one `for`: `[value for loop in iterable]` (kind "list", also
+    generators and sets) or `{key: value for ...}` (kind "dict"). `loop` is the LastOf node
+    the target was bound to; the evaluator binds it to each element in turn."""
+
+    kind: str
+    loop: LastOf
+    key: IR | None
+    value: IR
+    filtered: bool  # has `if` clauses: which elements are kept is not known
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Merged(IR):
+    """`base` after `base.update(other)` (dict.update), or `{**base, ...}`."""
+
+    base: IR
+    other: IR
 
 
 @dataclass(frozen=True, eq=False, slots=True)

@@ -8,7 +8,7 @@ bound to a name). Its input is evaluated in the same calling context as its call
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from losslint.analysis import ir, torch_api
 from losslint.analysis.evaluate import (
@@ -81,20 +81,67 @@ def _calls_with_callees(project: Project, evaluator: Evaluator):
 
 def link_loss_modules(project: Project, evaluator: Evaluator) -> None:
     """`criterion(model(x), y)` where criterion is a project module whose forward computes
-    a loss (a FocalLoss, a label-smoothing loss): that call becomes a caller of the forward,
-    so the loss inside it sees the caller's tensor."""
+    a loss (a FocalLoss, a label-smoothing loss), or a user loss function passed around
+    (`train(model, criterion=loss_fn)`): that call becomes a caller of the forward or the
+    function, so the loss inside it sees the caller's tensor. Functions that call such a
+    loss function or module compute a loss too (one more round)."""
     loss_functions: set[str] = set()
-    module_calls: list[tuple[CallFact, Frame, InstanceV]] = []
+    indirect: list[tuple[CallFact, Frame, Value]] = []
+    unknown: list[CallFact] = []
     for call_fact, unbound, callees in _calls_with_callees(project, evaluator):
         if any(_loss_of(v) for v in callees):
             loss_functions.add(call_fact.func)
-        module_calls.extend((call_fact, unbound, v) for v in callees if isinstance(v, InstanceV))
+        indirect.extend((call_fact, unbound, v) for v in callees if isinstance(v, (InstanceV, FuncV)))
+        if len(call_fact.call.args) >= 2 and all(v is UNKNOWN for v in callees):
+            unknown.append(call_fact)
     if not loss_functions:
         return
-    for call_fact, caller, instance in module_calls:
-        for forward in evaluator.instance_attr(instance, "forward"):
-            if isinstance(forward, FuncV) and forward.key in loss_functions:
-                evaluator.add_caller(forward.key, evaluator.frame(forward.key, call_fact.call, caller, instance, 1))
+    # A callee unknown without its context (`self.loss_function` set by the subclass that
+    # was built): evaluated in each context of its method. Trainers and pipelines only
+    # (a model's methods are many, and their criteria come through their constructors).
+    for call_fact in unknown:
+        facts = project.functions.get(call_fact.func)
+        if facts is None or facts.cls is None or evaluator.is_model_class(facts.cls):
+            continue
+        try:
+            for frame in evaluator.contexts(call_fact.func):
+                indirect.extend(
+                    (call_fact, frame, v)
+                    for v in evaluator.values(call_fact.call.func, frame)
+                    if isinstance(v, (InstanceV, FuncV))
+                )
+        except RecursionError:
+            continue
+    for _ in range(2):  # wrappers of wrappers: loss_fn -> total_loss -> criterion=total_loss
+        grown = {
+            call_fact.func
+            for call_fact, _, callee in indirect
+            if (target := _target(evaluator, callee)) is not None and target[0].key in loss_functions
+        }
+        if grown <= loss_functions:
+            break
+        loss_functions |= grown
+    for call_fact, caller, callee in indirect:
+        target = _target(evaluator, callee)
+        if target is None or target[0].key not in loss_functions:
+            continue
+        func, bound = target
+        facts = project.functions.get(func.key)
+        if isinstance(callee, FuncV) and (facts is None or facts.name == call_fact.callee):
+            continue  # called by its own name: evaluator.callers() finds it
+        offset = 1 if bound is not None else 0
+        evaluator.add_caller(func.key, evaluator.frame(func.key, call_fact.call, caller, bound, offset))
+
+
+def _target(evaluator: Evaluator, callee: Value) -> tuple[FuncV, Value | None] | None:
+    """The function a call of `callee` runs, and the instance it is bound to."""
+    if isinstance(callee, FuncV):
+        return callee, callee.bound
+    if isinstance(callee, InstanceV):
+        for forward in evaluator.instance_attr(callee, "forward"):
+            if isinstance(forward, FuncV):
+                return forward, callee
+    return None
 
 
 def find_pairs(project: Project, evaluator: Evaluator) -> tuple[list[Pair], list[Pair]]:
@@ -202,7 +249,7 @@ def find_unstable_logs(project: Project, evaluator: Evaluator) -> list[TensorV]:
             except RecursionError:
                 continue
             for value in values:
-                if isinstance(value, TensorV) and value.form == "log" and value.site == call_fact.call.site:
+                if isinstance(value, TensorV) and value.form == "log" and value.unstable and value.site == call_fact.call.site:
                     found.append(value)
     return found
 
@@ -222,14 +269,24 @@ def _pairs_at(call: ir.Call, frame: Frame, evaluator: Evaluator) -> list[Pair]:
     input_node = call.arg(0, "input")
     if input_node is None:
         return pairs
-    for callee in evaluator.values(call.func, frame):
-        use = _use(callee, call, frame)
-        if use is None:
-            continue
-        for value in evaluator.values(input_node, frame):
-            if isinstance(value, TensorV):
-                pairs.append(Pair(value, use))
+    # Inside `for k in heads:`, each iteration is a context: crit[k] meets out[k].
+    for iteration in evaluator.iterations((call.func, input_node), frame):
+        for callee in evaluator.values(call.func, iteration):
+            use = _use(callee, call, iteration)
+            if use is None:
+                continue
+            for value in evaluator.values(input_node, iteration):
+                if isinstance(value, TensorV):
+                    pairs.append(_double_softmax(value, use))
     return pairs
+
+
+def _double_softmax(tensor: TensorV, use: LossUse) -> Pair:
+    """log_softmax(softmax(z)) into NLLLoss or CrossEntropyLoss is CrossEntropyLoss on
+    the softmax's output: the pair is the softmax's, the loss CrossEntropyLoss."""
+    if tensor.over is not None and use.loss in ("NLLLoss", "CrossEntropyLoss"):
+        return Pair(tensor.over, replace(use, loss="CrossEntropyLoss"))
+    return Pair(tensor, use)
 
 
 def _use(callee: Value, call: ir.Call, frame: Frame) -> LossUse | None:

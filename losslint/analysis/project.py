@@ -61,6 +61,7 @@ class Project:
                 self.modules[(facts.root, facts.module)] = facts.path
                 self.modules_by_name[facts.module].append(facts.path)
         self.configs: list = []  # the `_target_`s of the project's YAML files (analysis/configs.py)
+        self._paths: set[str] | None = None  # every file of the run (resolve_module)
         # The prefilter (losslint/prefilter.py) leaves some files unparsed. `known` holds the
         # two tables above built from every file of the run, so that imports resolve as if
         # all were parsed; a lookup that lands on an unparsed file answers None and is
@@ -91,7 +92,17 @@ class Project:
                 if path is not None:
                     return self._parsed(path)
         candidates = self.modules_by_name.get(name, [])
-        return self._parsed(candidates[0]) if len(candidates) == 1 else None
+        if len(candidates) == 1:
+            return self._parsed(candidates[0])
+        # A script that puts its own folder on sys.path (`from layers import Head` beside
+        # models/layers.py, in a package or not): the file next to it.
+        beside = Path(origin).parent.joinpath(*name.split("."))
+        if self._paths is None:
+            self._paths = set(self.modules.values())
+        for path in (f"{beside}.py", str(beside / "__init__.py")):
+            if path in self._paths:
+                return self._parsed(path)
+        return None
 
     def _parsed(self, path: str) -> str | None:
         """`path` if its facts are here, else None (and remembered in `missing`)."""

@@ -186,6 +186,23 @@ SHAPE_FUNCTIONS = frozenset(
         "torch.transpose", "torch.permute", "torch.movedim", "torch.swapaxes",
     }
 )
+# Operations that keep what a tensor holds: p.clamp(min=eps) of probabilities is still
+# probabilities (torch.log of it is a log-softmax spelled unstably).
+CLAMP_METHODS = frozenset({"clamp", "clamp_", "clip", "clip_", "clamp_min", "clamp_min_", "clamp_max", "clamp_max_"})
+CLAMP_FUNCTIONS = frozenset({"torch.clamp", "torch.clip", "torch.clamp_min", "torch.clamp_max"})
+# Matrix products: probabilities mixed by a one-hot matrix are still probabilities.
+MATMUL_METHODS = frozenset({"bmm", "matmul", "mm"})
+MATMUL_FUNCTIONS = frozenset({"torch.bmm", "torch.matmul", "torch.mm"})
+ONE_HOT = frozenset({"torch.nn.functional.one_hot"})
+SCATTER_METHODS = frozenset({"scatter", "scatter_"})
+# Functions that return their first argument as it is (or a copy): Variable(x), deepcopy(model).
+PASSTHROUGH_FUNCTIONS = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Variable", "copy.deepcopy", "copy.copy"})
+# New tensors to be filled in place (outputs[t] = step_out).
+FACTORY_FUNCTIONS = frozenset(
+    {"torch.zeros", "torch.ones", "torch.empty", "torch.full", "torch.zeros_like", "torch.ones_like",
+     "torch.empty_like", "torch.full_like"}
+)
+FACTORY_METHODS = frozenset({"new_zeros", "new_ones", "new_empty", "new_full"})
 # Joining tensors: torch.cat(step_outputs, 0) of per-step softmax outputs is softmax output.
 JOIN_FUNCTIONS = frozenset({"torch.cat", "torch.concat", "torch.concatenate", "torch.stack"})
 # The shape-only operations above that change the layout (not just dtype or device):

@@ -34,6 +34,10 @@ class Opaque(Value):
 
 
 UNKNOWN = Opaque()
+# Zero or more items nobody knows, inside a list or nn.Sequential (`*make_layers(cfg)`, a
+# list returned by an unknown helper): the items after it are still known (partial
+# knowledge: the known last layer decides), but positions counted across it are not.
+SPLICE = Opaque()
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,12 @@ class TensorV(Value):
     source: "TensorV | None" = field(default=None, compare=False)
     # The selections by name the tensor came through (a registry's model's output).
     selected: tuple[Selection, ...] = field(default=(), compare=False)
+    # For log_softmax applied to probabilities (log_softmax(softmax(z))): the activation it
+    # was applied to. NLLLoss on it is CrossEntropyLoss on those probabilities.
+    over: "TensorV | None" = field(default=None, compare=False)
+    # Probabilities kept away from 0 (p + eps, p.clamp(min=eps)): their log is a
+    # log-probability, but a finite one (no unstable-log rule).
+    guarded: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,6 +162,27 @@ class DictV(Value):
 
 
 @dataclass(frozen=True, eq=False)
+class ChoiceV(Value):
+    """A container slot that holds one of several candidates (a dict value written on two
+    paths, a list item computed per calling context). Reading the slot gives every option
+    (Evaluator.options); nothing else ever sees a ChoiceV."""
+
+    options: tuple[Value, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class BufferV(Value):
+    """A tensor made by a factory (torch.zeros(T, B, V), x.new_empty(...)) to be filled in
+    place: after `outputs[t] = step_out` it holds what was written (a TensorV)."""
+
+
+@dataclass(frozen=True, eq=False)
+class OneHotV(Value):
+    """F.one_hot(...) (or a float copy): a 0/1 matrix. Probabilities multiplied by it
+    (torch.bmm, matmul, @) are still probabilities."""
+
+
+@dataclass(frozen=True, eq=False)
 class MethodV(Value):
     obj: Value
     name: str
@@ -181,3 +212,7 @@ class Frame:
     self_value: Value | None
     offset: int  # 1 when `self` is bound implicitly, so args[0] is params[1]
     depth: int
+    # IR nodes bound to one value each ((node, Value), ...): a loop variable (ir.LastOf) in
+    # one iteration of a comprehension or of a loop holding a loss call, or the unknown key
+    # of a selection from a dict (Evaluator.selections).
+    loop: tuple = ()

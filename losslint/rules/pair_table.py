@@ -26,6 +26,10 @@ def judge(pairs: list[Pair], logs: list[TensorV], catalog: Catalog, snippet: Sni
     flagged_sites: set[Site] = set()
     for pair in pairs:
         rule = catalog.pair_rule(pair.activation, pair.use.loss)
+        if rule is not None and pair.tensor.guarded and rule.verdict == "acceptable":
+            # p.clamp(eps, 1 - eps) or p + eps: the instability an "acceptable" pair warns
+            # about is what the guard is for (a wrong pair stays wrong).
+            continue
         if rule is not None:
             finding = _pair_finding(rule, pair, snippet)
             flagged_sites.add(pair.tensor.site)

@@ -188,11 +188,6 @@ def test_relative_import_beyond_the_top_package_finds_nothing(tmp_path, findings
     assert findings(tmp_path, files) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 17: resolve_module's second root (the importing file's folder) never matches a "
-    "package file's sibling, whose module is registered under the top package's root as "
-    "pkg.net: `from net import Net` in pkg/train.py resolves to nothing (silence)"
-))
 def test_a_package_file_run_as_a_script_imports_its_sibling(tmp_path, findings):
     # `python pkg/train.py` puts pkg/ first on sys.path: `from net import Net` is pkg/net.py.
     files = {
