@@ -1,6 +1,6 @@
 import sys
 
-if sys.argv[1:] == ["--version"]:  # before the command line's imports (argparse, re): start-up
+if sys.argv[1:] == ["--version"]:  # before the command line's imports (click): start-up
     from losslint import __version__
 
     print(f"losslint {__version__}")

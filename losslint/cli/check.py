@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import click
+
 from losslint.cli import fixing, options, output, speed
 from losslint.cli import trace as tracing
 from losslint.cli.errors import UsageError
+from losslint.cli.layout import Command
 from losslint.core import journal, notebook
 from losslint.engine import linter
 from losslint.engine.discovery import PathNotFound
 
 
-def add_parser(sub) -> None:
-    parser = sub.add_parser("check", help="lint files and directories (the default command)")
-    parser.add_argument("paths", nargs="*", default=[], help="files or directories (default: .), `-` for stdin")
-    options.add_arguments(parser)  # output, configuration, discovery, suppression
-    speed.add_arguments(parser)  # --jobs, --no-cache, --cache-dir
-    tracing.add_check_arguments(parser)  # --trace: the tracer's numbers as evidence (torch)
-    fixing.add_arguments(parser)  # --fix, --unsafe-fixes, --diff, --show-fixes
+def _run(paths: tuple[str, ...], **values) -> int:
+    return run(SimpleNamespace(paths=list(paths), **values))
 
 
 def run(args) -> int:
@@ -49,3 +49,18 @@ def run(args) -> int:
     findings = notebook.locate(result.findings, result.notebooks)  # `cell N` rows for notebooks
     output.report(findings, args, fmt, output.context(args, fmt, sources, result.notebooks))
     return output.exit_code(findings, args, fixed=0)
+
+
+command = Command(
+    "check",
+    help="Lint files and directories (the default command: `losslint src/` checks src/).",
+    arguments={"[PATHS]...": "Files or directories (default: .), `-` for standard input"},
+    params=[
+        click.Argument(["paths"], nargs=-1, type=click.Path()),
+        *fixing.params(),  # --fix, --unsafe-fixes, --diff, --show-fixes
+        *options.params(),  # output, configuration, discovery, suppression
+        *speed.params(),  # --jobs, --no-cache, --cache-dir
+        *tracing.check_params(),  # --trace: the tracer's numbers as evidence (torch)
+    ],
+    callback=_run,
+)

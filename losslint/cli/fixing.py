@@ -17,9 +17,12 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING
 
+import click
+
 from losslint import documents
 from losslint.cli import output
 from losslint.cli.errors import UsageError
+from losslint.cli.layout import Option
 from losslint.core import notebook
 from losslint.core.sources import display_path
 from losslint.engine import context, linter
@@ -30,16 +33,14 @@ if TYPE_CHECKING:
     from losslint.fixes import apply
 
 
-def add_arguments(parser) -> None:
-    group = parser.add_argument_group("fixes")
-    group.add_argument("--fix", action="store_true", help="apply the safe fixes and report what remains")
-    group.add_argument(
-        "--unsafe-fixes",
-        action="store_true",
-        help="also apply the unsafe fixes (they change what the model outputs; read their messages)",
-    )
-    group.add_argument("--diff", action="store_true", help="print the changes --fix would make as a diff; write nothing")
-    group.add_argument("--show-fixes", action="store_true", help="with --fix, list what was fixed")
+def params() -> list[click.Parameter]:
+    return [
+        Option(["--fix"], is_flag=True, help="Apply the safe fixes and report what remains"),
+        Option(["--unsafe-fixes"], is_flag=True,
+               help="Also apply the unsafe fixes (they change what the model outputs; read their messages)"),
+        Option(["--diff"], is_flag=True, help="Print the changes --fix would make as a diff; write nothing"),
+        Option(["--show-fixes"], is_flag=True, help="With --fix, list what was fixed"),
+    ]
 
 
 def requested(args) -> bool:

@@ -3,12 +3,14 @@ what they resolve to (Settings, the stdin source, the files to lint)."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
 
+import click
+
 from losslint.cli.errors import UsageError
+from losslint.cli.layout import Option
 from losslint.core import notebook
 from losslint.engine import config, linter
 from losslint.engine.discovery import STDIN, find_files, read_stdin
@@ -21,68 +23,68 @@ def _codes(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def add_arguments(parser) -> None:
-    out = parser.add_argument_group("output")
-    out.add_argument(
-        "--output-format",
-        choices=sorted(REPORTERS),
-        default=None,
-        help=f"how findings are printed (default: full, or ${FORMAT_VARIABLE})",
-    )
-    out.add_argument("--statistics", action="store_true", help="print how many findings each rule has, not the findings")
-    out.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
-    out.add_argument(
-        "--exit-non-zero-on-fix",
-        action="store_true",
-        help="exit 1 when a fix was applied, even if no finding remains",
-    )
-    out.add_argument("-q", "--quiet", action="store_true", help="print the findings only, nothing else")
-    out.add_argument("-s", "--silent", action="store_true", help="print nothing; the exit code tells")
-    out.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour for the human formats (auto: on a terminal; NO_COLOR and FORCE_COLOR are honoured)",
-    )
-
-    conf = parser.add_argument_group("configuration")
-    conf.add_argument(
-        "--config",
-        action="append",
-        default=[],
-        metavar="PATH|KEY=VALUE",
-        help="a configuration file to use instead of the nearest one, or a TOML `key = value` override",
-    )
-    conf.add_argument("--isolated", action="store_true", help="ignore every configuration file")
-    conf.add_argument("--select", type=_codes, action="append", help="rules to enable (codes, names or prefixes), replacing the configured set")
-    conf.add_argument("--extend-select", type=_codes, action="append", default=[], help="rules to enable on top of the configured set")
-    conf.add_argument("--ignore", type=_codes, action="append", default=[], help="rules to disable")
-    conf.add_argument("--exclude", type=_codes, action="append", help="file patterns to exclude, replacing the defaults")
-    conf.add_argument("--extend-exclude", type=_codes, action="append", default=[], help="file patterns to exclude on top of the defaults")
-    conf.add_argument("--include", type=_codes, action="append", help="file patterns a directory walk lints, replacing the defaults")
-    conf.add_argument("--extend-include", type=_codes, action="append", default=[], help="file patterns to lint on top of the defaults")
-    conf.add_argument(
-        "--force-exclude",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="apply the excludes to files named on the command line too (for pre-commit)",
-    )
-    conf.add_argument(
-        "--respect-gitignore",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="skip files that .gitignore ignores (default: on)",
-    )
-    conf.add_argument("--show-settings", action="store_true", help="print the resolved settings and exit")
-    conf.add_argument("--show-files", action="store_true", help="print the files that would be linted and exit")
-
-    src = parser.add_argument_group("input and suppression")
-    src.add_argument("--stdin-filename", metavar="PATH", help="lint standard input as this file (with `-` or no path)")
-    src.add_argument("--add-noqa", action="store_true", help="add `# noqa: CODE` for every current finding and exit")
+def _code_list(ctx, param, values: tuple[str, ...]) -> list[str] | None:
+    """`--select A,B --select C` -> [A, B, C]; None when the option is not given."""
+    return [code for value in values for code in _codes(value)] if values else None
 
 
-def _flatten(groups: list[list[str]] | None) -> list[str] | None:
-    return None if groups is None else [code for group in groups for code in group]
+def _code_list_or_empty(ctx, param, values: tuple[str, ...]) -> list[str]:
+    return _code_list(ctx, param, values) or []
+
+
+def params() -> list[click.Parameter]:
+    output, conf, src = "Output", "Configuration", "Input and suppression"
+    return [
+        Option(
+            ["--output-format"],
+            section=output,
+            type=click.Choice(sorted(REPORTERS)),
+            value_name="FORMAT",
+            help=f"How findings are printed (default: full, or ${FORMAT_VARIABLE})",
+        ),
+        Option(["--statistics"], section=output, is_flag=True,
+               help="Print how many findings each rule has, not the findings"),
+        Option(["--exit-zero"], section=output, is_flag=True, help="Exit 0 even when findings remain"),
+        Option(["--exit-non-zero-on-fix"], section=output, is_flag=True,
+               help="Exit 1 when a fix was applied, even if no finding remains"),
+        Option(["-q", "--quiet"], section=output, is_flag=True, help="Print the findings only, nothing else"),
+        Option(["-s", "--silent"], section=output, is_flag=True, help="Print nothing; the exit code tells"),
+        Option(
+            ["--color"],
+            section=output,
+            type=click.Choice(("auto", "always", "never")),
+            default="auto",
+            value_name="WHEN",
+            help="Colour for the human formats (auto: on a terminal; NO_COLOR and FORCE_COLOR are honoured)",
+        ),
+        Option(["--config"], section=conf, multiple=True, metavar="PATH|KEY=VALUE",
+               help="A configuration file to use instead of the nearest one, or a TOML `key = value` override"),
+        Option(["--isolated"], section=conf, is_flag=True, help="Ignore every configuration file"),
+        Option(["--select"], section=conf, multiple=True, metavar="CODES", callback=_code_list,
+               help="Rules to enable (codes, names or prefixes), replacing the configured set"),
+        Option(["--extend-select"], section=conf, multiple=True, metavar="CODES", callback=_code_list_or_empty,
+               help="Rules to enable on top of the configured set"),
+        Option(["--ignore"], section=conf, multiple=True, metavar="CODES", callback=_code_list_or_empty,
+               help="Rules to disable"),
+        Option(["--exclude"], section=conf, multiple=True, metavar="PATTERNS", callback=_code_list,
+               help="File patterns to exclude, replacing the defaults"),
+        Option(["--extend-exclude"], section=conf, multiple=True, metavar="PATTERNS", callback=_code_list_or_empty,
+               help="File patterns to exclude on top of the defaults"),
+        Option(["--include"], section=conf, multiple=True, metavar="PATTERNS", callback=_code_list,
+               help="File patterns a directory walk lints, replacing the defaults"),
+        Option(["--extend-include"], section=conf, multiple=True, metavar="PATTERNS", callback=_code_list_or_empty,
+               help="File patterns to lint on top of the defaults"),
+        Option(["--force-exclude/--no-force-exclude"], section=conf, default=None,
+               help="Apply the excludes to files named on the command line too (for pre-commit)"),
+        Option(["--respect-gitignore/--no-respect-gitignore"], section=conf, default=None,
+               help="Skip files that .gitignore ignores (default: on)"),
+        Option(["--show-settings"], section=conf, is_flag=True, help="Print the resolved settings and exit"),
+        Option(["--show-files"], section=conf, is_flag=True, help="Print the files that would be linted and exit"),
+        Option(["--stdin-filename"], section=src, metavar="PATH",
+               help="Lint standard input as this file (with `-` or no path)"),
+        Option(["--add-noqa"], section=src, is_flag=True,
+               help="Add `# noqa: CODE` for every current finding and exit"),
+    ]
 
 
 def reads_stdin(args) -> bool:
@@ -116,13 +118,13 @@ def settings(args) -> config.Settings:
         if files and args.isolated:
             raise UsageError("--config FILE and --isolated cannot be combined")
         overrides = config.Overrides(
-            select=_flatten(args.select),
-            extend_select=_flatten(args.extend_select) or [],
-            ignore=_flatten(args.ignore) or [],
-            exclude=_flatten(args.exclude),
-            extend_exclude=_flatten(args.extend_exclude) or [],
-            include=_flatten(args.include),
-            extend_include=_flatten(args.extend_include) or [],
+            select=args.select,
+            extend_select=args.extend_select,
+            ignore=args.ignore,
+            exclude=args.exclude,
+            extend_exclude=args.extend_exclude,
+            include=args.include,
+            extend_include=args.extend_include,
             force_exclude=args.force_exclude,
             respect_gitignore=args.respect_gitignore,
             inline=inline,

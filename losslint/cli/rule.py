@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from types import SimpleNamespace
+
+import click
 
 from losslint.cli.errors import UsageError
+from losslint.cli.layout import Command, Option
 from losslint.rules import catalog
 from losslint.rules.catalog import Rule
 from losslint.rules.docs import markdown
-
-
-def add_parser(sub) -> None:
-    parser = sub.add_parser("rule", help="show a rule's documentation")
-    parser.add_argument("rule", nargs="?", help="rule code (LL103) or name (softmax-before-cross-entropy)")
-    parser.add_argument("--all", action="store_true", help="show every rule")
-    parser.add_argument(
-        "--catalog-markdown", action="store_true", help="print docs/rules.md (the page every finding's url points at)"
-    )
-    parser.add_argument("--output-format", choices=("text", "json"), default="text")
 
 
 def run(args) -> int:
@@ -77,3 +71,18 @@ def catalog_markdown(rules_catalog: catalog.Catalog) -> str:
         body[0] = f"## {rule.code} {rule.name}"
         lines += [line.replace("## ", "### ", 1) if line.startswith("## ") and i else line for i, line in enumerate(body)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+command = Command(
+    "rule",
+    help="Show a rule's documentation.",
+    arguments={"[RULE]": "Rule code (LL103) or name (softmax-before-cross-entropy)"},
+    params=[
+        click.Argument(["rule"], required=False),
+        Option(["--all"], is_flag=True, help="Show every rule"),
+        Option(["--catalog-markdown"], is_flag=True, help="Print docs/rules.md (the page every finding's url points at)"),
+        Option(["--output-format"], type=click.Choice(("text", "json")), default="text", value_name="FORMAT",
+               help="Markdown text or JSON"),
+    ],
+    callback=lambda **values: run(SimpleNamespace(**values)),
+)

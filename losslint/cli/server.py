@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 from losslint.cli.errors import UsageError
-
-
-def add_parser(sub) -> None:
-    sub.add_parser(
-        "server",
-        help="run the language server for editors (LSP over stdio; needs `pip install 'losslint[server]'`)",
-    )
+from losslint.cli.layout import Command
 
 
 def run(args) -> int:
@@ -22,3 +16,10 @@ def run(args) -> int:
 
     serve()
     return 0
+
+
+command = Command(
+    "server",
+    help="Run the language server for editors (LSP over stdio; needs `pip install 'losslint[server]'`).",
+    callback=lambda: run(None),
+)

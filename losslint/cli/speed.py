@@ -3,39 +3,34 @@ LOSSLINT_CACHE_DIR variable), and the progress indicator they come with."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
+import click
+
+from losslint.cli.layout import Option
 from losslint.engine import factcache, progress, workers
 from losslint.engine.collect import RunOptions
 
 
-def _jobs(value: str) -> int:
+def _jobs(ctx, param, value: str) -> int:
     try:
         jobs = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid job count: {value!r}") from None
+        raise click.BadParameter(f"invalid job count: {value!r}") from None
     if jobs < 0:
-        raise argparse.ArgumentTypeError(f"invalid job count: {value!r}")
+        raise click.BadParameter(f"invalid job count: {value!r}")
     return jobs
 
 
-def add_arguments(parser) -> None:
-    group = parser.add_argument_group("speed")
-    group.add_argument(
-        "-j",
-        "--jobs",
-        type=_jobs,
-        default=0,
-        metavar="N",
-        help="processes that parse files (default: 0, one per CPU; 1: no extra process)",
-    )
-    group.add_argument("--no-cache", action="store_true", help="neither read nor write the cache of per-file facts")
-    group.add_argument(
-        "--cache-dir",
-        metavar="DIR",
-        help=f"where the cache lives (default: ${factcache.ENV_VAR}, else {factcache.DEFAULT_NAME}/ in the project root)",
-    )
+def params() -> list[click.Parameter]:
+    return [
+        Option(["-j", "--jobs"], section="Speed", default="0", metavar="N", callback=_jobs,
+               help="Processes that parse files (default: 0, one per CPU; 1: no extra process)"),
+        Option(["--no-cache"], section="Speed", is_flag=True,
+               help="Neither read nor write the cache of per-file facts"),
+        Option(["--cache-dir"], section="Speed", metavar="DIR",
+               help=f"Where the cache lives (default: ${factcache.ENV_VAR}, else {factcache.DEFAULT_NAME}/ in the project root)"),
+    ]
 
 
 def run_options(args, output_format: str) -> RunOptions:

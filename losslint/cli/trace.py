@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import json
 import sys
+from types import SimpleNamespace
+
+import click
 
 from losslint.cli.errors import UsageError
+from losslint.cli.layout import Command, Option
 from losslint.tracer import MISSING_TORCH, TorchMissing, TraceError
 from losslint.tracer.spec import (
     ACTIVATIONS,
@@ -28,40 +32,53 @@ from losslint.tracer.spec import (
 )
 
 
-def add_parser(sub) -> None:
-    parser = sub.add_parser("trace", help="run an activation/loss pair with torch and measure it (needs torch)")
-    what = parser.add_argument_group("what to trace")
-    what.add_argument("--activation", choices=ACTIVATIONS, help="the activation before the loss")
-    what.add_argument("--loss", choices=sorted(LOSSES), help="the torch.nn loss class")
-    what.add_argument("--spelling", choices=SPELLINGS, default="direct",
-                      help="log: torch.log(softmax(x)) / torch.log(sigmoid(x)) for log_softmax / logsigmoid")
-    what.add_argument("--all", action="store_true", help="every combination of the taxonomy, beside the catalog's verdict")
-    what.add_argument("--fixes", action="store_true", help="check that every rule's fix produces the recommended pair")
-    what.add_argument("--speed", action="store_true", help="time fused against separate ops on the device")
-    args = parser.add_argument_group("the loss's arguments (torch's defaults when left out)")
-    args.add_argument("--classes", type=int, help="number of classes (default 10; binary: output units, default 1)")
-    args.add_argument("--dim", type=int, default=1, help="the softmax dim on (batch, classes) logits (default 1)")
-    args.add_argument("--reduction", choices=REDUCTIONS, default="mean")
-    args.add_argument("--weight", type=_floats, help="comma-separated per-class weights")
-    args.add_argument("--pos-weight", type=_floats, help="comma-separated pos_weight (BCEWithLogitsLoss)")
-    args.add_argument("--ignore-index", type=int)
-    args.add_argument("--label-smoothing", type=float, default=0.0)
-    how = parser.add_argument_group("how")
-    how.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="default: cuda when available")
-    how.add_argument("--dtype", choices=DTYPES, default="float32")
-    how.add_argument("--seed", type=int, default=0)
-    how.add_argument("--batch", type=int, default=512, help="examples in the normal-range run (default 512)")
-    how.add_argument("--no-timing", action="store_true", help="skip timing the pair against the recommended pair")
-    how.add_argument("--output-format", choices=("text", "json"), default="text")
+def _choice(values) -> click.Choice:
+    return click.Choice(list(values))
 
 
-def add_check_arguments(parser) -> None:
+def _options() -> list[click.Parameter]:
+    what, loss, how = "What to trace", "The loss's arguments (torch's defaults when left out)", "How"
+    return [
+        Option(["--activation"], section=what, type=_choice(ACTIVATIONS), value_name="ACTIVATION",
+               help="The activation before the loss"),
+        Option(["--loss"], section=what, type=_choice(sorted(LOSSES)), value_name="LOSS", help="The torch.nn loss class"),
+        Option(["--spelling"], section=what, type=_choice(SPELLINGS), default="direct", value_name="SPELLING",
+               help="log: torch.log(softmax(x)) / torch.log(sigmoid(x)) for log_softmax / logsigmoid"),
+        Option(["--all"], section=what, is_flag=True,
+               help="Every combination of the taxonomy, beside the catalog's verdict"),
+        Option(["--fixes"], section=what, is_flag=True,
+               help="Check that every rule's fix produces the recommended pair"),
+        Option(["--speed"], section=what, is_flag=True, help="Time fused against separate ops on the device"),
+        Option(["--classes"], section=loss, type=int,
+               help="Number of classes (default 10; binary: output units, default 1)"),
+        Option(["--dim"], section=loss, type=int, default=1,
+               help="The softmax dim on (batch, classes) logits (default 1)"),
+        Option(["--reduction"], section=loss, type=_choice(REDUCTIONS), default="mean", value_name="REDUCTION"),
+        Option(["--weight"], section=loss, metavar="W1,W2,...", callback=_floats, help="Comma-separated per-class weights"),
+        Option(["--pos-weight"], section=loss, metavar="W1,W2,...", callback=_floats,
+               help="Comma-separated pos_weight (BCEWithLogitsLoss)"),
+        Option(["--ignore-index"], section=loss, type=int, help="A target value that does not count"),
+        Option(["--label-smoothing"], section=loss, type=float, default=0.0, help="Default 0.0"),
+        Option(["--device"], section=how, type=_choice(("auto", "cpu", "cuda")), default="auto", value_name="DEVICE",
+               help="Default: cuda when available"),
+        Option(["--dtype"], section=how, type=_choice(DTYPES), default="float32", value_name="DTYPE"),
+        Option(["--seed"], section=how, type=int, default=0),
+        Option(["--batch"], section=how, type=int, default=512, help="Examples in the normal-range run (default 512)"),
+        Option(["--no-timing"], section=how, is_flag=True, help="Skip timing the pair against the recommended pair"),
+        Option(["--output-format"], section=how, type=_choice(("text", "json")), default="text", value_name="FORMAT"),
+    ]
+
+
+def check_params() -> list[click.Parameter]:
     """`losslint check --trace [--trace-device D] [--trace-dtype T]`."""
-    group = parser.add_argument_group("runtime tracer (needs torch)")
-    group.add_argument("--trace", action="store_true",
-                       help="run each finding's pair with torch and attach the numbers (evidence)")
-    group.add_argument("--trace-device", choices=("auto", "cpu", "cuda"), default="auto")
-    group.add_argument("--trace-dtype", choices=DTYPES, default="float32")
+    section = "Runtime tracer (needs torch)"
+    return [
+        Option(["--trace"], section=section, is_flag=True,
+               help="Run each finding's pair with torch and attach the numbers (evidence)"),
+        Option(["--trace-device"], section=section, type=_choice(("auto", "cpu", "cuda")), default="auto",
+               value_name="DEVICE"),
+        Option(["--trace-dtype"], section=section, type=_choice(DTYPES), default="float32", value_name="DTYPE"),
+    ]
 
 
 def attach_evidence(findings, args) -> None:
@@ -76,13 +93,13 @@ def attach_evidence(findings, args) -> None:
         raise UsageError(str(exc)) from None
 
 
-def _floats(text: str) -> tuple[float, ...]:
+def _floats(ctx, param, text: str | None) -> tuple[float, ...] | None:
+    if text is None:
+        return None
     try:
         return tuple(float(part) for part in text.split(","))
     except ValueError:
-        import argparse
-
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+        raise click.BadParameter(f"expected comma-separated numbers, got {text!r}") from None
 
 
 def run(args) -> int:
@@ -166,3 +183,11 @@ def _speed(args) -> int:
 
 def _write(text: str) -> None:
     sys.stdout.write(text)
+
+
+command = Command(
+    "trace",
+    help="Run an activation/loss pair with torch and measure it (needs torch).",
+    params=_options(),
+    callback=lambda **values: run(SimpleNamespace(**values)),
+)

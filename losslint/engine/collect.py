@@ -36,12 +36,15 @@ import hashlib
 import pickle
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from losslint import analysis
-from losslint.analysis.facts import FileFacts
 from losslint.engine import prefilter, verdicts, workers
 from losslint.engine.factcache import FactsCache, entry_key, loads
 from losslint.engine.progress import Progress
+
+if TYPE_CHECKING:  # the analysis package is imported when a file is analysed (start-up, issue 14)
+    from losslint import analysis
+    from losslint.analysis.facts import FileFacts
 
 
 @dataclass
@@ -308,6 +311,8 @@ def calling(collected: Collected, names: set[str]) -> set[str]:
 
 
 def _analyze_until_complete(collected: Collected, options: RunOptions, runner: workers.Runner) -> None:
+    from losslint import analysis
+
     while True:
         collected.analysis = None  # the last round's: free it before the next one is built
         collected.analysis = analysis.analyze(collected.facts_list(), _known(collected), collected.configs)

@@ -22,9 +22,9 @@ import pickle
 import sys
 import time
 import zlib
+from functools import cache
 from pathlib import Path
 
-from losslint.analysis import ir
 from losslint.core import atomic
 from losslint.core.version import __version__
 
@@ -41,18 +41,24 @@ _TAG = (
 
 # IR singletons (UNKNOWN, UNDEFINED, TRAINING...) are compared by identity: pickle them by
 # name so that a loaded tree holds the very same objects.
-_SINGLETONS = {name: value for name, value in vars(ir).items() if isinstance(value, ir.IR)}
-_SINGLETON_NAMES = {id(value): name for name, value in _SINGLETONS.items()}
+# Found on first use: importing ir runs the analysis package's __init__ (start-up, issue 14).
+@cache
+def _singletons() -> tuple[type, dict[str, object], dict[int, str]]:
+    from losslint.analysis import ir
+
+    by_name = {name: value for name, value in vars(ir).items() if isinstance(value, ir.IR)}
+    return ir.IR, by_name, {id(value): name for name, value in by_name.items()}
 
 
 class _Pickler(pickle.Pickler):
     def persistent_id(self, obj):
-        return _SINGLETON_NAMES.get(id(obj)) if isinstance(obj, ir.IR) else None
+        kind, _, names = _singletons()
+        return names.get(id(obj)) if isinstance(obj, kind) else None
 
 
 class _Unpickler(pickle.Unpickler):
     def persistent_load(self, pid):
-        return _SINGLETONS[pid]
+        return _singletons()[1][pid]
 
 
 def dumps(value: object) -> bytes:

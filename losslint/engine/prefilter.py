@@ -38,12 +38,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
-from losslint.analysis import torch_api
 
-
-def _words(table_names: list[str]) -> frozenset[str]:
+def _words(torch_api, table_names: list[str]) -> frozenset[str]:
     found: set[str] = set()
     for name in table_names:
         table = getattr(torch_api, name)
@@ -55,7 +54,7 @@ def _words(table_names: list[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-def _tables(predicate) -> list[str]:
+def _tables(torch_api, predicate) -> list[str]:
     return [
         name
         for name, value in vars(torch_api).items()
@@ -63,18 +62,36 @@ def _tables(predicate) -> list[str]:
     ]
 
 
-# LOSS_CLASSES, LOSS_FUNCTIONS, ... / ACTIVATION_LAYERS, ACTIVATION_FUNCTIONS, ..., LOG_OF
-LOSS_WORDS = _words(_tables(lambda name: "LOSS" in name))
-ACTIVATION_WORDS = _words(_tables(lambda name: "ACTIVATION" in name or name == "LOG_OF"))
-
-
 def _minimal(words: frozenset[str]) -> tuple[str, ...]:
     """Drop words that contain another word: finding `softmax` covers log_softmax."""
     return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
 
 
-_LOSS_SUBSTRINGS = _minimal(LOSS_WORDS)
-_ACTIVATION_SUBSTRINGS = _minimal(ACTIVATION_WORDS)
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words of analysis/torch_api.py that a scan looks for in a file's text."""
+
+    loss_words: frozenset[str]  # LOSS_CLASSES, LOSS_FUNCTIONS, ...
+    activation_words: frozenset[str]  # ACTIVATION_LAYERS, ACTIVATION_FUNCTIONS, ..., LOG_OF
+    loss_substrings: tuple[str, ...]
+    activation_substrings: tuple[str, ...]
+    log_owners: frozenset[str]
+    log_re: re.Pattern
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """Built on the first scan: importing torch_api runs the analysis package's __init__,
+    which a check with no candidate file must not pay for (start-up, issue 14)."""
+    from losslint.analysis import torch_api
+
+    losses = _words(torch_api, _tables(torch_api, lambda name: "LOSS" in name))
+    activations = _words(torch_api, _tables(torch_api, lambda name: "ACTIVATION" in name or name == "LOG_OF"))
+    # What the analyzer takes for a log (torch_api.LOG_FUNCTIONS / LOG_METHODS): see _has_log.
+    log_owners = frozenset(name.rsplit(".", 2)[-2] for name in torch_api.LOG_FUNCTIONS if "." in name)
+    log_names = sorted({n.rsplit(".", 1)[-1] for n in torch_api.LOG_FUNCTIONS} | set(torch_api.LOG_METHODS), key=len, reverse=True)
+    log_re = re.compile(r"(?:" + "|".join(map(re.escape, log_names)) + r")\b")
+    return Vocabulary(losses, activations, _minimal(losses), _minimal(activations), log_owners, log_re)
 
 
 def _is_word_char(char: str) -> bool:
@@ -104,17 +121,15 @@ def _has_word(source: str, words: frozenset[str], needles: tuple[str, ...]) -> b
 #   p.log(), p.log_()          (the tensor methods take no argument: self.log("loss", v),
 #                               math.log(x) and logger.log(...) are not these)
 #   log(p)                     after `from torch import log`
-_LOG_OWNERS = frozenset(name.rsplit(".", 2)[-2] for name in torch_api.LOG_FUNCTIONS if "." in name)
-_LOG_NAMES = sorted({n.rsplit(".", 1)[-1] for n in torch_api.LOG_FUNCTIONS} | set(torch_api.LOG_METHODS), key=len, reverse=True)
-_LOG_RE = re.compile(r"(?:" + "|".join(map(re.escape, _LOG_NAMES)) + r")\b")
 _NOT_TENSORS = frozenset({"self", "math", "cmath", "np", "numpy", "logging", "logger", "log"})
 _TORCH_ALIAS_RE = re.compile(r"import[ \t]+torch(?:\.special)?[ \t]+as[ \t]+(\w+)")
 _LOG_IMPORT_RE = re.compile(r"from[ \t]+torch(?:\.special)?[ \t]+import[^\n]*\blog\b")
 
 
 def _has_log(source: str) -> bool:
+    words = vocabulary()
     owners: set[str] | None = None
-    for match in _LOG_RE.finditer(source):
+    for match in words.log_re.finditer(source):
         start, end = match.span()
         before = source[start - 1] if start else ""
         if before == ".":
@@ -123,7 +138,7 @@ def _has_log(source: str) -> bool:
                 owner -= 1
             name = source[owner : start - 1]
             if owners is None:
-                owners = set(_LOG_OWNERS) | set(_TORCH_ALIAS_RE.findall(source))
+                owners = set(words.log_owners) | set(_TORCH_ALIAS_RE.findall(source))
             if name in owners:
                 return True
             if name not in _NOT_TENSORS and source[end : end + 20].replace(" ", "").startswith("()"):
@@ -166,11 +181,13 @@ class Scan:
     def activation(self) -> bool:
         """Names an activation. No root depends on it any more, so it is looked for only
         when asked (a quarter of a scan's time)."""
-        return _has_word(self.source, ACTIVATION_WORDS, _ACTIVATION_SUBSTRINGS)
+        words = vocabulary()
+        return _has_word(self.source, words.activation_words, words.activation_substrings)
 
 
 def scan(source: str) -> Scan:
-    loss = _has_word(source, LOSS_WORDS, _LOSS_SUBSTRINGS)
+    words = vocabulary()
+    loss = _has_word(source, words.loss_words, words.loss_substrings)
     return Scan(
         loss, _has_log(source), tuple(_imports(source)), source=source,
         registers=_REGISTER_RE.search(source) is not None,

@@ -70,7 +70,7 @@ def test_losslint_watch_without_torch_names_the_extra(tmp_path):
         (["trace"], "trace needs --activation and --loss"),
         (["trace", "--all", "--activation", "softmax"], "use one of --all"),
         (["trace", "--activation", "softmax"], "a trace without a loss is for log_softmax or logsigmoid"),
-        (["trace", "--activation", "softmax", "--loss", "PoissonNLLLoss"], "argument --loss: invalid choice"),
+        (["trace", "--activation", "softmax", "--loss", "PoissonNLLLoss"], "Invalid value for '--loss'"),
         (["trace", "--activation", "softmax", "--loss", "NLLLoss", "--classes", "1"], "at least 2 classes"),
         (["trace", "--activation", "sigmoid", "--loss", "BCELoss", "--spelling", "log"], "--spelling log applies to"),
         (["trace", "--activation", "softmax", "--loss", "NLLLoss", "--classes", "3", "--weight", "1,2"],
