@@ -78,9 +78,25 @@ def forward(spec: PairSpec, z, target, kwargs: dict, dim: int | None = None):
     out = activate(spec, z, dim)
     if spec.loss is None:
         return out
+    if out.device.type != "cpu":
+        device_checks(spec.loss, out, target, kwargs)
     with warnings.catch_warnings():  # F.kl_div's note on reduction="mean" (rule LL303's business)
         warnings.filterwarnings("ignore", message="reduction: 'mean' divides")
         return LOSS_FUNCTIONS[spec.loss](out, target, **kwargs)
+
+
+def device_checks(loss: str, out, target, kwargs: dict) -> None:
+    """Raise on the host what the CPU kernels raise. On CUDA the same bad input (a logit
+    into BCELoss, a class index out of range) is a device-side assert: it poisons the
+    whole CUDA context, so every later pair of `trace --all` would fail too."""
+    if loss == "BCELoss" and bool(((out < 0) | (out > 1)).any()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    if loss in ("NLLLoss", "CrossEntropyLoss") and not target.is_floating_point() and out.dim() >= 2:
+        ignore = kwargs.get("ignore_index", -100)
+        valid = target[target != ignore]
+        bad = valid[(valid < 0) | (valid >= out.shape[1])]
+        if bad.numel():
+            raise IndexError(f"Target {int(bad[0])} is out of bounds.")
 
 
 def value_and_grad(spec: PairSpec, z, target, kwargs: dict, dim: int | None = None):

@@ -62,3 +62,15 @@ def test_watch_on_cuda_reports_and_changes_nothing():
         watched = nn.CrossEntropyLoss()(model(x).to("cuda"), y).item()
     assert watched == plain
     assert [r.code for r in w.reports] == ["LL103"]
+
+
+def test_a_pair_that_raises_leaves_the_cuda_context_usable():
+    # Logits into BCELoss is a device-side assert on CUDA, which would poison every later
+    # CUDA call; the tracer raises the CPU's error on the host instead.
+    with pytest.raises(RuntimeError, match="between 0 and 1"):
+        from losslint.tracer import ops
+
+        spec = PairSpec("none", "BCELoss")
+        z, target = ops.make_data(spec, 0)
+        ops.value_and_grad(spec, z.cuda().float(), ops.target_as(target, torch.float32, "cuda"), {})
+    assert measure.trace(PairSpec("none", "CrossEntropyLoss"), device="cuda")["verdict"] == "best"
