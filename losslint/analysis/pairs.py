@@ -25,8 +25,8 @@ from losslint.analysis.evaluate import (
     Value,
 )
 from losslint.analysis.facts import CallFact
-from losslint.analysis.values import Selection
 from losslint.analysis.project import Project
+from losslint.analysis.values import Selection
 from losslint.core.findings import Site
 
 

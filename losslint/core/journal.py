@@ -27,8 +27,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from losslint.core.atomic import alive
-from losslint.core.atomic import write_atomic
+from losslint.core.atomic import alive, write_atomic
+from losslint.core.sources import marked_root
 
 NAME = ".losslint-fix-journal"
 VERSION = 1
@@ -48,8 +48,6 @@ def _digest(data: bytes) -> str:
 def root_for(paths: list[str]) -> Path:
     """Where the journal of a fix of `paths` lives: their project root (pyproject.toml or
     .git, as for the cache), else the directory that holds them all."""
-    from losslint.engine.context import marked_root
-
     directory = Path(os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths]))
     return marked_root(directory) or directory
 

@@ -67,3 +67,12 @@ class Snippets:
             source = self.sources.get(path)
             self._lines[path] = source.splitlines() if source is not None else []
         return self._lines[path]
+
+
+def marked_root(start: Path) -> Path | None:
+    """The nearest directory from `start` up that holds pyproject.toml or .git."""
+    here = start.resolve()
+    for directory in (here, *here.parents):
+        if (directory / "pyproject.toml").is_file() or (directory / ".git").exists():
+            return directory
+    return None

@@ -15,17 +15,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from losslint.core.findings import Finding
+from losslint.core.sources import marked_root
 
 MARKERS = ("pyproject.toml", ".git")
-
-
-def marked_root(start: Path) -> Path | None:
-    """The nearest directory from `start` up that holds pyproject.toml or .git."""
-    here = start.resolve()
-    for directory in (here, *here.parents):
-        if (directory / "pyproject.toml").is_file() or (directory / ".git").exists():
-            return directory
-    return None
 
 
 def roots(paths: Iterable[str]) -> list[Path]:

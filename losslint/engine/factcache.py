@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 
 from losslint.core import atomic
+from losslint.core.sources import marked_root
 from losslint.core.version import __version__
 
 ENV_VAR = "LOSSLINT_CACHE_DIR"
@@ -73,8 +74,6 @@ def loads(data: bytes) -> object:
 
 def project_root(start: Path | None = None) -> Path:
     """The nearest directory with pyproject.toml or .git, from the current one up; else cwd."""
-    from losslint.engine.context import marked_root
-
     here = (start or Path.cwd()).resolve()
     return marked_root(here) or here
 

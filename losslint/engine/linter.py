@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from losslint import documents
-from losslint.core import notebook
+from losslint.core import atomic, notebook
 from losslint.core.findings import Finding
 from losslint.core.sources import Snippets, read_source
-from losslint.core import atomic
 from losslint.engine import collect, context, noqa, prefilter, verdicts, workers
 from losslint.engine.collect import RunOptions
 from losslint.engine.config import Settings

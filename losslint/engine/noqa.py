@@ -31,8 +31,8 @@ from losslint.core import notebook
 from losslint.core.atomic import write_atomic
 from losslint.core.findings import Edit, Finding, Fix, Position, Site
 from losslint.core.sources import split_lines
-from losslint.engine.config import Settings
 from losslint.engine import workers
+from losslint.engine.config import Settings
 from losslint.engine.factcache import FactsCache, entry_key
 from losslint.rules import catalog
 from losslint.rules.catalog import Rule
