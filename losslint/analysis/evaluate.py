@@ -53,6 +53,7 @@ MAX_ALTERNATIVES = 12
 MAX_CALLERS = 16
 MAX_ITEMS = 16
 MAX_UNROLLED = 2  # loop variables unrolled together at one loss call
+MAX_NESTED_BUILDS = 3  # a builder run again from the constructors of what it builds
 
 
 def _normalize(name: str) -> str:
@@ -317,7 +318,7 @@ class Evaluator:
                 continue
             for call_fact in self.project.calls_by_callee.get("__init__", ()):
                 func = call_fact.call.func
-                if call_fact.func == sub_init and isinstance(func, ir.Attr) and isinstance(func.obj, ir.SuperRef):
+                if call_fact.func == sub_init and isinstance(func, ir.Attr) and _is_super(func.obj):
                     return self.frame(init, call_fact.call, self.init_frame(inst, klass), inst, 1)
         return self.frame(init, OPAQUE_ARGS, None, inst, 1)
 
@@ -348,8 +349,7 @@ class Evaluator:
                 if key != init_key and name in self.project.functions[key].self_attrs
             ]
             if len(setters) == 1:  # Lightning's setup(), a build() or set_loss(loss) method
-                method = setters[0]
-                return self.values(method.self_attrs[name], self.frame(method.key, None, None, inst, 1))
+                return self.set_by(setters[0], inst, name)
             if setters:
                 return (UNKNOWN,)
             if name in facts.class_attrs:
@@ -373,8 +373,16 @@ class Evaluator:
         ]
         if len(setters) != 1:
             return None
-        method = setters[0]
-        return self.values(method.self_attrs[name], self.frame(method.key, None, None, inst, 1))
+        return self.set_by(setters[0], inst, name)
+
+    def set_by(self, method: FunctionFacts, inst: InstanceV, name: str) -> tuple[Value, ...]:
+        """`self.name` as `method` sets it on `inst`: in each call of the method on that
+        instance (`model.compile("adam", "binary_crossentropy")`: that call's loss, not
+        every loss any model is compiled with), else with its parameters unbound."""
+        frames = [f for f in self.callers(method.key) if f.self_value is inst]
+        if not frames:
+            frames = [self.frame(method.key, None, None, inst, 1)]
+        return tuple(v for f in frames for v in self.values(method.self_attrs[name], f))
 
     # --- evaluation ---------------------------------------------------------------------------
 
@@ -433,12 +441,21 @@ class Evaluator:
             return (ExternalV("builtins." + node.name),)
         return (UNKNOWN,)
 
-    def star_imported(self, star: ir.Global, name: str) -> tuple[Value, ...] | None:
-        path, attrs, dotted = self.project.resolve_global(star)
+    def star_imported(self, star: ir.Global, name: str, depth: int = 0, peek: bool = False) -> tuple[Value, ...] | None:
+        """`name` as `from <star> import *` binds it, also through a package whose
+        __init__ star-imports its modules. With `peek`, only files already parsed are
+        searched (an attribute looked for in every module a package star-imports must not
+        load them all)."""
+        path, attrs, dotted = self.project.peek_global(star) if peek else self.project.resolve_global(star)
         if path is not None and not attrs:
             facts = self.project.files[path]
             if name in facts.globals:
                 return self.values(facts.globals[name], self.module_frame(path))
+            if depth < 3:  # a package whose __init__ star-imports its modules
+                for inner in facts.star_imports:
+                    found = self.star_imported(inner, name, depth + 1, peek)
+                    if found is not None:
+                        return found
             return None
         # `from torch.nn import *`: only names losslint knows are taken from it.
         candidate = ExternalV(_normalize(f"{dotted}.{name}"))
@@ -531,7 +548,13 @@ class Evaluator:
             if name in facts.globals:
                 return self.values(facts.globals[name], self.module_frame(obj.path))
             submodule = self.project.resolve_module(f"{facts.module}.{name}", obj.path) if facts.module else None
-            return (ModuleV(submodule),) if submodule else (UNKNOWN,)
+            if submodule:
+                return (ModuleV(submodule),)
+            for star in facts.star_imports:  # a package's __init__: from .core import *
+                found = self.star_imported(star, name, peek=True)
+                if found is not None:
+                    return found
+            return (UNKNOWN,)
         if isinstance(obj, ExternalV):
             if obj.name in torch_api.MODEL_WRAPPERS and name == "module":
                 return (UNKNOWN,)
@@ -566,6 +589,8 @@ class Evaluator:
             return (obj,)  # criterion.forward(out, y) is criterion(out, y)
         if isinstance(obj, DictV) and name in _DICT_METHODS:
             return (MethodV(obj, name),)  # outputs.items(), heads.values()
+        if isinstance(obj, ConstV) and isinstance(obj.value, str) and name in _STR_METHODS:
+            return (MethodV(obj, name),)  # act_name.lower() == "sigmoid"
         if isinstance(obj, (BufferV, OneHotV)) and (name in torch_api.SHAPE_METHODS or name in torch_api.SCATTER_METHODS):
             return (MethodV(obj, name),)  # torch.zeros(...).to(device), one_hot(y).float()
         return (UNKNOWN,)
@@ -626,8 +651,15 @@ class Evaluator:
         result: list[Value] = []
         elements = self.elements_of(node.loop.iterable, frame)
         if elements is None or (node.filtered and node.kind == "list"):
-            # range(n), an unknown list, or an `if` choosing which: items nobody knows.
-            return (SeqV((SPLICE,), False),) if node.kind == "list" else (UNKNOWN,)
+            # range(n), an unknown list, or an `if` choosing which: items nobody knows,
+            # unless every item is the same whatever the element (`[activation_layer(
+            # "sigmoid", sizes[i + 1]) for i in range(n)]`): then each one is that value.
+            if node.kind != "list":
+                return (UNKNOWN,)
+            same = self.values(node.value, frame) if not node.filtered else (UNKNOWN,)
+            if len(same) == 1 and not isinstance(same[0], (Opaque, ChoiceV)):
+                return (SeqV((SPLICE, same[0]), False),)
+            return (SeqV((SPLICE,), False),)
         frames = [self.loop_frame(frame, node.loop, e) for e in elements]
         if node.kind == "list":
             return (SeqV(tuple(self.slot(node.value, f) for f in frames), False),)
@@ -778,7 +810,7 @@ class Evaluator:
         """The branches of an undecided if/else: keep them only when they agree on what
         matters (the kind of tensor, the loss, what a model outputs), else UNKNOWN.
         Agreeing branches are all kept, so each site can be reported."""
-        known = tuple(v for v in values if v is not UNKNOWN and not _is_none(v))
+        known = tuple(v for v in values if v is not UNKNOWN and not _is_none(v) and not _unknown_modules(v))
         if known and len(known) < len(values) and all(isinstance(v, _OBJECTS) for v in known):
             # `model = restore(path) if resume else Net()`, `d = D() if gan else None`: a
             # model or criterion known on one path is the one trained there; the unknown
@@ -788,6 +820,10 @@ class Evaluator:
         first = values[0]
         if all(v is first for v in values):
             return (first,)
+        if all(isinstance(v, _OBJECTS) and getattr(v, "selected", None) is not None for v in values):
+            # Models a registry or config selects by a name known at run time (a build
+            # helper's dict branch, its list branch unknown): each can be trained.
+            return values
         if all(isinstance(v, TensorV) for v in values):
             return values if len({(v.kind, v.unstable) for v in values}) == 1 else (UNKNOWN,)
         if all(isinstance(v, CriterionV) for v in values):
@@ -822,10 +858,35 @@ class Evaluator:
             if node.op == "and":
                 return False if False in (left, right) else (True if left and right else None)
             return True if True in (left, right) else (False if left is False and right is False else None)
-        value = self.value(node, frame)
-        if isinstance(value, ConstV):
-            return bool(value.value)
+        truths = {self.truth_of(v) for v in self.values(node, frame)}
+        return truths.pop() if len(truths) == 1 else None
+
+    def truth_of(self, value: Value) -> bool | None:
+        """`if self.exist:` on a head built in __init__: a module, layer or criterion object
+        is true unless its class can say otherwise (`__len__`, `__bool__`, or a base outside
+        the project other than nn.Module). Tensors and names from outside stay undecided."""
+        if isinstance(value, InstanceV):
+            return True if self.plain_object(value.cls) else None
+        if isinstance(value, (LayerV, CriterionV, PretrainedV, ClassV, FuncV, ModuleV)):
+            return True
+        if isinstance(value, (ConstV, SeqV, TupleV, DictV)):
+            return _truth_of(value)
         return None
+
+    def plain_object(self, cls: str) -> bool:
+        """A project class whose instances are always true (no `__len__` or `__bool__`)."""
+        module = self.module_frame(self.project.file_of(cls).path)
+        for klass in self.mro(cls):
+            facts = self.project.classes[klass]
+            if "__len__" in facts.methods or "__bool__" in facts.methods:
+                return False
+            for base in facts.bases:
+                for value in self.values(base, module):
+                    if isinstance(value, ExternalV) and value.name not in torch_api.MODULE_BASES:
+                        return False
+                    if not isinstance(value, (ExternalV, ClassV)):
+                        return False
+        return True
 
     def _eval_Compare(self, node: ir.Compare, frame: Frame):
         left, right = self.value(node.left, frame), self.value(node.right, frame)
@@ -841,6 +902,8 @@ class Evaluator:
             return (UNKNOWN,)
 
     def _eval_Call(self, node: ir.Call, frame: Frame):
+        if _is_builtin(node.func, "isinstance", self) and len(node.args) == 2:
+            return self.instance_check(node.args[0], node.args[1], frame)
         chosen = self.names.call(node, frame)  # getattr(models, name), MODELS.build(cfg), instantiate(cfg.model)
         if chosen is not None:
             return chosen
@@ -848,6 +911,20 @@ class Evaluator:
         for selected in self.selections(node.func, frame):
             for func in self.values(node.func, selected):
                 result.extend(self.call(func, node, selected))
+        return tuple(result)
+
+    def instance_check(self, obj: ir.IR, types: ir.IR, frame: Frame) -> tuple[Value, ...]:
+        """`isinstance(cfg, list)` against builtin container and scalar types, where the
+        value's kind settles it (a dict config is not a list: a build helper's list branch
+        is not taken). Anything else is unknown."""
+        names = types.items if isinstance(types, ir.TupleOf) else (types,)
+        wanted = {n.name for n in names if _is_builtin(n, n.name if isinstance(n, ir.ModuleName) else "", self)}
+        if len(wanted) != len(names) or not wanted <= _TYPE_NAMES:
+            return (UNKNOWN,)
+        result: list[Value] = []
+        for value in self.values(obj, frame):
+            answers = {_is_instance(value, name, self) for name in wanted}
+            result.append(UNKNOWN if None in answers else ConstV(True in answers))
         return tuple(result)
 
     def selections(self, func: ir.IR, frame: Frame) -> list[Frame]:
@@ -1030,6 +1107,8 @@ class Evaluator:
             return (BufferV(),)  # x.new_zeros(T, B, V): a buffer to fill
         if isinstance(obj, DictV):
             return self.dict_method(obj, name, node, frame)
+        if isinstance(obj, ConstV) and name in _STR_METHODS and not node.args and not node.kwargs:
+            return (ConstV(getattr(obj.value, name)()),)
         if isinstance(obj, InstanceV) and name in torch_api.MODEL_SELF_METHODS:
             return (obj,)  # only made by instance_attr for a model class without its own method
         if isinstance(obj, (CriterionV, PretrainedV)):
@@ -1199,8 +1278,55 @@ def _by_name(test: ir.IR) -> bool:
     return all(isinstance(n, ir.Const) and isinstance(n.value, str) for n in names)
 
 
+def _is_super(node: ir.IR) -> bool:
+    """`super()` or `super(Cls, self)` (a call of SuperRef), as the extractor writes them."""
+    return isinstance(node, ir.SuperRef) or (isinstance(node, ir.Call) and isinstance(node.func, ir.SuperRef))
+
+
 def _is_none(value: Value) -> bool:
     return isinstance(value, ConstV) and value.value is None
+
+
+# str methods without arguments whose result on a known constant is known (names compared
+# case-insensitively: `act_name.lower() == "sigmoid"`).
+_STR_METHODS = frozenset({"lower", "upper", "casefold", "strip", "lstrip", "rstrip", "title"})
+_TYPE_NAMES = frozenset({"list", "tuple", "dict", "str", "int", "float", "bool"})
+
+
+def _is_builtin(node: ir.IR, name: str, evaluator) -> bool:
+    """`node` names the builtin `name`: not a module-level name of its file. (A star
+    import that rebinds `isinstance` or `list` is not looked for: resolving every star
+    import of a file would load modules nothing else asks for.)"""
+    if not (isinstance(node, ir.ModuleName) and node.name == name):
+        return False
+    facts = evaluator.project.files.get(node.path)
+    return facts is not None and name not in facts.globals
+
+
+def _is_instance(value: Value, name: str, evaluator) -> bool | None:
+    """isinstance(value, builtins.<name>), or None when the value's kind does not say.
+    A list value may be an nn.ModuleList and a dict an nn.ModuleDict, so only the answers
+    that hold for both are given."""
+    if isinstance(value, ConstV):
+        kind = {"list": list, "tuple": tuple, "dict": dict, "str": str, "int": int, "float": float, "bool": bool}[name]
+        return isinstance(value.value, kind)
+    if isinstance(value, DictV):
+        return False if name != "dict" else None
+    if isinstance(value, TupleV):
+        return name == "tuple"
+    if isinstance(value, SeqV):
+        return False if name != "list" else None
+    if isinstance(value, InstanceV):
+        return False if evaluator.plain_object(value.cls) else None
+    if isinstance(value, (LayerV, CriterionV, TensorV, ClassV, FuncV, ModuleV)):
+        return False
+    return None
+
+
+def _unknown_modules(value: Value) -> bool:
+    """`nn.Sequential(*modules)` of modules nobody knows (a build helper's list branch):
+    an unknown path, like UNKNOWN itself, next to a model known on another path."""
+    return isinstance(value, SeqV) and value.callable and all(isinstance(i, Opaque) for i in value.items)
 
 
 def _guarded(tensor: TensorV) -> TensorV:
@@ -1242,10 +1368,21 @@ def _activation(values: tuple[Value, ...]) -> TensorV | None:
 
 
 def _recursing(frame: Frame | None, func: str) -> bool:
-    """Whether `func` is already being evaluated in this chain of calls."""
+    """Whether `func` is already being evaluated in this chain of calls. A builder called
+    again from the constructor of what it builds (`build(cfg.heads)` -> `Head.__init__`
+    -> `build(exist_cfg)`: nested configs) is not recursion: it is followed through up to
+    MAX_NESTED_BUILDS constructors, each level separated by one (a level may select
+    several classes, so the nesting is kept shallow)."""
+    constructing = False
+    seen = 0
     while frame is not None:
         if frame.func == func:
-            return True
+            if not constructing or seen == MAX_NESTED_BUILDS - 1:
+                return True
+            seen += 1
+            constructing = False
+        elif frame.func.endswith(".__init__"):
+            constructing = True
         frame = frame.caller
     return False
 

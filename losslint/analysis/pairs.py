@@ -156,7 +156,7 @@ def find_pairs(project: Project, evaluator: Evaluator) -> tuple[list[Pair], list
                 if isinstance(callee, ExternalV) and callee.name in torch_api.SKORCH_LOSS_NETS:
                     found, takes_log = _skorch_pairs(callee.name, call_fact.call, unbound, evaluator)
                     (logged if takes_log else pairs).extend(found)
-            if not any(_loss_of(v) for v in callees):
+            if not any(_loss_of(v) for v in callees) and not _per_instance(call_fact, callees):
                 continue
             for frame in evaluator.contexts(call_fact.func):
                 if _runs(call_fact, frame, evaluator):
@@ -164,6 +164,19 @@ def find_pairs(project: Project, evaluator: Evaluator) -> tuple[list[Pair], list
         except RecursionError:
             continue  # pathologically deep code: say nothing about this call
     return pairs, logged
+
+
+def _per_instance(call_fact: CallFact, callees: tuple[Value, ...]) -> bool:
+    """A call of an attribute of `self` with an input and a target, unknown without its
+    instance (`self.loss_func(y_pred, y)`, the loss chosen by each model's `compile(loss=
+    "binary_crossentropy")`): what it is is asked in each context of its method."""
+    func = call_fact.call.func
+    return (
+        all(v is UNKNOWN for v in callees)
+        and len(call_fact.call.args) >= 2
+        and isinstance(func, ir.Attr)
+        and isinstance(func.obj, ir.SelfRef)
+    )
 
 
 def _runs(call_fact: CallFact, frame: Frame, evaluator: Evaluator) -> bool:

@@ -130,14 +130,16 @@ class Names:
         if name == BUILD_FROM_CFG:
             cfg, where = node.arg(0, "cfg"), node.arg(1, "registry")
             registry = self.registry_of(where, frame) if where is not None else None
-            return self.build(registry, cfg, node, frame) if registry is not None and cfg is not None else None
+            if registry is None or cfg is None:
+                return None
+            return self.build(registry, cfg, node, frame, node.arg(2, "default_args"))
         receiver = _receiver(func, self)
         registry = self.registry_of(receiver) if receiver is not None else None
         if registry is None:
             return None
         if name in BUILD_METHODS:
             cfg = node.arg(0, "cfg")
-            return self.build(registry, cfg, node, frame) if cfg is not None else None
+            return self.build(registry, cfg, node, frame, node.arg(1, "default_args")) if cfg is not None else None
         key = node.arg(0, "key")
         if key is None:
             return None
@@ -375,12 +377,16 @@ class Names:
             result.append(_tag(_target_value(self.project, entry.target), Selection(site, text)))
         return tuple(result) or (UNKNOWN,)
 
-    def build(self, registry: Registry, cfg: ir.IR, node: ir.Call, frame: Frame) -> tuple[Value, ...]:
-        """`MODELS.build(cfg)`: the class `cfg["type"]` names, built with cfg's other keys."""
+    def build(self, registry: Registry, cfg: ir.IR, node: ir.Call, frame: Frame,
+              defaults: ir.IR | None = None) -> tuple[Value, ...]:
+        """`MODELS.build(cfg)`: the class `cfg["type"]` names, built with cfg's other keys
+        and, for the keys cfg lacks, `default_args` (`build_from_cfg(cfg, HEADS,
+        dict(cfg=cfg))`: mmcv's `args.setdefault`)."""
         fields = _config_fields(cfg, frame, self.ev)
+        extra = _config_fields(defaults, frame, self.ev) if defaults is not None else None
         key = fields.get("type") if fields is not None else None
         keys = [key.value] if isinstance(key, ir.Const) and isinstance(key.value, str) else None
-        configured: dict[str, dict[str, ir.IR]] = {}
+        configured: dict[str, list[dict[str, ir.IR]]] = {}
         if keys is None and fields is None:
             configured = self.configured(cfg, frame)
             keys = list(configured) or None
@@ -389,9 +395,11 @@ class Names:
         for entry in chosen:
             how = f"type='{entry.key}'" if keys is not None else f"one of {len(registry.entries)}; the type is known at run time"
             text = f"`{_short_name(self.project, entry.target)}` built through registry {registry.name} ({how})"
-            made = self.made(node, entry.target, fields if fields is not None else configured.get(entry.key))
             value = _tag(_target_value(self.project, entry.target), Selection(node.site, text))
-            result.extend(self.ev.call(value, made, frame))
+            variants = [fields] if fields is not None else configured.get(entry.key, [None])
+            for variant in variants:
+                made = self.made(node, entry.target, _with_defaults(variant, extra))
+                result.extend(self.ev.call(value, made, frame))
         return tuple(result) or (UNKNOWN,)
 
     def made(self, node: ir.Call, target: str, fields: dict[str, ir.IR] | None) -> ir.Call:
@@ -407,24 +415,45 @@ class Names:
             call = self._made[key] = ir.Call(func, (), kwargs, node.site)
         return call
 
-    def configured(self, cfg: ir.IR, frame: Frame) -> dict[str, dict[str, ir.IR]]:
+    def configured(self, cfg: ir.IR, frame: Frame) -> dict[str, list[dict[str, ir.IR]]]:
         """For `build(cfg.model)` with a cfg read at run time: what the project's Python
         config files give `model` (`model = dict(type="Net", depth=50)`), by type. The
-        fields build the class, so a nested `build(exist_cfg)` in its __init__ reads them."""
+        fields build the class, so a nested `build_head(exist)` in its __init__ reads them.
+        Each config file is a way to run the project: a type keeps every variant that
+        builds different classes inside it (`exist=dict(type="ExistHead")` in one file,
+        none in another), read in path order, up to MAX_CANDIDATES variants in all."""
         path = config_path(cfg, frame, self.project)
         if not path:
             return {}
-        found: dict[str, dict[str, ir.IR]] = {}
-        for facts in self.project.files.values():
+        found: dict[str, list[dict[str, ir.IR]]] = {}
+        shapes: set[tuple] = set()
+        for facts in sorted(self.project.files.values(), key=lambda f: f.path):
             node = facts.globals.get(path[0])
             for name in path[1:]:
                 fields = _literal_fields(node) if node is not None else None
                 node = fields.get(name) if fields is not None else None
             fields = _literal_fields(node) if node is not None else None
             kind = fields.get("type") if fields is not None else None
-            if isinstance(kind, ir.Const) and isinstance(kind.value, str) and kind.value not in found:
-                found[kind.value] = fields
+            if not (isinstance(kind, ir.Const) and isinstance(kind.value, str)):
+                continue
+            shape = _shape(fields)
+            if shape in shapes or len(shapes) >= MAX_CANDIDATES:
+                continue
+            shapes.add(shape)
+            found.setdefault(kind.value, []).append(fields)
         return found
+
+
+def _shape(fields: dict[str, ir.IR]) -> tuple:
+    """What a config builds, without its numbers: its type and the types nested in it."""
+    parts = []
+    for key, value in sorted(fields.items()):
+        nested = _literal_fields(value)
+        if nested is not None:
+            parts.append((key, _shape(nested)))
+        elif key == "type" and isinstance(value, ir.Const):
+            parts.append((key, value.value))
+    return tuple(parts)
 
 
 # hydra.utils.instantiate / call (also as hydra.utils.instantiate, or imported as is).
@@ -481,6 +510,16 @@ def _config_fields(cfg: ir.IR, frame: Frame, evaluator) -> dict[str, ir.IR] | No
         if bound is not None:
             return _config_fields(bound[0], bound[1], evaluator)
     return None
+
+
+def _with_defaults(fields: dict[str, ir.IR] | None, defaults: dict[str, ir.IR] | None) -> dict[str, ir.IR] | None:
+    """A config's fields completed by default arguments it does not set; unknown fields
+    stay unknown (a `**` of nobody knows what)."""
+    if not defaults:
+        return fields
+    if fields is None:
+        return {**defaults, "**": ir.UNKNOWN}
+    return {**defaults, **fields}
 
 
 def _literal_fields(node: ir.IR) -> dict[str, ir.IR] | None:
