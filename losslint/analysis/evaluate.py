@@ -424,9 +424,27 @@ class Evaluator:
         if path is None:
             return (ExternalV(_normalize(dotted)),) if dotted else (UNKNOWN,)
         values: tuple[Value, ...] = (ModuleV(path),)
+        if len(attrs) == 1 and node.level > 0:  # from ..layers import Head: maybe star-exported
+            found = self.reexported(path, attrs[0])
+            if found is not None:
+                return found
         for attr in attrs:
             values = tuple(v for value in values for v in self.attribute(value, attr))
         return values
+
+    def reexported(self, path: str, name: str) -> tuple[Value, ...] | None:
+        """`from .pkg import Name` where pkg's __init__ gets Name through `from .core
+        import *`: the star imports are searched as Python would (relative imports of a
+        project package only, so a zoo's absolute imports are not all loaded)."""
+        facts = self.project.files[path]
+        if name in facts.globals or not facts.is_package:
+            return None
+        for star in facts.star_imports:
+            if star.level > 0:
+                found = self.star_imported(star, name)
+                if found is not None:
+                    return found
+        return None
 
     def _eval_ModuleName(self, node: ir.ModuleName, frame: Frame):
         facts = self.project.files.get(node.path)
@@ -441,19 +459,17 @@ class Evaluator:
             return (ExternalV("builtins." + node.name),)
         return (UNKNOWN,)
 
-    def star_imported(self, star: ir.Global, name: str, depth: int = 0, peek: bool = False) -> tuple[Value, ...] | None:
+    def star_imported(self, star: ir.Global, name: str, depth: int = 0) -> tuple[Value, ...] | None:
         """`name` as `from <star> import *` binds it, also through a package whose
-        __init__ star-imports its modules. With `peek`, only files already parsed are
-        searched (an attribute looked for in every module a package star-imports must not
-        load them all)."""
-        path, attrs, dotted = self.project.peek_global(star) if peek else self.project.resolve_global(star)
+        __init__ star-imports its modules."""
+        path, attrs, dotted = self.project.resolve_global(star)
         if path is not None and not attrs:
             facts = self.project.files[path]
             if name in facts.globals:
                 return self.values(facts.globals[name], self.module_frame(path))
             if depth < 3:  # a package whose __init__ star-imports its modules
                 for inner in facts.star_imports:
-                    found = self.star_imported(inner, name, depth + 1, peek)
+                    found = self.star_imported(inner, name, depth + 1)
                     if found is not None:
                         return found
             return None
@@ -548,13 +564,7 @@ class Evaluator:
             if name in facts.globals:
                 return self.values(facts.globals[name], self.module_frame(obj.path))
             submodule = self.project.resolve_module(f"{facts.module}.{name}", obj.path) if facts.module else None
-            if submodule:
-                return (ModuleV(submodule),)
-            for star in facts.star_imports:  # a package's __init__: from .core import *
-                found = self.star_imported(star, name, peek=True)
-                if found is not None:
-                    return found
-            return (UNKNOWN,)
+            return (ModuleV(submodule),) if submodule else (UNKNOWN,)
         if isinstance(obj, ExternalV):
             if obj.name in torch_api.MODEL_WRAPPERS and name == "module":
                 return (UNKNOWN,)

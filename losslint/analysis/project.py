@@ -129,15 +129,6 @@ class Project:
             package = package[: len(package) - (node.level - 1)]
         return ".".join([*package, node.module]) if node.module else ".".join(package)
 
-    def peek_global(self, node: ir.Global) -> tuple[str | None, list[str], str]:
-        """resolve_global, without asking for an unparsed file (a star import searched for
-        a name found elsewhere must not load every module a package star-imports)."""
-        before = set(self.missing)
-        try:
-            return self.resolve_global(node)
-        finally:
-            self.missing.intersection_update(before)
-
     def resolve_global(self, node: ir.Global) -> tuple[str | None, list[str], str]:
         """(file of the module it starts from, or None; attribute path; absolute dotted name).
 
