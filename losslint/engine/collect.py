@@ -332,22 +332,11 @@ def _log_lookups(result: analysis.Analysis) -> set[str]:
     """The callee names whose calls the analysis of log calls looks up: torch.log(p) of
     LL105/LL206 and the hand-written losses (LL501/LL502), whose p may come from a caller.
     A fresh evaluator redoes that part alone, so that the loss side's lookups (their
-    callers are roots already) do not count."""
-    from losslint.analysis import handwritten
-    from losslint.analysis.evaluate import Evaluator
-    from losslint.analysis.pairs import find_unstable_logs
+    callers are roots already) do not count, and looks up only what a log value waits on
+    (analysis/log_lookups.py)."""
+    from losslint.analysis import log_lookups
 
-    project = result.project
-    table = project.calls_by_callee
-    if not hasattr(table, "asked"):
-        return set()
-    table.asked = set()
-    evaluator = Evaluator(project)
-    find_unstable_logs(project, evaluator)
-    for match in handwritten.find(project):  # as rules/handwritten_loss.py evaluates them (LL501/LL502)
-        for frame in evaluator.contexts(match.func):
-            evaluator.values(match.probs, frame)
-    return table.asked
+    return log_lookups.asked_names(result.project)
 
 
 def _callers(collected: Collected, asked: set[str]) -> set[str]:
