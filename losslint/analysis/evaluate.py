@@ -489,18 +489,11 @@ class Evaluator:
         call = frame.args
         if not isinstance(call, ir.Call):
             return (UNKNOWN,)
-        for keyword, value in call.kwargs:
-            if keyword == name:
-                return self.values(value, frame.caller)
-        try:
-            position = facts.params.index(name) - frame.offset
-        except ValueError:
+        argument = _argument(call, facts.params, name, frame.offset)
+        if argument is ir.UNKNOWN:
             return (UNKNOWN,)
-        for index, arg in enumerate(call.args):
-            if isinstance(arg, ir.Starred):
-                return (UNKNOWN,)
-            if index == position:
-                return self.values(arg, frame.caller)
+        if argument is not None:
+            return self.values(argument, frame.caller)
         default = facts.defaults.get(name)
         for keyword, value in call.kwargs:
             if keyword == "**":  # f(**config): the dict's item, else the default
@@ -815,7 +808,9 @@ class Evaluator:
             if isinstance(value, ConstV):
                 return (value.value is None) != node.negated
             if value is UNKNOWN:
-                return None
+                # `forward(x, size=img.shape[2:])` then `if size is None:` in forward: the
+                # argument's value is not modelled, but its form is never None.
+                return node.negated if self.never_none(node.operand, frame) else None
             return node.negated  # a known object is not None
         if isinstance(node, ir.BoolOp):
             left, right = self.truth(node.left, frame), self.truth(node.right, frame)
@@ -826,6 +821,41 @@ class Evaluator:
         if isinstance(value, ConstV):
             return bool(value.value)
         return None
+
+    def never_none(self, node: ir.IR, frame: Frame, budget: int = MAX_DEPTH) -> bool:
+        """Whether `node` is, by its form, never None, whatever its value: a slice
+        (`img.shape[2:]`), a tuple, list, dict or comprehension, arithmetic, a comparison, a
+        constant other than None. A parameter is the argument its call passes (followed up
+        through callers that pass their own parameters on); a parameter left to its default,
+        or bound in no known call, is not decided here (its value decides, if known)."""
+        if budget <= 0:
+            return False
+        if isinstance(node, ir.Const):
+            return node.value is not None
+        if isinstance(node, ir.Item):
+            return node.index is ir.SLICE
+        if isinstance(node, (ir.TupleOf, ir.ListOf, ir.DictOf, ir.Comp, ir.BinOp, ir.Neg, ir.Compare, ir.Not)):
+            return True
+        if isinstance(node, ir.Cond):
+            return self.never_none(node.then, frame, budget - 1) and self.never_none(node.orelse, frame, budget - 1)
+        if isinstance(node, ir.Param):
+            owner = frame
+            while owner is not None and owner.func != node.func:
+                owner = owner.caller
+            facts = self.project.functions.get(node.func)
+            if facts is None:
+                return False
+            if owner is None or owner.args is None:  # unbound: every caller must pass one
+                frames = self.callers(node.func)
+                return bool(frames) and all(self._passes_never_none(facts, node.name, f, budget) for f in frames)
+            return self._passes_never_none(facts, node.name, owner, budget)
+        return False
+
+    def _passes_never_none(self, facts: FunctionFacts, name: str, frame: Frame, budget: int) -> bool:
+        if frame.caller is None or not isinstance(frame.args, ir.Call):
+            return False
+        argument = _argument(frame.args, facts.params, name, frame.offset)
+        return argument is not None and self.never_none(argument, frame.caller, budget - 1)
 
     def _eval_Compare(self, node: ir.Compare, frame: Frame):
         left, right = self.value(node.left, frame), self.value(node.right, frame)
@@ -1284,6 +1314,24 @@ def _with_items(base: DictV, items: tuple[tuple[object, Value], ...]) -> DictV:
         else:
             merged.append((key, value))
     return DictV(tuple(merged))
+
+
+def _argument(call: ir.Call, params: tuple[str, ...], name: str, offset: int) -> ir.IR | None:
+    """The argument `call` passes explicitly for parameter `name` (by keyword or by
+    position, `offset` counting a bound self); None when it passes none; ir.UNKNOWN when
+    that cannot be told (a `*args` before its position, a name that is no parameter)."""
+    for keyword, value in call.kwargs:
+        if keyword == name:
+            return value
+    if name not in params:
+        return ir.UNKNOWN
+    position = params.index(name) - offset
+    for index, arg in enumerate(call.args):
+        if isinstance(arg, ir.Starred):
+            return ir.UNKNOWN
+        if index == position:
+            return arg
+    return None
 
 
 def _truth_of(value: Value) -> bool | None:
