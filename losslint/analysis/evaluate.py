@@ -24,6 +24,7 @@ from losslint.analysis.values import (  # noqa: F401 - re-exported: evaluate is 
     ClassV,
     ConstV,
     CriterionV,
+    DerivedV,
     DictV,
     ExternalV,
     Frame,
@@ -550,7 +551,7 @@ class Evaluator:
             return (UNKNOWN,)
         if isinstance(obj, TensorV) and name in torch_api.SHAPE_ATTRIBUTES:
             return (replace(obj, reshaped=True) if name in torch_api.LAYOUT_ATTRIBUTES else obj,)
-        if isinstance(obj, (TensorV, SeqV, LayerV, Opaque)):
+        if isinstance(obj, (TensorV, SeqV, LayerV, Opaque, DerivedV)):
             # Methods: tensor.softmax(1), model.to(device), seq.forward(x).
             return (MethodV(obj, name),)
         if isinstance(obj, (CriterionV, PretrainedV)) and name in torch_api.MODEL_SELF_METHODS:
@@ -581,6 +582,8 @@ class Evaluator:
         for obj in self.values(node.obj, frame):
             if isinstance(obj, TensorV):
                 result.append(replace(obj, reshaped=True))  # indexing keeps what the values are
+            elif isinstance(obj, DerivedV):
+                result.append(_reshaped(obj))
             elif node.index is ir.SLICE:
                 result.append(UNKNOWN)
             elif isinstance(obj, (TupleV, SeqV)):
@@ -695,7 +698,10 @@ class Evaluator:
                 ):
                     result.extend(replace(v, reshaped=True) for v in written)
                 else:
-                    result.append(UNKNOWN)
+                    result.append(_partly_sigmoid(base, written))
+            elif isinstance(base, DerivedV):
+                written = [v for v in self.values(node.value, frame) if not isinstance(v, ConstV)]
+                result.append(base if _partly_sigmoid(base, written) is not UNKNOWN else UNKNOWN)
             else:
                 result.append(UNKNOWN)
         return tuple(result)
@@ -1042,6 +1048,8 @@ class Evaluator:
         obj, name = method.obj, method.name
         if name in torch_api.ACTIVATION_METHODS:
             return (self.activation(torch_api.ACTIVATION_METHODS[name], obj, node, "method", name),)
+        if isinstance(obj, DerivedV):  # only reshaped, never computed with
+            return (_reshaped(obj) if name in torch_api.SHAPE_METHODS else UNKNOWN,)
         if isinstance(obj, TensorV):
             if name in torch_api.LOG_METHODS:
                 return (self.log_of(obj, node.site),)
@@ -1148,6 +1156,14 @@ class Evaluator:
                         for t in self.values(other, frame)
                     )
             return (UNKNOWN,)
+        if node.op == "-":
+            # sigmoid(a) - sigmoid(b) (a pairwise score): in (-1, 1), squashed again by a
+            # loss that takes logits. Right side evaluated only when the left one is such.
+            left = self.values(node.left, frame)
+            if not all(_sigmoid(v) for v in left) or not all(_sigmoid(v) for v in self.values(node.right, frame)):
+                return (UNKNOWN,)
+            how = "a difference of two sigmoid outputs"
+            return tuple(DerivedV(replace(v, reshaped=True), torch_api.SIGMOID_LOGIT_LOSSES, how) for v in left)
         if node.op == "@":
             left = self.values(node.left, frame)
             if not any(isinstance(a, OneHotV) or (isinstance(a, TensorV) and a.kind in _PROBABILITIES) for a in left):
@@ -1231,6 +1247,28 @@ def _by_name(test: ir.IR) -> bool:
 
 def _is_none(value: Value) -> bool:
     return isinstance(value, ConstV) and value.value is None
+
+
+def _sigmoid(value: Value) -> bool:
+    return isinstance(value, TensorV) and value.kind == "sigmoid"
+
+
+def _reshaped(value: DerivedV) -> DerivedV:
+    return DerivedV(replace(value.tensor, reshaped=True), value.losses, value.how)
+
+
+def _partly_sigmoid(base: Value, written: list[Value]) -> Value:
+    """`out[..., 4:] = torch.sigmoid(out[..., 4:])` on logits (or again on such a tensor):
+    logits with a sigmoid in part of them, named by its one site; else unknown."""
+    sites = {v.site for v in written if _sigmoid(v)}
+    if len(sites) != 1 or not all(_sigmoid(v) for v in written):
+        return UNKNOWN
+    if isinstance(base, DerivedV):
+        return base if base.tensor.site in sites else UNKNOWN
+    if not (isinstance(base, TensorV) and base.kind == "logits"):
+        return UNKNOWN
+    how = "a sigmoid written into part of the logits"
+    return DerivedV(replace(written[0], reshaped=True), torch_api.UNIT_INTERVAL_LOSSES, how)
 
 
 def _guarded(tensor: TensorV) -> TensorV:
