@@ -8,6 +8,7 @@ UNKNOWN, so a finding is never a guess. Everything is memoized per (node, frame)
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections import defaultdict
 from dataclasses import replace
@@ -86,6 +87,8 @@ class Evaluator:
         self._frames: dict[tuple, Frame] = {}
         self._instances: dict[tuple, InstanceV] = {}
         self._callers: dict[str, list[Frame]] = {}
+        self._finding_callers: set[str] = set()  # callers() under way (see callers)
+        self._guard_hit: set[str] = set()
         self._instance_callers: dict[str, list[Frame]] = defaultdict(list)  # see add_caller
         self._loop_frames: dict[tuple, tuple[Frame, Value]] = {}
         self._subscript_calls: dict[str, list] | None = None
@@ -188,8 +191,24 @@ class Evaluator:
 
     def callers(self, func: str) -> list[Frame]:
         if func in self._callers:
+            if func in self._finding_callers:
+                self._guard_hit.add(func)
             return self._callers[func]
         self._callers[func] = []  # recursion guard
+        self._finding_callers.add(func)
+        start = len(self._memo)
+        try:
+            return self._find_callers(func)
+        finally:
+            self._finding_callers.discard(func)
+            if func in self._guard_hit:
+                # Something evaluated while looking for the callers asked for them (a
+                # `model.train()` inside `def train(model)` is a call named "train") and
+                # saw none: what was computed since is forgotten, computed again later.
+                self._guard_hit.discard(func)
+                _forget_since(self._memo, start)
+
+    def _find_callers(self, func: str) -> list[Frame]:
         facts = self.project.functions[func]
         frames: list[Frame] = list(self._instance_callers.get(func, ()))
         if facts.name == "__init__" and facts.cls is not None:
@@ -795,6 +814,14 @@ class Evaluator:
             outputs = [self.apply(v, UNKNOWN, None) for v in values]
             if all(isinstance(o, TensorV) for o in outputs) and len({(o.kind, o.unstable) for o in outputs}) == 1:
                 return values
+            known = tuple(v for v, o in zip(values, outputs) if o is not UNKNOWN)
+            if known and len(known) < len(values) and all(isinstance(v, InstanceV) for v in values):
+                # `Darknet(cfg) if cfg.use_darknet else Yolov4()`, two project models, with
+                # Darknet's forward not modelled: like an unknown path, the model whose
+                # output is unknown is not this step, the known ones decide (if they agree).
+                # Not for torch layers: a ReLU's output is unknown because it is no
+                # activation losslint judges, and a Sigmoid beside it is no model.
+                return self.agree(known)
             return (UNKNOWN,)
         if all(type(v) is type(first) and v == first for v in values) and isinstance(first, (ConstV, ExternalV, ModuleV, ClassV)):
             return (first,)
@@ -1229,6 +1256,13 @@ _PROBABILITIES = frozenset({"softmax", "sigmoid"})
 def _epsilon(value: Value) -> bool:
     """A small non-negative constant (`1e-8`, EPS): what `p + eps` adds before a log."""
     return isinstance(value, ConstV) and type(value.value) in (int, float) and 0 <= value.value <= 1e-3
+
+
+def _forget_since(memo: dict, start: int) -> None:
+    """Drop the entries added to `memo` after it held `start` (dicts keep insertion order;
+    entries are only ever added, or all cleared)."""
+    for key in list(itertools.islice(reversed(memo), max(0, len(memo) - start))):
+        del memo[key]
 
 
 def _by_name(test: ir.IR) -> bool:

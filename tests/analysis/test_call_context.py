@@ -92,3 +92,90 @@ def test_each_context_keeps_its_own_verdict(tmp_path):
     train = PREDICT.format(call="").replace("probs=True", "probs=False") + "loss = net({'x': img, 'y': 1})\n"
     predict = PREDICT.format(call="scores = net({'x': img}, size=img.shape[2:])")
     assert codes(tmp_path, {"models.py": MODELS, "train.py": train, "predict.py": predict}) == []
+
+
+# --- a model chosen by a flag, one of them not readable ------------------------------------
+
+CHOICE = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return F.softmax(self.fc(x), dim=1)
+
+
+class FromFile(nn.Module):
+    def __init__(self, path):
+        super().__init__()
+        self.blocks = torch.load(path)
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+def set_mode(net):
+    net.train()
+
+
+def train(model, x, y, log=print):
+    log(x)
+    set_mode(model)
+    criterion = Criterion()
+    return criterion(model(x), y)
+
+
+class Criterion(nn.Module):
+    def forward(self, out, y):
+        return F.cross_entropy(out, y)
+
+
+def main(cfg):
+    model = {choice}
+    train(model, torch.randn(2, 8), torch.tensor([0, 1]))
+"""
+
+
+def test_known_model_beside_an_unreadable_one_decides(tmp_path):
+    """FromFile's output is not known: it is not this step; Net's softmax reaches the loss."""
+    source = CHOICE.replace("{choice}", "FromFile(cfg.path) if cfg.from_file else Net()")
+    assert codes(tmp_path, {"main.py": source}) == ["LL103"]
+
+
+def test_torch_layers_chosen_by_name_still_disagree(tmp_path):
+    """A ReLU's output is unknown because it is no activation losslint judges: beside it a
+    Sigmoid is one candidate of several, not the model."""
+    source = """
+import torch.nn as nn
+
+
+def act(name):
+    if name == "sigmoid":
+        return nn.Sigmoid()
+    elif name == "relu":
+        return nn.ReLU()
+    return nn.Tanh()
+
+
+def step(name, x, y):
+    net = nn.Sequential(nn.Linear(4, 1), act(name))
+    return nn.BCEWithLogitsLoss()(net(x), y)
+"""
+    assert codes(tmp_path, {"main.py": source}) == []
+
+
+def test_callers_found_while_a_call_of_the_same_name_is_evaluated(tmp_path):
+    """Looking for the callers of `train` (for `log(x)`) evaluates `net.train()`, a call
+    named like it, which asks for `train`'s `model` while its callers are not known yet:
+    that answer must not stay for the rest of the run (the loss module's forward sees
+    `model(x)` evaluated in train's own frame)."""
+    source = CHOICE.replace("{choice}", "Net()")
+    assert codes(tmp_path, {"main.py": source}) == ["LL103"]
