@@ -52,6 +52,8 @@ def build(rule: Rule, origin, view: ProjectView) -> Fix:
         return _stable(tensor, view)
     if not isinstance(origin, Pair):
         raise Unfixable("no pair")
+    if origin.derived is not None:
+        raise Unfixable(f"the loss input is {origin.derived}")
     if rule.fix_to is None:
         raise Unfixable(f"{rule.code} has no fix")
     activation, new_loss = rule.fix_to.activation, rule.fix_to.loss
