@@ -23,6 +23,7 @@ import os
 from losslint.core.findings import Finding
 from losslint.fixes import build
 from losslint.fixes.chain import StackedUnfixable
+from losslint.fixes.chunked import NeedsWholeFile
 from losslint.fixes.errors import InvalidFix, Unfixable
 from losslint.fixes.view import ProjectView
 from losslint.rules.catalog import Catalog
@@ -45,6 +46,7 @@ def attach(findings: list[Finding], analysis, sources: dict[str, str], catalog: 
         key = (finding.code, *_identity(finding.origin))
         if key not in built:
             built[key] = _build(rule, finding.origin, view)
+            view.release()
         result = built[key]
         if isinstance(result, InvalidFix):
             finding.message += " (no fix: it would produce code that does not compile)"
@@ -77,7 +79,7 @@ def _identity(origin) -> tuple:
 
 def _build(rule, origin, view: ProjectView):
     try:
-        return build.build(rule, origin, view)
+        return _build_chunked(rule, origin, view)
     except StackedUnfixable as exc:  # said in the message: a partial fix would look like a fix
         return exc
     except Unfixable:
@@ -88,3 +90,13 @@ def _build(rule, origin, view: ProjectView):
         if os.environ.get(STRICT_ENV):
             raise
         return None
+
+
+def _build_chunked(rule, origin, view: ProjectView):
+    """build.build; again with the whole tree of a very large file when its chunks alone
+    cannot answer what the fix asks (chunked.NeedsWholeFile): the same fix either way."""
+    while True:
+        try:
+            return build.build(rule, origin, view)
+        except NeedsWholeFile as exc:
+            view.whole(exc.path)

@@ -86,6 +86,12 @@ class SourceFile:
     def parents(self) -> dict:
         return self._walk[0]
 
+    @property
+    def imported(self) -> dict[str, str]:
+        """Local name -> the dotted name it imports, from every import of the file (an
+        absolute one; the first in the file wins: the walk meets them last to first)."""
+        return self._walk[2]
+
     def node_at(self, site: Site, kind: type = cst.Call) -> cst.CSTNode | None:
         """The node of type `kind` that spans exactly `site`."""
         key = (site.start.row, site.start.column - 1, site.end.row, site.end.column - 1)
@@ -135,7 +141,9 @@ class SourceFile:
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
 
-    def code(self, node: cst.CSTNode) -> str:
+    def code(self, node: cst.CSTNode, within: cst.CSTNode | None = None) -> str:
+        """The text of `node`; of a new node, rendered as a part of the tree of `within`
+        (an original node: the module's indentation and line ends)."""
         return self.module.code_for_node(node)
 
     def snippet(self, node: cst.CSTNode, limit: int = 50) -> str:
@@ -152,7 +160,7 @@ class SourceFile:
             node = node.value
         if not isinstance(node, cst.Name):
             return set()
-        base = self._walk[2].get(node.value)
+        base = self.imported.get(node.value)
         if base is None:
             return set()
         return {".".join([base, *reversed(parts)])}
@@ -188,7 +196,7 @@ class SourceFile:
 
     def binds(self, name: str) -> bool:
         """Whether the file binds `name` anywhere (assignment, def, class, import, param)."""
-        if name in self._walk[2]:
+        if name in self.imported:
             return True
         for node in self._walk[1].get(name, ()):
             parent = self.parents.get(node)
