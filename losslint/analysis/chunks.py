@@ -4,7 +4,7 @@ libcst's tree of a file takes about 500 bytes of memory per byte of source: a 5 
 generated file would need 2.5 GB held at once. A file of CHUNKED_FROM characters or more
 is therefore cut into chunks of about CHUNK_SIZE characters, each a run of whole top-level
 statements starting at a line start, and each chunk is parsed, read and freed before the
-next (extract.py; the fixes read the same chunks, fixes/chunked.py). Below that size a
+next (extract.py; the fixes parse one top-level statement at a time, fixes/chunked.py). Below that size a
 file takes the one-tree path it always took.
 
 Where to cut. A chunk ends just before a line that starts at column 0 with something other
@@ -34,7 +34,7 @@ from typing import Iterator
 from losslint.analysis.parsing import Unparsable, guard
 
 CHUNKED_FROM = 400_000  # characters: a file this large is parsed a chunk at a time
-CHUNK_SIZE = 64_000  # characters per chunk, about (a libcst tree of ~30 MB)
+CHUNK_SIZE = 16_000  # characters per chunk, about (a libcst tree of ~8 MB; smaller parse no faster)
 MAX_GROWTH = 8  # a chunk that still does not compile at this many CHUNK_SIZEs: no chunks
 
 # A line that may start a top-level statement (re.M: at every line start).
@@ -83,8 +83,19 @@ def split(source: str, size: int | None = None) -> Iterator[Chunk]:
 
 
 def rows(source: str, size: int | None = None) -> tuple[int, ...]:
-    """The first rows of the chunks (what FileFacts.chunks records)."""
+    """The first rows of the chunks."""
     return tuple(chunk.row for chunk in split(source, size))
+
+
+def statement_rows(chunk: Chunk) -> list[int]:
+    """The file's row where each top-level statement of the chunk starts (its first
+    decorator's), the chunk's first row for the first: the lines from one to the next
+    compile alone, as the chunk does (FileFacts.cuts, for the fixes)."""
+    found = [chunk.row]
+    for statement in chunk.tree.body[1:]:
+        decorators = getattr(statement, "decorator_list", ())
+        found.append(min([statement.lineno, *(d.lineno for d in decorators)]) + chunk.row - 1)
+    return found
 
 
 def _cut(source: str, offset: int) -> int:

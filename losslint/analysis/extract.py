@@ -99,15 +99,15 @@ def _extract_chunks(facts: FileFacts, source: str) -> FileFacts:
     file then goes the one-tree way)."""
     extractor = _Extractor(facts, None)
     flow = extractor.begin()
-    rows = []
+    cuts: list[int] = []
     for chunk in chunks.split(source):
         tree = parse_guarded(chunk.text)  # parsed even after a top-level raise: its syntax errors count
-        rows.append(chunk.row)
+        cuts += chunks.statement_rows(chunk)
         if flow.live:
             extractor.positions, extractor.rows = Positions(tree, chunk.text, chunk.tree), chunk.row - 1
             flow = extractor.block(tree.body, flow)
     facts.globals = flow.env
-    facts.chunks = tuple(rows)
+    facts.cuts = tuple(sorted(set(cuts)))
     return facts
 
 

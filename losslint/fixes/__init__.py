@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 
 from losslint.core.findings import Finding
-from losslint.fixes import build
+from losslint.fixes import build, forked
 from losslint.fixes.chain import StackedUnfixable
 from losslint.fixes.chunked import NeedsWholeFile
 from losslint.fixes.errors import InvalidFix, Unfixable
@@ -32,29 +32,39 @@ from losslint.rules.catalog import Catalog
 STRICT_ENV = "LOSSLINT_STRICT_FIXES"
 
 
-def attach(findings: list[Finding], analysis, sources: dict[str, str], catalog: Catalog) -> ProjectView:
+def attach(findings: list[Finding], analysis, sources: dict[str, str], catalog: Catalog, jobs: int = 1) -> ProjectView:
     """Set `finding.fix` on each finding that has one. -> the view the fixes asked (its
-    `names_asked`: the callee names they looked up)."""
+    `names_asked`: the callee names they looked up). `jobs`: processes that may build
+    them (forked.py; only for thousands of fixes)."""
     view = ProjectView(analysis, sources)
-    built: dict[tuple, object] = {}
+    todo: dict[tuple, tuple] = {}  # one build per identity, in the findings' order
     for finding in findings:
         if finding.code is None or finding.origin is None:
             continue
         rule = catalog.by_code_or_name(finding.code)
-        if rule is None:
+        if rule is not None:
+            todo.setdefault((finding.code, *_identity(finding.origin)), (rule, finding.origin))
+    built = forked.build_all(todo, view, _outcome, jobs)
+    for finding in findings:
+        if finding.code is None or finding.origin is None or catalog.by_code_or_name(finding.code) is None:
             continue
-        key = (finding.code, *_identity(finding.origin))
-        if key not in built:
-            built[key] = _build(rule, finding.origin, view)
-            view.release()
-        result = built[key]
-        if isinstance(result, InvalidFix):
-            finding.message += " (no fix: it would produce code that does not compile)"
-        elif isinstance(result, StackedUnfixable):
-            finding.message += f" ({result})"
+        result = built[(finding.code, *_identity(finding.origin))]
+        if isinstance(result, str):
+            finding.message += result
         elif result is not None:
             finding.fix = result
     return view
+
+
+def _outcome(rule, origin, view: ProjectView):
+    """The Fix; a note for the message (no fix, and why the user should know); or None."""
+    result = _build(rule, origin, view)
+    view.release()
+    if isinstance(result, InvalidFix):
+        return " (no fix: it would produce code that does not compile)"
+    if isinstance(result, StackedUnfixable):
+        return f" ({result})"
+    return result
 
 
 def project_files(findings: list[Finding], analysis, catalog: Catalog) -> set[str]:

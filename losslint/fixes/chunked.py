@@ -1,18 +1,20 @@
-"""A very large file as the fixes see it: its chunks (analysis/chunks.py), each parsed alone
-when a fix asks about it, instead of one tree of the whole file (2.5 GB for 5 MB).
+"""A very large file as the fixes see it: a top-level statement at a time, each parsed
+alone when a fix asks about it (the cuts its facts record, analysis/chunks.py), instead of
+one tree of the whole file (2.5 GB for 5 MB). A fix then costs what the statements it
+reads cost, whatever the size of the file.
 
 ChunkedSourceFile answers what source.SourceFile answers, the same way, as long as the
-answer lies within one chunk: the node at a site, parents, positions (shifted by the
-chunk's first row), a function's variables, text. The file's imports come from CPython's
-parser over the chunks that import anything, in the order SourceFile's walk meets them.
+answer lies within one statement: the node at a site, parents, positions (shifted by the
+piece's first row), a function's variables, text. The file's imports come from CPython's
+parser over the pieces that import anything, in the order SourceFile's walk meets them.
 A question about the whole module (module-level variables, whether the file binds a name
 anywhere, the module's tree to render it whole or to add an import) raises NeedsWholeFile:
-fixes/__init__ then builds that fix again on the whole file's tree, so a fix is the same
-either way, only slower and larger for those rare shapes.
+fixes/__init__ then builds that fix again on the whole file's tree, and the later fixes of
+that file too, so a fix is the same either way, only slower and larger for those shapes.
 
-A fix pins the chunks it parses until fixes/__init__ calls release() after it; then all
-but the last KEEP chunks are freed. Findings come sorted by position, so the chunks of a
-file are parsed about once each.
+A fix keeps every piece it parses until fixes/__init__ calls release() after it; then
+all but the last KEEP pieces are freed. Findings come sorted by position, so each piece is
+parsed about once.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import libcst as cst
 from losslint.core.findings import Position, Site
 from losslint.fixes.source import SourceFile, line_starts
 
-KEEP = 2  # chunks kept parsed between fixes
+KEEP = 16  # pieces kept parsed between fixes
 
 _IMPORT = re.compile(r"\bimport\b")
 
@@ -42,7 +44,8 @@ class NeedsWholeFile(Exception):
 
 
 class _Piece(SourceFile):
-    """One chunk parsed alone; rows are the file's."""
+    """One piece (a top-level statement and the comments after it) parsed alone; rows
+    are the file's."""
 
     def __init__(self, path: str, text: str, rows: int) -> None:
         super().__init__(path, text)
@@ -63,7 +66,7 @@ class _Piece(SourceFile):
 
 
 class _Parents:
-    """node -> parent over the chunks parsed (a Mapping as far as the fixes care)."""
+    """node -> parent over the pieces parsed (a Mapping as far as the fixes care)."""
 
     def __init__(self, file: ChunkedSourceFile) -> None:
         self.file = file
@@ -77,16 +80,15 @@ class ChunkedSourceFile:
     def __init__(self, path: str, text: str, rows: tuple[int, ...]) -> None:
         self.path = path
         self.text = text
-        self.rows = rows  # the first row of each chunk
-        self._pieces: dict[int, _Piece] = {}  # parsed chunks, oldest first
-        self._pinned: set[int] = set()
+        self.rows = rows  # the first row of each piece (FileFacts.cuts)
+        self._pieces: dict[int, _Piece] = {}  # parsed pieces, oldest first
         self.parents = _Parents(self)
 
     @cached_property
     def line_starts(self) -> list[int]:
         return line_starts(self.text)
 
-    # --- the chunks -----------------------------------------------------------------------
+    # --- the pieces -----------------------------------------------------------------------
 
     def _span(self, index: int) -> tuple[int, int]:
         starts = self.line_starts
@@ -99,7 +101,6 @@ class ChunkedSourceFile:
             begin, end = self._span(index)
             piece = _Piece(self.path, self.text[begin:end], self.rows[index] - 1)
         self._pieces[index] = piece  # the newest last
-        self._pinned.add(index)
         return piece
 
     def _at_row(self, row: int) -> _Piece:
@@ -113,13 +114,12 @@ class ChunkedSourceFile:
 
     def _of(self, node: cst.CSTNode) -> _Piece:
         piece = self._holding(node)
-        if piece is None:  # a node of a chunk freed meanwhile: cannot happen while pinned
+        if piece is None:  # a node of a piece freed meanwhile: not within one fix
             raise NeedsWholeFile(self.path)
         return piece
 
     def release(self) -> None:
-        """A fix is done: its chunks may go, but for the last KEEP parsed."""
-        self._pinned.clear()
+        """A fix is done: its pieces may go, but for the last KEEP parsed."""
         while len(self._pieces) > KEEP:
             del self._pieces[next(iter(self._pieces))]
 
@@ -158,7 +158,7 @@ class ChunkedSourceFile:
 
     def enclosing_function(self, node: cst.CSTNode) -> cst.CSTNode:
         found = self._of(node).enclosing_function(node)
-        if isinstance(found, cst.Module):  # module-level code: its scope spans the chunks
+        if isinstance(found, cst.Module):  # module-level code: its scope spans the pieces
             raise NeedsWholeFile(self.path)
         return found
 
@@ -175,7 +175,7 @@ class ChunkedSourceFile:
 
     @cached_property
     def imported(self) -> dict[str, str]:
-        """As SourceFile.imported, from CPython's trees of the chunks that import anything:
+        """As SourceFile.imported, from CPython's trees of the pieces that import anything:
         the walk there meets the imports last to first, so an earlier one wins."""
         found: dict[str, str] = {}
         for index in reversed(range(len(self.rows))):

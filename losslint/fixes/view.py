@@ -51,8 +51,8 @@ class ProjectView:
         if path not in self._files:
             text = self.sources.get(path)
             facts = self.project.files.get(path)
-            if text is not None and facts is not None and facts.chunks and path not in self._whole:
-                self._files[path] = ChunkedSourceFile(path, text, facts.chunks)  # a very large file
+            if text is not None and facts is not None and facts.cuts and path not in self._whole:
+                self._files[path] = ChunkedSourceFile(path, text, facts.cuts)  # a very large file
                 return self._files[path]
             try:
                 self._files[path] = parsed(path, text) if text is not None else None

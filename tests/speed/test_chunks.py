@@ -191,7 +191,7 @@ def tiny_chunks(monkeypatch):
 
 def _facts(path: str, source: str):
     facts = extract(path, source)
-    return facts, pickle.dumps(replace(facts, chunks=()))
+    return facts, pickle.dumps(replace(facts, cuts=()))
 
 
 def test_generated_file_compiles_and_has_every_finding_kind():
@@ -207,7 +207,7 @@ def test_facts_of_a_chunked_file_equal_the_one_tree_facts(tiny_chunks):
     chunked, chunked_bytes = _facts("/p/big.py", source)
     tiny_chunks(False)
     whole, whole_bytes = _facts("/p/big.py", source)
-    assert len(chunked.chunks) > 20 and whole.chunks == ()
+    assert len(chunked.cuts) > 20 and whole.cuts == ()
     assert chunked.syntax_error is None
     assert chunked_bytes == whole_bytes
 
@@ -223,6 +223,19 @@ def test_cuts_fall_only_between_top_level_statements(tiny_chunks):
         # whatever the cut, each side compiles alone (chunks.split checked it)
     rows = chunks.rows(source)
     assert rows[0] == 1 and list(rows) == sorted(set(rows))
+
+
+def test_the_fixes_cut_before_each_top_level_statement_and_each_piece_compiles(tiny_chunks):
+    tiny_chunks(True)
+    source = generate(2)
+    cuts = extract("/p/big.py", source).cuts
+    lines = source.splitlines(keepends=True)
+    pieces = ["".join(lines[a - 1 : b - 1]) for a, b in zip(cuts, [*cuts[1:], len(lines) + 1])]
+    assert "".join(pieces) == source
+    assert pieces[1] == "from __future__ import annotations\n\n"
+    assert any(piece.startswith("@torch.no_grad()\n# a comment") for piece in pieces)
+    for piece in pieces:
+        compile(piece, "piece.py", "exec", dont_inherit=True)
 
 
 def _check_json(source: str) -> list[dict]:
@@ -288,7 +301,7 @@ def test_a_syntax_error_is_reported_as_by_the_one_tree_way(tiny_chunks, broken):
     whole = extract("/p/big.py", source)
     assert chunked.syntax_error is not None
     assert chunked.syntax_error == whole.syntax_error
-    assert chunked.chunks == ()
+    assert chunked.cuts == ()
 
 
 def test_crlf_line_ends_are_chunked_and_lone_cr_is_not(tiny_chunks):
@@ -297,7 +310,7 @@ def test_crlf_line_ends_are_chunked_and_lone_cr_is_not(tiny_chunks):
     chunked, chunked_bytes = _facts("/p/big.py", source)
     tiny_chunks(False)
     _, whole_bytes = _facts("/p/big.py", source)
-    assert chunked.chunks and chunked_bytes == whole_bytes
+    assert chunked.cuts and chunked_bytes == whole_bytes
     tiny_chunks(True)
     assert not chunks.wanted(generate(2).replace("\n", "\r"))
 
@@ -314,5 +327,19 @@ def test_a_file_just_above_the_threshold_is_chunked_and_one_just_below_is_not():
     assert len(below) < chunks.CHUNKED_FROM <= len(above)
     assert not chunks.wanted(below)
     facts = extract("/p/big.py", above)
-    assert len(facts.chunks) >= chunks.CHUNKED_FROM // chunks.CHUNK_SIZE
     assert len(facts.functions) == n
+    assert len(facts.cuts) == n + 6  # a cut before each statement: the header has six
+
+
+def test_thousands_of_fixes_built_by_two_processes_are_the_fixes_one_builds(monkeypatch):
+    from losslint.engine.collect import RunOptions
+    from losslint.fixes import forked
+
+    source = generate(2, TAIL_IN_FUNCTION)
+    alone = _check_json(source)
+    forks = []
+    real_fork = forked.os.fork
+    monkeypatch.setattr(forked, "FORK_FROM", 4)
+    monkeypatch.setattr(forked.os, "fork", lambda: forks.append(1) or real_fork())
+    together = [f.to_json() for f in linter.check_sources({"/p/big.py": source}, run=RunOptions(jobs=2))]
+    assert forks and together == alone
