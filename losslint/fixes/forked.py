@@ -1,15 +1,15 @@
-"""Thousands of fixes (a 5 MB generated file has 10,000) built by two processes.
+"""Thousands of fixes (a 5 MB generated file has 10,000) built by several processes.
 
 Each fix is built on its own from the analysis (fixes/build.py): none reads another. So
 when there are at least FORK_FROM of them and the check may use more than one process, this
-process forks once, after the analysis: the child builds the second half (the findings
-come sorted by file and position, so each half reads its own part of the files) and sends
-back the outcomes, pickled, with the callee names its fixes looked up
-(ProjectView.names_asked); the parent builds the first half meanwhile. Fixes and notes are
-plain data; a child that fails sends nothing and the parent builds its half too, so the
-outcome is the same either way. Only where os.fork exists and this process runs no other
-thread (a fork copies no thread, and a lock held by one would stay held: the language
-server never forks here).
+process forks, after the analysis, one child per further part (at most `jobs` parts of at
+least FORK_FROM / 2 fixes): each child builds its part (the findings come sorted by file
+and position, so each part reads its own stretch of the files) and sends back the
+outcomes, pickled, with the callee names its fixes looked up (ProjectView.names_asked);
+this process builds the first part meanwhile. Fixes and notes are plain data; a child that
+fails sends nothing and its part is built here, so the outcome is the same either way. Only
+where os.fork exists and this process runs no other thread (a fork copies no thread, and a
+lock one held would stay held). The children share the parent's pages (copy on write).
 """
 
 from __future__ import annotations
@@ -25,33 +25,53 @@ FORK_FROM = 2000  # fixes to build; fewer are built in this process
 def build_all(todo: dict[tuple, tuple], view, outcome: Callable, jobs: int) -> dict[tuple, object]:
     """{key: outcome(rule, origin, view)} for todo's {key: (rule, origin)}."""
     keys = list(todo)
-    if jobs < 2 or len(keys) < FORK_FROM or not hasattr(os, "fork") or threading.active_count() > 1:
+    parts = min(jobs, len(keys) // max(1, FORK_FROM // 2)) if len(keys) >= FORK_FROM else 1
+    if parts < 2 or not hasattr(os, "fork") or threading.active_count() > 1:
         return {key: outcome(*todo[key], view) for key in keys}
-    half = len(keys) // 2
-    mine, theirs = keys[:half], keys[half:]
+    size = -(-len(keys) // parts)
+    mine, *others = [keys[i : i + size] for i in range(0, len(keys), size)]
+    children = [(_fork(part, todo, view, outcome), part) for part in others]
+    built: dict[tuple, object] = {}
+    try:
+        built.update({key: outcome(*todo[key], view) for key in mine})
+    finally:
+        received = [(_receive(child), part) for child, part in children]
+    for data, part in received:
+        if data is not None:
+            theirs, names = data
+            built.update(theirs)
+            view.names_asked |= names
+        else:  # the child failed: its part here
+            built.update({key: outcome(*todo[key], view) for key in part})
+    return built
+
+
+def _fork(part: list[tuple], todo: dict, view, outcome: Callable) -> tuple[int, int]:
+    """(pid, the read end of its pipe) of a child building `part`."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: build, send, and leave without running any cleanup of the parent's
         status = 1
         try:
             os.close(read)
-            data = pickle.dumps(({key: outcome(*todo[key], view) for key in theirs}, view.names_asked))
+            data = _payload(part, todo, view, outcome)
             with os.fdopen(write, "wb") as pipe:
                 pipe.write(data)
             status = 0
         finally:
             os._exit(status)
     os.close(write)
-    try:
-        built = {key: outcome(*todo[key], view) for key in mine}
-    finally:
-        with os.fdopen(read, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(pid, 0)
-    if status == 0 and data:
-        theirs_built, names = pickle.loads(data)
-        built.update(theirs_built)
-        view.names_asked |= names
-    else:  # the child failed: its half here
-        built.update({key: outcome(*todo[key], view) for key in theirs})
-    return built
+    return pid, read
+
+
+def _payload(part: list[tuple], todo: dict, view, outcome: Callable) -> bytes:
+    return pickle.dumps(({key: outcome(*todo[key], view) for key in part}, view.names_asked))
+
+
+def _receive(child: tuple[int, int]):
+    """What the child sent, or None when it failed."""
+    pid, read = child
+    with os.fdopen(read, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    return pickle.loads(data) if status == 0 and data else None

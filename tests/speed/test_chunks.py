@@ -331,7 +331,7 @@ def test_a_file_just_above_the_threshold_is_chunked_and_one_just_below_is_not():
     assert len(facts.cuts) == n + 6  # a cut before each statement: the header has six
 
 
-def test_thousands_of_fixes_built_by_two_processes_are_the_fixes_one_builds(monkeypatch):
+def test_thousands_of_fixes_built_by_several_processes_are_the_fixes_one_builds(monkeypatch):
     from losslint.engine.collect import RunOptions
     from losslint.fixes import forked
 
@@ -339,7 +339,27 @@ def test_thousands_of_fixes_built_by_two_processes_are_the_fixes_one_builds(monk
     alone = _check_json(source)
     forks = []
     real_fork = forked.os.fork
-    monkeypatch.setattr(forked, "FORK_FROM", 4)
+    monkeypatch.setattr(forked, "FORK_FROM", 4)  # 3 parts of at least 2 fixes
     monkeypatch.setattr(forked.os, "fork", lambda: forks.append(1) or real_fork())
+    together = [f.to_json() for f in linter.check_sources({"/p/big.py": source}, run=RunOptions(jobs=3))]
+    assert len(forks) == 2 and together == alone
+
+
+def test_the_part_of_a_child_that_fails_is_built_by_the_parent(monkeypatch):
+    from losslint.engine.collect import RunOptions
+    from losslint.fixes import forked
+
+    source = generate(1, TAIL_IN_FUNCTION)
+    alone = _check_json(source)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the child cannot send")
+
+    monkeypatch.setattr(forked, "FORK_FROM", 4)
+    received = []
+    real_receive = forked._receive
+    monkeypatch.setattr(forked, "_payload", broken)  # what a child sends
+    monkeypatch.setattr(forked, "_receive", lambda child: received.append(real_receive(child)) or received[-1])
     together = [f.to_json() for f in linter.check_sources({"/p/big.py": source}, run=RunOptions(jobs=2))]
-    assert forks and together == alone
+    assert received == [None]  # the child forked, failed, and sent nothing
+    assert together == alone
