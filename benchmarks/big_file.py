@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import _RssSampler  # noqa: E402
+from bench import _RssSampler, measure  # noqa: E402
 
 
 class _Sampler(_RssSampler):
@@ -35,10 +33,12 @@ class _Sampler(_RssSampler):
     shares the parent's pages, which the RSS of each counts in full and PSS once."""
 
     PERIOD = 0.05  # smaps_rollup walks the page tables: slower to read than statm
+    last: _Sampler | None = None  # the sampler of the last measure()
 
     def __init__(self, pid: int) -> None:
         super().__init__(pid)
         self.pss_mib = 0.0
+        _Sampler.last = self
 
     def _loop(self) -> None:
         while not self._done.is_set():
@@ -58,22 +58,6 @@ class _Sampler(_RssSampler):
             pass
         return 0.0
 
-
-def measure(command: list[str], cwd: Path) -> tuple[float, float, float, float, float]:
-    """(wall seconds, CPU seconds of all processes, peak RSS of the largest process, peak of
-    the sum of RSS, peak of the sum of PSS; MiB) of one run."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    sampler = _Sampler(process.pid)
-    sampler.start()
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    sampler.stop()
-    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"big_file: `{' '.join(command)}` failed:\n{stderr[-2000:]}")
-    largest = usage.ru_maxrss / 1024
-    return elapsed, usage.ru_utime + usage.ru_stime, largest, max(sampler.total_mib, largest), sampler.pss_mib or largest
 
 HEADER = "import torch\nimport torch.nn.functional as F\n\n"
 CLEAN = '''
@@ -115,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             functions = write(path, megabytes)
             command = [sys.executable, "-m", "losslint", "check", str(path), "--no-cache", "--output-format", "concise"]
             load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-            seconds, cpu, largest, rss_sum, pss_sum = measure(command, cwd=Path(__file__).resolve().parent.parent)
+            seconds, largest, cpu, rss_sum, _main = measure(command, Path(__file__).resolve().parent.parent, _Sampler)
+            pss_sum = _Sampler.last.pss_mib or largest
             print(
                 f"{megabytes:g} MB ({functions:,} functions): {seconds:.1f} s ({cpu:.1f} s CPU); peak RSS "
                 f"{largest:.0f} MiB (largest process), {rss_sum:.0f} MiB (sum of all processes), PSS sum "

@@ -12,6 +12,8 @@
     changes.py    node changes to one file, rendered by one libcst transform
     imports.py    the names a fix writes and the imports they need
     source.py     parsing, positions, text edits
+    chunked.py    a very large file a top-level statement at a time (SourceFile's answers)
+    forked.py     thousands of fixes built by several processes
     apply.py      apply fixes to sources in rounds until stable
     files.py      atomic writes that keep mode, line endings and BOM
 """

@@ -178,15 +178,27 @@ def chunks_only(monkeypatch):
     monkeypatch.setattr(ProjectView, "whole", whole)
 
 
+class TinyChunks:
+    """Chunked from 1,000 characters on, in chunks of about 300; or not chunked at all."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.monkeypatch = monkeypatch
+
+    def __call__(self, on: bool) -> None:
+        self.monkeypatch.setattr(chunks, "CHUNKED_FROM", 1_000 if on else 10**12)
+        self.monkeypatch.setattr(chunks, "CHUNK_SIZE", 300)
+
+    def both(self, function, *args):
+        """(function(*args) chunked, function(*args) in one tree)."""
+        self(True)
+        chunked = function(*args)
+        self(False)
+        return chunked, function(*args)
+
+
 @pytest.fixture
 def tiny_chunks(monkeypatch):
-    """Chunked from 1,000 characters on, in chunks of about 300."""
-
-    def switch(on: bool) -> None:
-        monkeypatch.setattr(chunks, "CHUNKED_FROM", 1_000 if on else 10**12)
-        monkeypatch.setattr(chunks, "CHUNK_SIZE", 300)
-
-    return switch
+    return TinyChunks(monkeypatch)
 
 
 def _facts(path: str, source: str):
@@ -203,10 +215,7 @@ def test_generated_file_compiles_and_has_every_finding_kind():
 
 def test_facts_of_a_chunked_file_equal_the_one_tree_facts(tiny_chunks):
     source = generate(6)
-    tiny_chunks(True)
-    chunked, chunked_bytes = _facts("/p/big.py", source)
-    tiny_chunks(False)
-    whole, whole_bytes = _facts("/p/big.py", source)
+    (chunked, chunked_bytes), (whole, whole_bytes) = tiny_chunks.both(_facts, "/p/big.py", source)
     assert len(chunked.cuts) > 20 and whole.cuts == ()
     assert chunked.syntax_error is None
     assert chunked_bytes == whole_bytes
@@ -244,10 +253,7 @@ def _check_json(source: str) -> list[dict]:
 
 def test_findings_and_fixes_of_a_chunked_file_equal_the_one_tree_ones(tiny_chunks, chunks_only):
     source = generate(4, TAIL_IN_FUNCTION)
-    tiny_chunks(True)
-    chunked = _check_json(source)
-    tiny_chunks(False)
-    whole = _check_json(source)
+    chunked, whole = tiny_chunks.both(_check_json, source)
     assert chunked == whole
     fixed = [f for f in whole if f.get("fix")]
     assert len(fixed) >= 30  # removals, loss switches, stable spellings, respellings
@@ -257,10 +263,7 @@ def test_a_fix_that_needs_the_module_scope_is_built_on_the_whole_tree(tiny_chunk
     needed = []
     monkeypatch.setattr(ProjectView, "whole", lambda view, path: needed.append(path) or ProjectView_whole(view, path))
     source = generate(3)
-    tiny_chunks(True)
-    chunked = _check_json(source)
-    tiny_chunks(False)
-    whole = _check_json(source)
+    chunked, whole = tiny_chunks.both(_check_json, source)
     assert needed == ["/p/big.py"]
     assert chunked == whole
 
@@ -274,10 +277,7 @@ def _fixed(source: str) -> str:
 @pytest.mark.parametrize("tail", [TAIL, TAIL_IN_FUNCTION])
 def test_fixes_applied_to_a_chunked_file_give_the_one_tree_text(tiny_chunks, tail):
     source = generate(3, tail)
-    tiny_chunks(True)
-    chunked = _fixed(source)
-    tiny_chunks(False)
-    whole = _fixed(source)
+    chunked, whole = tiny_chunks.both(_fixed, source)
     assert chunked == whole
     assert "F.softmax(logits, dim=1)" not in whole and "F.log_softmax" in whole
     compile(whole, "big.py", "exec")
@@ -295,10 +295,7 @@ def test_a_syntax_error_is_reported_as_by_the_one_tree_way(tiny_chunks, broken):
     good = generate(2)
     middle = good.index("\ntry:")
     source = good[:middle] + "\n" + broken + good[middle:]
-    tiny_chunks(True)
-    chunked = extract("/p/big.py", source)
-    tiny_chunks(False)
-    whole = extract("/p/big.py", source)
+    chunked, whole = tiny_chunks.both(extract, "/p/big.py", source)
     assert chunked.syntax_error is not None
     assert chunked.syntax_error == whole.syntax_error
     assert chunked.cuts == ()
@@ -306,10 +303,7 @@ def test_a_syntax_error_is_reported_as_by_the_one_tree_way(tiny_chunks, broken):
 
 def test_crlf_line_ends_are_chunked_and_lone_cr_is_not(tiny_chunks):
     source = generate(2).replace("\n", "\r\n")
-    tiny_chunks(True)
-    chunked, chunked_bytes = _facts("/p/big.py", source)
-    tiny_chunks(False)
-    _, whole_bytes = _facts("/p/big.py", source)
+    (chunked, chunked_bytes), (_, whole_bytes) = tiny_chunks.both(_facts, "/p/big.py", source)
     assert chunked.cuts and chunked_bytes == whole_bytes
     tiny_chunks(True)
     assert not chunks.wanted(generate(2).replace("\n", "\r"))
