@@ -334,6 +334,7 @@ def test_thousands_of_fixes_built_by_several_processes_are_the_fixes_one_builds(
     forks = []
     real_fork = forked.os.fork
     monkeypatch.setattr(forked, "FORK_FROM", 4)  # 3 parts of at least 2 fixes
+    monkeypatch.setattr(forked, "MEMORY_BUDGET_MIB", 10**6)  # whatever pytest's size
     monkeypatch.setattr(forked.os, "fork", lambda: forks.append(1) or real_fork())
     together = [f.to_json() for f in linter.check_sources({"/p/big.py": source}, run=RunOptions(jobs=3))]
     assert len(forks) == 2 and together == alone
@@ -350,6 +351,7 @@ def test_the_part_of_a_child_that_fails_is_built_by_the_parent(monkeypatch):
         raise RuntimeError("the child cannot send")
 
     monkeypatch.setattr(forked, "FORK_FROM", 4)
+    monkeypatch.setattr(forked, "MEMORY_BUDGET_MIB", 10**6)
     received = []
     real_receive = forked._receive
     monkeypatch.setattr(forked, "_payload", broken)  # what a child sends
@@ -357,3 +359,14 @@ def test_the_part_of_a_child_that_fails_is_built_by_the_parent(monkeypatch):
     together = [f.to_json() for f in linter.check_sources({"/p/big.py": source}, run=RunOptions(jobs=2))]
     assert received == [None]  # the child forked, failed, and sent nothing
     assert together == alone
+
+
+def test_no_more_processes_than_fit_in_the_memory_budget(monkeypatch):
+    from losslint.fixes import forked
+
+    monkeypatch.setattr(forked, "FORK_FROM", 4)
+    monkeypatch.setattr(forked.os, "fork", lambda: pytest.fail("forked"))
+    monkeypatch.setattr(forked, "_resident_mib", lambda: 300.0)  # a 5 MB file's check: a child would not fit
+    todo = {(n,): (None, n) for n in range(10)}
+    built = forked.build_all(todo, None, lambda rule, origin, view: origin * 2, jobs=4)
+    assert built == {(n,): n * 2 for n in range(10)}
