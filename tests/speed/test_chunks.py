@@ -366,7 +366,7 @@ def test_no_more_processes_than_fit_in_the_memory_budget(monkeypatch):
 
     monkeypatch.setattr(forked, "FORK_FROM", 4)
     monkeypatch.setattr(forked.os, "fork", lambda: pytest.fail("forked"))
-    monkeypatch.setattr(forked, "_resident_mib", lambda: 300.0)  # a 5 MB file's check: a child would not fit
+    monkeypatch.setattr(forked, "_resident_mib", lambda: 250.0)  # a 5 MB file's check: a child would not fit
     todo = {(n,): (None, n) for n in range(10)}
     built = forked.build_all(todo, None, lambda rule, origin, view: origin * 2, jobs=4)
     assert built == {(n,): n * 2 for n in range(10)}
