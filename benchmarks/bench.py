@@ -73,14 +73,14 @@ if __name__ == "__main__":
 """
 
 
-def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float, float, float, float]:
+def measure(command: list[str], cwd: Path | None = None, sampler_class: type | None = None) -> tuple[float, float, float, float, float]:
     """(wall seconds, peak RSS of the largest process in MiB, CPU seconds of the process
     and its workers, peak RSS of all its processes together in MiB, peak RSS of the main
     process in MiB) of one run. The sums come from sampling /proc (Linux; elsewhere they
-    repeat the largest process's peak)."""
+    repeat the largest process's peak). `sampler_class`: a _RssSampler that samples more."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    sampler = _RssSampler(process.pid)
+    sampler = (sampler_class or _RssSampler)(process.pid)
     sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start

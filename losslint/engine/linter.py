@@ -226,7 +226,7 @@ def _with_fixes(collected: collect.Collected, findings: list[Finding], sources, 
         if seeds and collect.load(collected, collect.users(collected, seeds), run, runner):
             findings = _judge_all(collected, sources, settings, run, runner)
             continue
-        view = fixes.attach(findings, collected.analysis, sources, rules)  # finding.fix, for what remains
+        view = fixes.attach(findings, collected.analysis, sources, rules, run.jobs)  # finding.fix, for what remains
         if not seeds:
             return findings
         wanted = collected.analysis.project.missing | collect.calling(collected, view.names_asked)
