@@ -86,6 +86,9 @@ class Collected:
     syntax_ok: set[str] = field(default_factory=set)  # checked, not parsed
     plan: prefilter.ParsePlan | None = None  # the prefilter's import graph (None without it)
     call_names: dict[str, frozenset[str]] = field(default_factory=dict)  # of unparsed files, once read
+    # Every callee name looked for in unparsed files' texts (_calling): engine/verdicts
+    # reads only these of an unparsed file's call names.
+    asked_names: set[str] = field(default_factory=set)
     analysis: analysis.Analysis | None = None
     stats: Stats = field(default_factory=Stats)
     found_nothing: bool = False  # set by the caller that judged the analysis
@@ -361,6 +364,7 @@ def _callers(collected: Collected, asked: set[str]) -> set[str]:
 def _calling(collected: Collected, names: set[str], paths) -> set[str]:
     if not names:
         return set()
+    collected.asked_names |= names
     found = set()
     for path in paths:
         if path in collected.facts:

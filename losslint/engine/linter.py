@@ -182,7 +182,8 @@ def _record(collected: collect.Collected, texts: verdicts.Reading, settings, run
     if shape is not None:
         table, key = shape
         clean = {path for path, facts in collected.facts.items() if facts.syntax_error is None}
-        value = verdicts.record(collected.unfiltered, texts.sources, table, collected.digests, texts.read, clean)
+        value = verdicts.record(collected.unfiltered, texts.sources, table, collected.digests, texts.read, clean,
+                                collected.asked_names)
         verdicts.save(run.cache, key, value)
 
 
