@@ -97,26 +97,33 @@ def shape_key(table: prefilter.ModuleTable, settings_text: str) -> str:
     return entry_key(_RECORD, "", (), f"{shape}\0{settings_text}")
 
 
-def plan_digest(path: str, source: str, table: prefilter.ModuleTable, asked: frozenset[str]) -> bytes:
+def plan_digest(path: str, source: str, table: prefilter.ModuleTable, asked: frozenset[str],
+                known: prefilter.Scan | None = None, imported: set[str] | None = None) -> bytes:
     """What a run reads of a file it left unparsed: the prefilter's scan (loss and log
     words, whether it registers, configures or instantiates by name: prefilter.plan makes
-    such files roots; the files its imports reach) and, of the names it may call, those
-    the run looked for (`asked`: collect._calling only asks whether a file calls one of
-    them). A new call of a name nobody looked for is no reason to run again."""
-    found = prefilter.scan(source)
-    targets = sorted(sorted(table.targets(item, path, source)) for item in found.imports)
-    called = sorted(prefilter.call_names(source) & asked)
-    text = repr((found.loss, found.log, found.registers, found.configures, found.instantiates, targets, called))
+    such files roots; the files its imports reach, as the import graph has them) and, of
+    the names it may call, those the run looked for (`asked`: collect._calling only asks
+    whether a file calls one of them). A new call of a name nobody looked for is no reason
+    to run again. `known`, `imported`: the run's own scan and graph edges of the file
+    (collect.Collected.scans, ParsePlan.imported), not computed again."""
+    found = known if known is not None else prefilter.scan(source)
+    if imported is None:
+        imported = {target for item in found.imports for target in table.targets(item, path, source)}
+    called = sorted(prefilter.call_names(source) & asked) if asked else []
+    text = repr((found.loss, found.log, found.registers, found.configures, found.instantiates,
+                 sorted(imported - {path}), called))
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 def record(findings: list[Finding], sources: dict[str, str], table, digests: dict, text_read: set[str], clean: set[str],
-           asked: set[str] = frozenset()) -> Record:
+           asked: set[str] = frozenset(), scans: dict | None = None, plan: prefilter.ParsePlan | None = None) -> Record:
     """The Record of a full run: `digests` holds each parsed file's (task kind, facts
     digest) (collect.Collected.digests); `text_read` the files whose text was read;
     `clean` the parsed files without a syntax error; `asked` the callee names looked for
-    in unparsed files (collect.Collected.asked_names)."""
+    in unparsed files (collect.Collected.asked_names); `scans` and `plan` the prefilter's,
+    when the run had them."""
     asked = frozenset(asked)
+    scans = scans or {}
     bare = [dataclasses.replace(f, origin=None) for f in findings]
     text_read = set(text_read)
     for finding in bare:
@@ -132,7 +139,9 @@ def record(findings: list[Finding], sources: dict[str, str], table, digests: dic
             kind, digest = digests[path]
             files[path] = (text_digest(source), kind, digest, len(source), path in clean)
         else:
-            files[path] = (text_digest(source), "plan", plan_digest(path, source, table, asked), len(source), True)
+            imported = plan.imported.get(path, set()) if plan is not None and path in scans else None
+            digest = plan_digest(path, source, table, asked, scans.get(path), imported)
+            files[path] = (text_digest(source), "plan", digest, len(source), True)
     return Record(bare, files, asked)
 
 
