@@ -9,8 +9,9 @@ of each file, and a run reads a file in one of three ways (its *aspect*):
     "facts"   only its facts (analysis.file_facts, or a "syntax" task's result): the
               analysis links facts, never text
     "plan"    neither: the prefilter read its text and left it unparsed. What it read is
-              the file's part in the plan (loss and log words, the files its imports can
-              reach, the names it calls) and whether it parses
+              the file's part in the plan (loss and log words, the register/configure/
+              instantiate flags, the files its imports can reach), whether it parses,
+              and which of the names the run looked for it calls (plan_digest)
 
 A run's Record keeps the findings and, for every file, the digest of its text and of the
 aspect read. It is stored under the key of the run's *shape*: losslint's code, the
