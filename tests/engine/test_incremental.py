@@ -343,3 +343,16 @@ def test_an_edited_yaml_config_runs_again(tmp_path):
     checker.files["configs/config.yaml"] = HYDRA_CONFIG.format(loss="torch.nn.MSELoss")
     second = checker.agree()
     assert checker.full_runs == 2 and _records(second) != _records(first)
+
+
+def test_a_check_scans_each_file_and_builds_the_module_table_once(checker, monkeypatch):
+    # The record reuses the prefilter's scans and import graph (engine/verdicts.record).
+    from losslint.engine import prefilter
+
+    scanned, tables = [], []
+    real_scan, real_init = prefilter.scan, prefilter.ModuleTable.__init__
+    monkeypatch.setattr(prefilter, "scan", lambda source: scanned.append(source) or real_scan(source))
+    monkeypatch.setattr(prefilter.ModuleTable, "__init__", lambda self, paths: tables.append(1) or real_init(self, paths))
+    checker.agree()
+    assert len(scanned) == 2 * len(checker.files)  # the incremental check's, and the cold one's
+    assert len(tables) == 2
