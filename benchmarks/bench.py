@@ -375,8 +375,12 @@ def _model_file(files: list[Path]) -> Path:
 
 
 def _function(index: int) -> str:
-    """A new function at the end of a file: new calls, a new name; nothing moves."""
-    return f"\n\ndef _losslint_bench_scaled_{index}(x, scale=2.0):\n    return x.clamp(min=0).mul(scale).sum(dim=1)\n"
+    """New functions at the end of a file: a helper and its caller (new calls of a new
+    name, as a real edit makes them); nothing above them moves."""
+    return (
+        f"\n\ndef _losslint_bench_step_{index}(x):\n    return x.clamp(min=0)\n"
+        f"\n\ndef _losslint_bench_scaled_{index}(x, scale=2.0):\n    return _losslint_bench_step_{index}(x).mul(scale).sum(dim=1)\n"
+    )
 
 
 def _append(path: Path, text: str) -> None:
