@@ -15,7 +15,10 @@ larger), of all its processes together and of the main process alone (both sampl
   losslint warm            the same again: cache present, nothing changed
   losslint touched         after appending a comment to one file (a file it parses)
   losslint edited          after appending a statement to that file (its facts change)
+  losslint function added  after adding a function to a model file (a class with a
+                           `forward`; --model PATH): a real edit, with new calls
   ruff cold / warm         `ruff check --select ALL --isolated`, without / with its cache
+  ruff function added      ruff's warm run after the same kind of edit
   scaling                  losslint cold on 1x, 2x and 4x copies of the tree
   big file                 losslint cold on one generated 20,000-line file
 
@@ -73,14 +76,14 @@ if __name__ == "__main__":
 """
 
 
-def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float, float, float, float]:
+def measure(command: list[str], cwd: Path | None = None, sampler_class: type | None = None) -> tuple[float, float, float, float, float]:
     """(wall seconds, peak RSS of the largest process in MiB, CPU seconds of the process
     and its workers, peak RSS of all its processes together in MiB, peak RSS of the main
     process in MiB) of one run. The sums come from sampling /proc (Linux; elsewhere they
-    repeat the largest process's peak)."""
+    repeat the largest process's peak). `sampler_class`: a _RssSampler that samples more."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    sampler = _RssSampler(process.pid)
+    sampler = (sampler_class or _RssSampler)(process.pid)
     sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
@@ -279,6 +282,12 @@ def _run(args, work: Path, tree_arg: str | None) -> dict:
         lambda: bench.losslint([tree], cache),
         before=lambda: _append(victim, f"_losslint_bench_{next(counter)} = 0\n"),
     )
+    model = tree / args.model if args.model else _model_file(files)
+    added = bench.step(
+        f"losslint function added ({model.relative_to(tree)})",
+        lambda: bench.losslint([tree], cache),
+        before=lambda: _append(model, _function(next(counter))),
+    )
     ruff = shutil.which("ruff") or _beside_python("ruff")
     ruff_rows = {}
     if ruff and not args.no_ruff:
@@ -287,6 +296,9 @@ def _run(args, work: Path, tree_arg: str | None) -> dict:
         ruff_rows["cold"] = bench.step("ruff --select ALL, no cache", lambda: [*command, "--no-cache", str(tree)])
         measure(warm_ruff, cwd=work)  # fill ruff's cache
         ruff_rows["warm"] = bench.step("ruff --select ALL, warm cache", lambda: warm_ruff)
+        ruff_rows["added"] = bench.step(
+            "ruff --select ALL, function added", lambda: warm_ruff, before=lambda: _append(model, _function(next(counter)))
+        )
     scaling = []
     if not args.no_scaling:
         for copies in (1, 2, 4):
@@ -308,6 +320,7 @@ def _run(args, work: Path, tree_arg: str | None) -> dict:
         _ratio("warm / ruff no cache", warm, ruff_rows["cold"], "")
         _ratio("touched / ruff warm", touched, ruff_rows["warm"], "target <= 1")
         _ratio("edited / ruff warm", edited, ruff_rows["warm"], "target <= 1")
+        _ratio("function added / ruff function added", added, ruff_rows["added"], "target <= 1")
     _ratio("touched / libcst parse 2 processes", touched, parse2, "")
     _ratio("edited / libcst parse 2 processes", edited, parse2, "")
     _ratio("touched / warm", touched, warm, "close to 1")
@@ -320,10 +333,10 @@ def _run(args, work: Path, tree_arg: str | None) -> dict:
                 f"  {copies}x copies / 1x: time {row['seconds'] / base['seconds']:.2f}, "
                 f"peak RSS {row['peak_rss_mib'] / base['peak_rss_mib']:.2f} (linear: {copies})"
             )
-    peak = max(r["peak_rss_mib"] for r in (cold, warm, touched, edited))
-    total = max(r["peak_rss_all_mib"] for r in (cold, warm, touched, edited))
-    main = max(r["peak_rss_main_mib"] for r in (cold, warm, touched, edited))
-    print(f"  peak RSS of cold/warm/touched/edited: largest process {peak:.1f} MiB, all processes {total:.1f} MiB, main {main:.1f} MiB")
+    peak = max(r["peak_rss_mib"] for r in (cold, warm, touched, edited, added))
+    total = max(r["peak_rss_all_mib"] for r in (cold, warm, touched, edited, added))
+    main = max(r["peak_rss_main_mib"] for r in (cold, warm, touched, edited, added))
+    print(f"  peak RSS of cold/warm/touched/edited/function added: largest process {peak:.1f} MiB, all processes {total:.1f} MiB, main {main:.1f} MiB")
     print("commands (run in the work directory, a copy of the tree):")
     for name, command in bench.commands.items():
         print(f"  {name}: {command}")
@@ -349,6 +362,25 @@ def _victim(files: list[Path]) -> Path:
         if prefilter.scan(path.read_text(encoding="utf-8", errors="replace")).loss:
             return path
     return files[0]
+
+
+def _model_file(files: list[Path]) -> Path:
+    """The file to add a function to: the first that defines a torch module (a class
+    with a `forward`), one under a path that says "model" first; else the first file."""
+    for path in sorted(files, key=lambda p: "model" not in str(p).lower()):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "nn.Module" in text and "def forward(" in text:
+            return path
+    return files[0]
+
+
+def _function(index: int) -> str:
+    """New functions at the end of a file: a helper and its caller (new calls of a new
+    name, as a real edit makes them); nothing above them moves."""
+    return (
+        f"\n\ndef _losslint_bench_step_{index}(x):\n    return x.clamp(min=0)\n"
+        f"\n\ndef _losslint_bench_scaled_{index}(x, scale=2.0):\n    return _losslint_bench_step_{index}(x).mul(scale).sum(dim=1)\n"
+    )
 
 
 def _append(path: Path, text: str) -> None:
@@ -377,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-scaling", action="store_true", help="skip the 1x/2x/4x copies")
     parser.add_argument("--no-serial-floor", action="store_true", help="skip the 1-process parse floor (torch: a minute)")
     parser.add_argument("--victim", metavar="PATH", help="the file to touch and edit, relative to TREE (default: the first that names a loss)")
+    parser.add_argument("--model", metavar="PATH", help="the file to add a function to, relative to TREE (default: the first defining a module)")
     parser.add_argument("--no-big-file", action="store_true", help="skip the single big file")
     parser.add_argument("--big-lines", type=int, default=20_000, help="lines of the big file (default: 20000)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -398,6 +431,8 @@ SUMMARY = (
     ("touched / ruff warm", "losslint touched", "ruff --select ALL, warm cache"),
     ("edited s", "losslint edited", None),
     ("edited / ruff warm", "losslint edited", "ruff --select ALL, warm cache"),
+    ("function s", "losslint function added", None),
+    ("function / ruff", "losslint function added", "ruff --select ALL, function added"),
 )
 
 
@@ -415,7 +450,8 @@ def summary(results: list[dict]) -> None:
                 cells.append(f"{rows[top]['seconds']:>19.2f} s")
             else:
                 cells.append(f"{rows[top]['seconds'] / rows[bottom]['seconds']:>21.2f}")
-        steps = [rows[name] for name in ("losslint cold", "losslint warm", "losslint touched", "losslint edited") if name in rows]
+        steps = [rows[name] for name in ("losslint cold", "losslint warm", "losslint touched", "losslint edited", "losslint function added")
+                 if name in rows]
         memory = f"{max(r['peak_rss_all_mib'] for r in steps):.0f} / {max(r['peak_rss_main_mib'] for r in steps):.0f} MiB"
         print("  " + f"{Path(result['tree']).name:<28}" + "".join(cells) + f"{memory:>24}")
 

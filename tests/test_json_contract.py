@@ -71,7 +71,8 @@ def test_record_shape_and_values(tmp_path, capsys):
     assert record["fix"] == {
         "applicability": "safe",
         "message": "Remove `nn.Softmax(dim=1)` so `CrossEntropyLoss` gets logits",
-        "edits": [{"content": "", "location": {"row": 8, "column": 1}, "end_location": {"row": 9, "column": 1}}],
+        "edits": [{"content": "", "filename": str(tmp_path / "model.py"),
+                   "location": {"row": 8, "column": 1}, "end_location": {"row": 9, "column": 1}}],
     }
     check_fix(record["fix"])
 
@@ -83,7 +84,8 @@ def check_fix(fix):
     assert isinstance(fix["message"], str) and fix["message"].strip() and "\n" not in fix["message"]
     assert isinstance(fix["edits"], list) and fix["edits"]
     for edit in fix["edits"]:
-        assert set(edit) == {"content", "location", "end_location"}
+        assert set(edit) == {"content", "filename", "location", "end_location"}
+        assert isinstance(edit["filename"], str) and edit["filename"]
         assert isinstance(edit["content"], str)
         start, end = edit["location"], edit["end_location"]
         assert set(start) == set(end) == {"row", "column"}
@@ -145,22 +147,21 @@ def test_every_fix_record_is_well_formed(tmp_path, capsys):
     # The softmax's output reaches only the loss: F.softmax -> F.log_softmax is safe.
     assert by_code["LL102"]["fix"]["applicability"] == "safe"
     assert by_code["LL102"]["fix"]["edits"] == [
-        {"content": "log_", "location": {"row": 12, "column": 18}, "end_location": {"row": 12, "column": 18}}
+        {"content": "log_", "filename": by_code["LL102"]["filename"],
+         "location": {"row": 12, "column": 18}, "end_location": {"row": 12, "column": 18}}
     ]
     assert by_code["LL203"]["fix"]["applicability"] == "safe"
     assert [e["content"] for e in by_code["LL203"]["fix"]["edits"]] == ["", "WithLogits"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 17: a fix's edits may lie in several files (LL203 edits the model and the loss), "
-    "but an edit record has no filename: a JSON consumer applies the BCELoss edit to the model file"
-))
 def test_an_edit_in_another_file_names_its_file(tmp_path, capsys):
     (tmp_path / "model.py").write_text(textwrap.dedent(FIXABLE_MODEL))
     (tmp_path / "train.py").write_text(textwrap.dedent(FIXABLE_TRAIN))
     _, records = run_json(tmp_path, capsys)
     (record,) = [r for r in records if r["code"] == "LL203"]
-    files = [edit.get("filename", record["filename"]) for edit in record["fix"]["edits"]]
+    # ruff's edit records have no filename (its fixes are single-file); a losslint fix may edit
+    # the model and the loss, so every edit names its file, the finding's own included
+    files = [edit["filename"] for edit in record["fix"]["edits"]]
     assert files == [str(tmp_path / "model.py"), str(tmp_path / "train.py")]
 
 

@@ -191,6 +191,51 @@ def test_schema_faults_are_one_line_errors(tmp_path, edit, message):
         score.load_case_file(path)
 
 
+def _write_batch_files(tmp_path):
+    """Two case files: the first corpus (no `batch`) and one added in batch stop-11."""
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "someone__some-project.toml").write_text(CASE_FILE)
+    later = CASE_FILE.replace('repo = "someone/some-project"', 'repo = "other/later-project"', 1)
+    later = later.replace('kind = "mid"', 'kind = "mid"\nbatch = "stop-11"', 1)
+    (cases / "other__later-project.toml").write_text(later)
+    return cases
+
+
+def test_batch_key_is_read_and_filters_the_case_files(tmp_path):
+    cases = _write_batch_files(tmp_path)
+    everything = score.load_all(cases, set())
+    assert sorted((rc.repo, rc.batch) for rc in everything) == [
+        ("other/later-project", "stop-11"), ("someone/some-project", "")]
+    assert [rc.repo for rc in score.load_all(cases, set(), "stop-11")] == ["other/later-project"]
+    assert score.load_all(cases, {"someone/some-project"}, "stop-11") == []
+
+
+@pytest.mark.parametrize("line", ['batch = ""', "batch = 11"])
+def test_batch_must_be_a_non_empty_string(tmp_path, line):
+    path = tmp_path / "bad.toml"
+    path.write_text(CASE_FILE.replace('kind = "mid"', f'kind = "mid"\n{line}', 1))
+    with pytest.raises(score.CaseError, match="`batch` must be a non-empty string"):
+        score.load_case_file(path)
+
+
+def test_batch_filter_that_matches_nothing_is_a_one_line_error(tmp_path, capsys):
+    cases = _write_batch_files(tmp_path)
+    assert score.main(["--cases", str(cases), "--batch", "stop-99", "--mirrors", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: no case file in {cases} has batch = 'stop-99'"
+
+
+def test_batch_run_scores_only_that_batch_and_names_it(tmp_path, capsys):
+    cases = _write_batch_files(tmp_path)
+    # no mirrors here: the one repository of the batch is skipped, the other is not even tried
+    assert score.main(["--cases", str(cases), "--batch", "stop-11", "--mirrors", str(tmp_path / "none"),
+                       "--json", str(tmp_path / "out.json")]) == 0
+    out = capsys.readouterr()
+    assert out.out.splitlines()[0] == "losslint real-world corpus, split all, batch stop-11"
+    assert "other/later-project" in out.err and "someone/some-project" not in out.err
+    assert '"batch": "stop-11"' in (tmp_path / "out.json").read_text()
+
+
 def test_missing_mirror_is_a_skip_naming_the_fetch(tmp_path):
     with pytest.raises(score.Skip, match="fetch github:someone/some-project"):
         score.extract("someone/some-project", "0" * 40, tmp_path / "mirrors", tmp_path / "cache")

@@ -150,6 +150,7 @@ class RepoCases:
     root: str
     cases: list[Case]
     source: Path
+    batch: str = ""  # the collection round that added the file (`batch = "stop-11"`); "" for the first corpus
 
 
 def load_case_file(path: Path) -> RepoCases:
@@ -176,6 +177,9 @@ def parse_case_data(data: dict, source: Path) -> RepoCases:
     if kind not in KINDS:
         raise CaseError(f"{source}: kind must be one of {', '.join(KINDS)}")
     root = data.get("root", ".")
+    batch = data.get("batch", "")
+    if not isinstance(batch, str) or ("batch" in data and not batch):
+        raise CaseError(f"{source}: top: `batch` must be a non-empty string")
     cases: list[Case] = []
     seen: set[str] = set()
     for table in data.get("case", []):
@@ -209,7 +213,7 @@ def parse_case_data(data: dict, source: Path) -> RepoCases:
             raise CaseError(f"{source}: {where}: activation is required")
         cases.append(Case(repo, cid, verdict, tuple(rules), activation, loss, shape,
                           need(table, "evidence", where), labelled, kind))
-    return RepoCases(repo, commit, kind, root, cases, source)
+    return RepoCases(repo, commit, kind, root, cases, source, batch)
 
 
 # --------------------------------------------------------------------------- matching
@@ -492,7 +496,8 @@ def print_report(out: dict) -> None:
                 f"({s['true_findings']}/{s['true_findings'] + s['false_findings']})  "
                 f"silent ok {s['silent_ok']}/{s['silent']}  unlabelled {s['unlabelled_findings']}")
 
-    print(f"losslint real-world corpus, split {out['split']}")
+    batch = f", batch {out['batch']}" if out.get("batch") else ""
+    print(f"losslint real-world corpus, split {out['split']}{batch}")
     print(line(out["split"], out["total"]))
     for name, s in out["splits"].items():
         print(line(name, s))
@@ -520,11 +525,15 @@ def print_report(out: dict) -> None:
                 print(f"  {item['repo']}: {item['finding']}{note}")
 
 
-def load_all(cases_dir: Path, only: set[str]) -> list[RepoCases]:
+def load_all(cases_dir: Path, only: set[str], batch: str | None = None) -> list[RepoCases]:
+    """Every case file (all are validated), kept when its repo is in `only` (if given) and its
+    top-level `batch` equals `batch` (if given)."""
     files = sorted(cases_dir.glob("*.toml"))
     loaded = [load_case_file(p) for p in files]
     if only:
         loaded = [rc for rc in loaded if rc.repo.lower() in only]
+    if batch is not None:
+        loaded = [rc for rc in loaded if rc.batch == batch]
     return loaded
 
 
@@ -537,13 +546,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="where `fetch` puts mirrors: <mirrors>/<owner>+<name>/repo")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where snapshots are extracted")
     parser.add_argument("--repo", action="append", default=[], help="score only this owner/name (repeatable)")
+    parser.add_argument("--batch", metavar="NAME",
+                        help="score only the case files whose top-level `batch` is NAME (e.g. stop-11)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per repository for losslint")
     parser.add_argument("--check", action="store_true", help="only validate the case files")
     args = parser.parse_args(argv)
     try:
-        repos = load_all(args.cases, {r.lower() for r in args.repo})
+        repos = load_all(args.cases, {r.lower() for r in args.repo}, args.batch)
     except CaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.batch is not None and not repos:
+        print(f"error: no case file in {args.cases} has batch = {args.batch!r}", file=sys.stderr)
         return 2
     if args.check:
         n = sum(len(rc.cases) for rc in repos)
@@ -564,6 +578,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"skipped: {exc}", file=sys.stderr)
         results.append(result)
     out = report(results, args.split)
+    if args.batch is not None:
+        out["batch"] = args.batch
     print_report(out)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")

@@ -178,8 +178,9 @@ def output_units(tensor: TensorV) -> int | None:
 
 def autocast_state(evaluator: Evaluator, context: ir.IR, frame: Frame) -> str | None:
     """What a `with` item does to CUDA autocast: "on" (`torch.autocast("cuda")`,
-    `torch.cuda.amp.autocast()`, enabled not literally False), "off" (enabled=False, or
-    another device), None when it is not autocast or cannot be read."""
+    `torch.cuda.amp.autocast()`, enabled left out or true), "maybe" (enabled read at run
+    time: `enabled=cfg.amp`), "off" (enabled false, or another device), None when it is
+    not autocast or cannot be read."""
     if not isinstance(context, ir.Call):
         return None
     names = {v.name for v in evaluator.values(context.func, frame) if isinstance(v, ExternalV)}
@@ -198,4 +199,4 @@ def autocast_state(evaluator: Evaluator, context: ir.IR, frame: Frame) -> str | 
     enabled = _argument(evaluator, context, params, "enabled", frame)
     if enabled is False or device.split(":")[0] != "cuda":
         return "off"
-    return "on"
+    return "maybe" if enabled is UNREAD else "on"

@@ -8,6 +8,7 @@ UNKNOWN, so a finding is never a guess. Everything is memoized per (node, frame)
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections import defaultdict
 from dataclasses import replace
@@ -24,6 +25,7 @@ from losslint.analysis.values import (  # noqa: F401 - re-exported: evaluate is 
     ClassV,
     ConstV,
     CriterionV,
+    DerivedV,
     DictV,
     ExternalV,
     Frame,
@@ -86,6 +88,8 @@ class Evaluator:
         self._frames: dict[tuple, Frame] = {}
         self._instances: dict[tuple, InstanceV] = {}
         self._callers: dict[str, list[Frame]] = {}
+        self._finding_callers: set[str] = set()  # callers() under way (see callers)
+        self._guard_hit: set[str] = set()
         self._instance_callers: dict[str, list[Frame]] = defaultdict(list)  # see add_caller
         self._loop_frames: dict[tuple, tuple[Frame, Value]] = {}
         self._subscript_calls: dict[str, list] | None = None
@@ -188,8 +192,24 @@ class Evaluator:
 
     def callers(self, func: str) -> list[Frame]:
         if func in self._callers:
+            if func in self._finding_callers:
+                self._guard_hit.add(func)
             return self._callers[func]
         self._callers[func] = []  # recursion guard
+        self._finding_callers.add(func)
+        start = len(self._memo)
+        try:
+            return self._find_callers(func)
+        finally:
+            self._finding_callers.discard(func)
+            if func in self._guard_hit:
+                # Something evaluated while looking for the callers asked for them (a
+                # `model.train()` inside `def train(model)` is a call named "train") and
+                # saw none: what was computed since is forgotten, computed again later.
+                self._guard_hit.discard(func)
+                _forget_since(self._memo, start)
+
+    def _find_callers(self, func: str) -> list[Frame]:
         facts = self.project.functions[func]
         frames: list[Frame] = list(self._instance_callers.get(func, ()))
         if facts.name == "__init__" and facts.cls is not None:
@@ -522,18 +542,11 @@ class Evaluator:
         call = frame.args
         if not isinstance(call, ir.Call):
             return (UNKNOWN,)
-        for keyword, value in call.kwargs:
-            if keyword == name:
-                return self.values(value, frame.caller)
-        try:
-            position = facts.params.index(name) - frame.offset
-        except ValueError:
+        argument = _argument(call, facts.params, name, frame.offset)
+        if argument is ir.UNKNOWN:
             return (UNKNOWN,)
-        for index, arg in enumerate(call.args):
-            if isinstance(arg, ir.Starred):
-                return (UNKNOWN,)
-            if index == position:
-                return self.values(arg, frame.caller)
+        if argument is not None:
+            return self.values(argument, frame.caller)
         default = facts.defaults.get(name)
         for keyword, value in call.kwargs:
             if keyword == "**":  # f(**config): the dict's item, else the default
@@ -590,7 +603,7 @@ class Evaluator:
             return (UNKNOWN,)
         if isinstance(obj, TensorV) and name in torch_api.SHAPE_ATTRIBUTES:
             return (replace(obj, reshaped=True) if name in torch_api.LAYOUT_ATTRIBUTES else obj,)
-        if isinstance(obj, (TensorV, SeqV, LayerV, Opaque)):
+        if isinstance(obj, (TensorV, SeqV, LayerV, Opaque, DerivedV)):
             # Methods: tensor.softmax(1), model.to(device), seq.forward(x).
             return (MethodV(obj, name),)
         if isinstance(obj, (CriterionV, PretrainedV)) and name in torch_api.MODEL_SELF_METHODS:
@@ -623,6 +636,8 @@ class Evaluator:
         for obj in self.values(node.obj, frame):
             if isinstance(obj, TensorV):
                 result.append(replace(obj, reshaped=True))  # indexing keeps what the values are
+            elif isinstance(obj, DerivedV):
+                result.append(_reshaped(obj))
             elif node.index is ir.SLICE:
                 result.append(UNKNOWN)
             elif isinstance(obj, (TupleV, SeqV)):
@@ -744,7 +759,10 @@ class Evaluator:
                 ):
                     result.extend(replace(v, reshaped=True) for v in written)
                 else:
-                    result.append(UNKNOWN)
+                    result.append(_partly_sigmoid(base, written))
+            elif isinstance(base, DerivedV):
+                written = [v for v in self.values(node.value, frame) if not isinstance(v, ConstV)]
+                result.append(base if _partly_sigmoid(base, written) is not UNKNOWN else UNKNOWN)
             else:
                 result.append(UNKNOWN)
         return tuple(result)
@@ -842,6 +860,14 @@ class Evaluator:
             outputs = [self.apply(v, UNKNOWN, None) for v in values]
             if all(isinstance(o, TensorV) for o in outputs) and len({(o.kind, o.unstable) for o in outputs}) == 1:
                 return values
+            known = tuple(v for v, o in zip(values, outputs) if o is not UNKNOWN)
+            if known and len(known) < len(values) and all(isinstance(v, InstanceV) for v in values):
+                # `Darknet(cfg) if cfg.use_darknet else Yolov4()`, two project models, with
+                # Darknet's forward not modelled: like an unknown path, the model whose
+                # output is unknown is not this step, the known ones decide (if they agree).
+                # Not for torch layers: a ReLU's output is unknown because it is no
+                # activation losslint judges, and a Sigmoid beside it is no model.
+                return self.agree(known)
             return (UNKNOWN,)
         if all(type(v) is type(first) and v == first for v in values) and isinstance(first, (ConstV, ExternalV, ModuleV, ClassV)):
             return (first,)
@@ -861,7 +887,9 @@ class Evaluator:
             if isinstance(value, ConstV):
                 return (value.value is None) != node.negated
             if value is UNKNOWN:
-                return None
+                # `forward(x, size=img.shape[2:])` then `if size is None:` in forward: the
+                # argument's value is not modelled, but its form is never None.
+                return node.negated if self.never_none(node.operand, frame) else None
             return node.negated  # a known object is not None
         if isinstance(node, ir.BoolOp):
             left, right = self.truth(node.left, frame), self.truth(node.right, frame)
@@ -897,6 +925,41 @@ class Evaluator:
                     if not isinstance(value, (ExternalV, ClassV)):
                         return False
         return True
+
+    def never_none(self, node: ir.IR, frame: Frame, budget: int = MAX_DEPTH) -> bool:
+        """Whether `node` is, by its form, never None, whatever its value: a slice
+        (`img.shape[2:]`), a tuple, list, dict or comprehension, arithmetic, a comparison, a
+        constant other than None. A parameter is the argument its call passes (followed up
+        through callers that pass their own parameters on); a parameter left to its default,
+        or bound in no known call, is not decided here (its value decides, if known)."""
+        if budget <= 0:
+            return False
+        if isinstance(node, ir.Const):
+            return node.value is not None
+        if isinstance(node, ir.Item):
+            return node.index is ir.SLICE
+        if isinstance(node, (ir.TupleOf, ir.ListOf, ir.DictOf, ir.Comp, ir.BinOp, ir.Neg, ir.Compare, ir.Not)):
+            return True
+        if isinstance(node, ir.Cond):
+            return self.never_none(node.then, frame, budget - 1) and self.never_none(node.orelse, frame, budget - 1)
+        if isinstance(node, ir.Param):
+            owner = frame
+            while owner is not None and owner.func != node.func:
+                owner = owner.caller
+            facts = self.project.functions.get(node.func)
+            if facts is None:
+                return False
+            if owner is None or owner.args is None:  # unbound: every caller must pass one
+                frames = self.callers(node.func)
+                return bool(frames) and all(self._passes_never_none(facts, node.name, f, budget) for f in frames)
+            return self._passes_never_none(facts, node.name, owner, budget)
+        return False
+
+    def _passes_never_none(self, facts: FunctionFacts, name: str, frame: Frame, budget: int) -> bool:
+        if frame.caller is None or not isinstance(frame.args, ir.Call):
+            return False
+        argument = _argument(frame.args, facts.params, name, frame.offset)
+        return argument is not None and self.never_none(argument, frame.caller, budget - 1)
 
     def _eval_Compare(self, node: ir.Compare, frame: Frame):
         left, right = self.value(node.left, frame), self.value(node.right, frame)
@@ -1099,6 +1162,8 @@ class Evaluator:
         obj, name = method.obj, method.name
         if name in torch_api.ACTIVATION_METHODS:
             return (self.activation(torch_api.ACTIVATION_METHODS[name], obj, node, "method", name),)
+        if isinstance(obj, DerivedV):  # only reshaped, never computed with
+            return (_reshaped(obj) if name in torch_api.SHAPE_METHODS else UNKNOWN,)
         if isinstance(obj, TensorV):
             if name in torch_api.LOG_METHODS:
                 return (self.log_of(obj, node.site),)
@@ -1207,6 +1272,14 @@ class Evaluator:
                         for t in self.values(other, frame)
                     )
             return (UNKNOWN,)
+        if node.op == "-":
+            # sigmoid(a) - sigmoid(b) (a pairwise score): in (-1, 1), squashed again by a
+            # loss that takes logits. Right side evaluated only when the left one is such.
+            left = self.values(node.left, frame)
+            if not all(_sigmoid(v) for v in left) or not all(_sigmoid(v) for v in self.values(node.right, frame)):
+                return (UNKNOWN,)
+            how = "a difference of two sigmoid outputs"
+            return tuple(DerivedV(replace(v, reshaped=True), torch_api.SIGMOID_LOGIT_LOSSES, how) for v in left)
         if node.op == "@":
             left = self.values(node.left, frame)
             if not any(isinstance(a, OneHotV) or (isinstance(a, TensorV) and a.kind in _PROBABILITIES) for a in left):
@@ -1274,6 +1347,13 @@ def _epsilon(value: Value) -> bool:
     return isinstance(value, ConstV) and type(value.value) in (int, float) and 0 <= value.value <= 1e-3
 
 
+def _forget_since(memo: dict, start: int) -> None:
+    """Drop the entries added to `memo` after it held `start` (dicts keep insertion order;
+    entries are only ever added, or all cleared)."""
+    for key in list(itertools.islice(reversed(memo), max(0, len(memo) - start))):
+        del memo[key]
+
+
 def _by_name(test: ir.IR) -> bool:
     """A test that selects by a name: `x == "mlp"`, `x in ("a", "b")`, and/or/not of them."""
     if isinstance(test, ir.Not):
@@ -1337,6 +1417,28 @@ def _unknown_modules(value: Value) -> bool:
     """`nn.Sequential(*modules)` of modules nobody knows (a build helper's list branch):
     an unknown path, like UNKNOWN itself, next to a model known on another path."""
     return isinstance(value, SeqV) and value.callable and all(isinstance(i, Opaque) for i in value.items)
+
+
+def _sigmoid(value: Value) -> bool:
+    return isinstance(value, TensorV) and value.kind == "sigmoid"
+
+
+def _reshaped(value: DerivedV) -> DerivedV:
+    return DerivedV(replace(value.tensor, reshaped=True), value.losses, value.how)
+
+
+def _partly_sigmoid(base: Value, written: list[Value]) -> Value:
+    """`out[..., 4:] = torch.sigmoid(out[..., 4:])` on logits (or again on such a tensor):
+    logits with a sigmoid in part of them, named by its one site; else unknown."""
+    sites = {v.site for v in written if _sigmoid(v)}
+    if len(sites) != 1 or not all(_sigmoid(v) for v in written):
+        return UNKNOWN
+    if isinstance(base, DerivedV):
+        return base if base.tensor.site in sites else UNKNOWN
+    if not (isinstance(base, TensorV) and base.kind == "logits"):
+        return UNKNOWN
+    how = "a sigmoid written into part of the logits"
+    return DerivedV(replace(written[0], reshaped=True), torch_api.UNIT_INTERVAL_LOSSES, how)
 
 
 def _guarded(tensor: TensorV) -> TensorV:
@@ -1431,6 +1533,24 @@ def _with_items(base: DictV, items: tuple[tuple[object, Value], ...]) -> DictV:
         else:
             merged.append((key, value))
     return DictV(tuple(merged))
+
+
+def _argument(call: ir.Call, params: tuple[str, ...], name: str, offset: int) -> ir.IR | None:
+    """The argument `call` passes explicitly for parameter `name` (by keyword or by
+    position, `offset` counting a bound self); None when it passes none; ir.UNKNOWN when
+    that cannot be told (a `*args` before its position, a name that is no parameter)."""
+    for keyword, value in call.kwargs:
+        if keyword == name:
+            return value
+    if name not in params:
+        return ir.UNKNOWN
+    position = params.index(name) - offset
+    for index, arg in enumerate(call.args):
+        if isinstance(arg, ir.Starred):
+            return ir.UNKNOWN
+        if index == position:
+            return arg
+    return None
 
 
 def _truth_of(value: Value) -> bool | None:

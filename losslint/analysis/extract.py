@@ -14,7 +14,7 @@ from typing import Sequence
 
 import libcst as cst
 
-from losslint.analysis import ir
+from losslint.analysis import chunks, ir
 from losslint.analysis.facts import (
     MODULE_BODY,
     SUBSCRIPT_CALLEE,
@@ -27,7 +27,7 @@ from losslint.analysis.facts import (
     SyntaxErrorFact,
     key_of,
 )
-from losslint.analysis.parsing import Unparsable, parse
+from losslint.analysis.parsing import Unparsable, parse, parse_guarded
 from losslint.analysis.positions import Positions
 from losslint.core.findings import Position, Site
 
@@ -61,6 +61,16 @@ class _Scope:
 
 
 def extract(path: str, source: str, module: str = "", root: str = "", is_package: bool = False) -> FileFacts:
+    if chunks.wanted(source):  # a very large file: a chunk of top-level statements at a time
+        facts = FileFacts(path=path, module=module, root=root, is_package=is_package)
+        try:
+            return _extract_chunks(facts, source)
+        except (chunks.NotChunkable, cst.ParserSyntaxError):
+            pass  # the one-tree way below reports what there is to report
+        except RecursionError:
+            facts = FileFacts(path=path, module=module, root=root, is_package=is_package)
+            facts.syntax_error = SyntaxErrorFact("SyntaxError: too deeply nested to analyze", 1, 1)
+            return facts
     facts = FileFacts(path=path, module=module, root=root, is_package=is_package)
     try:
         tree, python_tree = parse(source)  # guarded; libcst's, without re-validating what its parser built
@@ -81,24 +91,49 @@ def extract(path: str, source: str, module: str = "", root: str = "", is_package
     return facts
 
 
+def _extract_chunks(facts: FileFacts, source: str) -> FileFacts:
+    """The facts of a very large file, read a chunk of top-level statements at a time
+    (chunks.py): the module body is one flow through the statements of every chunk in
+    order, as in the one-tree way, so the facts are the same; each chunk's tree is freed
+    before the next is parsed. Raises chunks.NotChunkable or libcst.ParserSyntaxError (the
+    file then goes the one-tree way)."""
+    extractor = _Extractor(facts, None)
+    flow = extractor.begin()
+    cuts: list[int] = []
+    for chunk in chunks.split(source):
+        tree = parse_guarded(chunk.text)  # parsed even after a top-level raise: its syntax errors count
+        cuts += chunks.statement_rows(chunk)
+        if flow.live:
+            extractor.positions, extractor.rows = Positions(tree, chunk.text, chunk.tree), chunk.row - 1
+            flow = extractor.block(tree.body, flow)
+    facts.globals = flow.env
+    facts.cuts = tuple(sorted(set(cuts)))
+    return facts
+
+
 class _Extractor:
     def __init__(self, facts: FileFacts, positions) -> None:
         self.facts = facts
         self.path = facts.path
         self.positions = positions
+        self.rows = 0  # the rows above the tree read (a chunk of a large file)
         self.scope: _Scope | None = None
 
     # --- entry points -----------------------------------------------------------------
 
+    def begin(self) -> _Flow:
+        """The module body's scope and flow."""
+        self.scope = _Scope(key=key_of(self.path, MODULE_BODY), qualname="", cls=None, self_name=None)
+        return _Flow(env={})
+
     def run(self, tree: cst.Module) -> None:
-        key = key_of(self.path, MODULE_BODY)
-        self.scope = _Scope(key=key, qualname="", cls=None, self_name=None)
-        flow = self.block(tree.body, _Flow(env={}))
+        flow = self.block(tree.body, self.begin())
         self.facts.globals = flow.env
 
     def site(self, node: cst.CSTNode) -> Site:
         line, column, end_line, end_column = self.positions[node]  # 0-based columns
-        return Site(self.path, Position(line, column + 1), Position(end_line, end_column + 1))
+        rows = self.rows
+        return Site(self.path, Position(line + rows, column + 1), Position(end_line + rows, end_column + 1))
 
     # --- statements ---------------------------------------------------------------------
 

@@ -111,3 +111,7 @@ class FileFacts:
     registrations: list[Registration] = field(default_factory=list)
     stores: list[Store] = field(default_factory=list)
     syntax_error: SyntaxErrorFact | None = None
+    # A very large file, read a chunk at a time (analysis/chunks.py): the first row of each
+    # top-level statement (1 for the first), where the fixes cut it to parse only the
+    # statements they change (fixes/chunked.py). Empty for a file read as one tree.
+    cuts: tuple[int, ...] = ()

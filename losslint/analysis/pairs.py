@@ -15,6 +15,7 @@ from losslint.analysis.evaluate import (
     UNKNOWN,
     ClassV,
     CriterionV,
+    DerivedV,
     Evaluator,
     ExternalV,
     Frame,
@@ -57,6 +58,10 @@ class LossUse:
 class Pair:
     tensor: TensorV  # what the loss input holds
     use: LossUse
+    # How the input was made from the activation's output, when not as it is (a
+    # difference of two sigmoid outputs, a sigmoid written into part of the logits:
+    # values.DerivedV). Such a pair gets no fix: the edit is not the activation's alone.
+    derived: str | None = None
 
     @property
     def activation(self) -> str:
@@ -291,6 +296,8 @@ def _pairs_at(call: ir.Call, frame: Frame, evaluator: Evaluator) -> list[Pair]:
             for value in evaluator.values(input_node, iteration):
                 if isinstance(value, TensorV):
                     pairs.append(_double_softmax(value, use))
+                elif isinstance(value, DerivedV) and use.loss in value.losses:
+                    pairs.append(Pair(value.tensor, use, derived=value.how))
     return pairs
 
 

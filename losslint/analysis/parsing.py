@@ -127,13 +127,19 @@ def parse(source: str) -> tuple[cst.Module, ast.Module | None]:
     """(libcst's tree, CPython's tree or None). Raises Unparsable (see guard) or
     libcst.ParserSyntaxError."""
     tree = guard(source)
+    return parse_guarded(source), tree
+
+
+def parse_guarded(source: str) -> cst.Module:
+    """libcst's tree of a source that went through guard() already (a chunk of a large
+    file: chunks.split). Raises libcst.ParserSyntaxError."""
     node = cst.CSTNode
     checked = node.__dict__.get("__post_init__")
     if checked is None:  # a libcst that validates some other way: leave it alone
-        return cst.parse_module(source), tree
+        return cst.parse_module(source)
     node.__post_init__ = _unchecked
     try:
-        return cst.parse_module(source), tree
+        return cst.parse_module(source)
     finally:
         node.__post_init__ = checked
 

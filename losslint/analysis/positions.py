@@ -35,7 +35,7 @@ _SKIP_PREFIXES = (
 )
 
 # libcst dataclasses whose field order is not source order: (fields in source order).
-_SOURCE_ORDER = {
+SOURCE_ORDER = {
     cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
     cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
     cst.IfExp: ("body", "test", "orelse"),
@@ -181,8 +181,8 @@ def _fields(kind: type) -> tuple[str, ...]:
 
 
 def _child_fields(kind: type) -> tuple[str, ...]:
-    if kind in _SOURCE_ORDER:
-        return _SOURCE_ORDER[kind]
+    if kind in SOURCE_ORDER:
+        return SOURCE_ORDER[kind]
     if not dataclasses.is_dataclass(kind):
         return ()
     return tuple(f.name for f in dataclasses.fields(kind) if not f.name.startswith(_SKIP_PREFIXES))

@@ -177,6 +177,7 @@ SHAPE_METHODS = frozenset(
         "unsqueeze_", "flatten", "float", "double", "half", "bfloat16", "to", "cuda", "cpu",
         "contiguous", "permute", "transpose", "t", "clone", "detach", "type", "type_as",
         "expand", "expand_as", "requires_grad_", "movedim", "swapaxes", "squeeze_",
+        "resize", "resize_as",  # deprecated spellings of view/reshape (legacy code)
     }
 )
 SHAPE_ATTRIBUTES = frozenset({"T", "mT", "data"})
@@ -211,11 +212,18 @@ LAYOUT_METHODS = frozenset(
     {
         "view", "view_as", "reshape", "reshape_as", "squeeze", "squeeze_", "unsqueeze",
         "unsqueeze_", "flatten", "permute", "transpose", "t", "expand", "expand_as", "movedim",
-        "swapaxes",
+        "swapaxes", "resize", "resize_as",
     }
 )
 LAYOUT_ATTRIBUTES = frozenset({"T", "mT"})
 LAYOUT_LAYERS = frozenset({"torch.nn.Flatten", "torch.nn.Unflatten"})
+
+# Losses that apply a sigmoid to their input (they take logits): an input already
+# squashed by sigmoids, even combined (sigmoid(a) - sigmoid(b)), is squashed twice.
+SIGMOID_LOGIT_LOSSES = frozenset({"BCEWithLogitsLoss", "MultiLabelSoftMarginLoss", "SoftMarginLoss"})
+# Losses whose input must lie in [0, 1] (BCELoss raises outside): of a tensor holding
+# logits and, in part, a sigmoid, they can only read the sigmoid part.
+UNIT_INTERVAL_LOSSES = frozenset({"BCELoss"})
 
 # Mixed precision regions: `with torch.autocast("cuda"):` and its older spellings.
 # Value: the device type when the spelling fixes it, else None (read device_type).

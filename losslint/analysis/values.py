@@ -186,6 +186,20 @@ class OneHotV(Value):
 
 
 @dataclass(frozen=True, eq=False)
+class DerivedV(Value):
+    """A tensor made from an activation's outputs that holds that activation's kind only
+    for some losses (`losses`, torch.nn class names): a difference of two sigmoid outputs
+    (in (-1, 1): squashed again by a loss that takes logits), logits with a sigmoid written
+    into part of them (BCELoss, which raises outside [0, 1], can only read that part).
+    Everything but reading a part or reshaping makes it unknown; pairs.py pairs `tensor`
+    with those losses only, and such a pair gets no fix (its edit is not one site's)."""
+
+    tensor: TensorV
+    losses: frozenset[str]
+    how: str  # "a difference of two sigmoid outputs", ...
+
+
+@dataclass(frozen=True, eq=False)
 class MethodV(Value):
     obj: Value
     name: str

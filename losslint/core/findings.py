@@ -172,7 +172,7 @@ def _fix_json(fix: Fix | None) -> dict[str, Any] | None:
         "applicability": fix.applicability,
         "message": fix.message,
         "edits": [
-            {"content": e.content, **e.site.location_json()}
+            {"content": e.content, "filename": e.site.path, **e.site.location_json()}
             for e in fix.edits
         ],
     }

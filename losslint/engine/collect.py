@@ -85,7 +85,11 @@ class Collected:
     facts: dict[str, FileFacts] = field(default_factory=dict)  # parsed, or failed to parse
     syntax_ok: set[str] = field(default_factory=set)  # checked, not parsed
     plan: prefilter.ParsePlan | None = None  # the prefilter's import graph (None without it)
+    scans: dict[str, prefilter.Scan] = field(default_factory=dict)  # the prefilter's, by path (engine/verdicts)
     call_names: dict[str, frozenset[str]] = field(default_factory=dict)  # of unparsed files, once read
+    # Every callee name looked for in unparsed files' texts (_calling): engine/verdicts
+    # reads only these of an unparsed file's call names.
+    asked_names: set[str] = field(default_factory=set)
     analysis: analysis.Analysis | None = None
     stats: Stats = field(default_factory=Stats)
     found_nothing: bool = False  # set by the caller that judged the analysis
@@ -111,16 +115,17 @@ class Collected:
 
 
 def collect(sources: dict[str, str], options: RunOptions | None = None, runner: workers.Runner | None = None,
-            configs: dict[str, str] | None = None) -> Collected:
+            configs: dict[str, str] | None = None, table: prefilter.ModuleTable | None = None) -> Collected:
+    """`table`: the sources' module table, if the caller has it (it reads the file system)."""
     from losslint.analysis import configs as yaml_configs
 
     options = options or RunOptions()
-    collected = Collected(sources, prefilter.ModuleTable(list(sources)))
+    collected = Collected(sources, table if table is not None else prefilter.ModuleTable(list(sources)))
     collected.configs = yaml_configs.read_all(configs or {})
     collected.stats.files = len(sources)
     hint = _hint(sources, options.cache)
     if options.prefilter:
-        scans = {path: prefilter.scan(source) for path, source in sources.items()}
+        collected.scans = scans = {path: prefilter.scan(source) for path, source in sources.items()}
         collected.plan = plan = prefilter.plan(scans, collected.table, sources, bool(collected.configs))
         wanted = plan.roots | hint
         ahead = _prefetch(collected, wanted)
@@ -201,14 +206,15 @@ def _stable(value):
     return repr(value)
 
 
-def project_key(sources: dict[str, str], settings, options: RunOptions | None, configs: dict[str, str] | None = None) -> str | None:
+def project_key(sources: dict[str, str], settings, options: RunOptions | None, configs: dict[str, str] | None = None,
+                table: prefilter.ModuleTable | None = None) -> str | None:
     """The cache key of a check of exactly these files with these settings (_clean_key),
     computed once per check (it hashes every file); None without a cache or files: then
     nothing is looked up or remembered."""
     cache = options.cache if options is not None else None
     if cache is None or not sources:
         return None
-    return _clean_key(sources, prefilter.ModuleTable(list(sources)), settings, configs)
+    return _clean_key(sources, table if table is not None else prefilter.ModuleTable(list(sources)), settings, configs)
 
 
 def known_clean(key: str | None, options: RunOptions | None) -> bool:
@@ -332,22 +338,11 @@ def _log_lookups(result: analysis.Analysis) -> set[str]:
     """The callee names whose calls the analysis of log calls looks up: torch.log(p) of
     LL105/LL206 and the hand-written losses (LL501/LL502), whose p may come from a caller.
     A fresh evaluator redoes that part alone, so that the loss side's lookups (their
-    callers are roots already) do not count."""
-    from losslint.analysis import handwritten
-    from losslint.analysis.evaluate import Evaluator
-    from losslint.analysis.pairs import find_unstable_logs
+    callers are roots already) do not count, and looks up only what a log value waits on
+    (analysis/log_lookups.py)."""
+    from losslint.analysis import log_lookups
 
-    project = result.project
-    table = project.calls_by_callee
-    if not hasattr(table, "asked"):
-        return set()
-    table.asked = set()
-    evaluator = Evaluator(project)
-    find_unstable_logs(project, evaluator)
-    for match in handwritten.find(project):  # as rules/handwritten_loss.py evaluates them (LL501/LL502)
-        for frame in evaluator.contexts(match.func):
-            evaluator.values(match.probs, frame)
-    return table.asked
+    return log_lookups.asked_names(result.project)
 
 
 def _callers(collected: Collected, asked: set[str]) -> set[str]:
@@ -361,6 +356,7 @@ def _callers(collected: Collected, asked: set[str]) -> set[str]:
 def _calling(collected: Collected, names: set[str], paths) -> set[str]:
     if not names:
         return set()
+    collected.asked_names |= names
     found = set()
     for path in paths:
         if path in collected.facts:

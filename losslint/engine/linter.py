@@ -136,7 +136,8 @@ def check_sources(sources: dict[str, str], settings: Settings | None = None, run
 
 
 def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunOptions | None, configs: dict[str, str]) -> list[Finding]:
-    key = collect.project_key(sources, settings, run, configs)  # None without a cache
+    table = prefilter.ModuleTable(list(sources))  # once per check: it reads the file system
+    key = collect.project_key(sources, settings, run, configs, table)  # None without a cache
     if collect.known_clean(key, run):  # unchanged since a run that found nothing
         findings = noqa.apply([], sources, settings, run.cache)
         if not findings:
@@ -144,11 +145,11 @@ def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunO
     reused = collect.known_findings(key, run)  # unchanged since the last run
     if reused is not None:
         return reused
-    replayed = _replay(sources, settings, run, configs)  # edited only where the last run did not look
+    replayed = _replay(sources, settings, run, configs, table)  # edited only where the last run did not look
     if replayed is not None:
         findings = noqa.apply(replayed, sources, settings, run.cache)
     else:
-        findings = _check_anew(sources, settings, run, key, configs)
+        findings = _check_anew(sources, settings, run, key, configs, table)
     collect.remember_findings(key, findings, run)
     return findings
 
@@ -156,17 +157,16 @@ def _check_sources(sources: dict[str, str], settings: Settings | None, run: RunO
 # --- incremental: engine/verdicts ------------------------------------------------------
 
 
-def _shape(sources: dict[str, str], settings, run: RunOptions | None, configs: dict[str, str]):
+def _shape(sources: dict[str, str], settings, run: RunOptions | None, configs: dict[str, str], table: prefilter.ModuleTable):
     """(module table, the Record's key) of a check with a cache, else None. The YAML
     configs are part of the shape: any edit of one runs the check anew."""
     if run is None or run.cache is None or not sources:
         return None
-    table = prefilter.ModuleTable(list(sources))
     return table, verdicts.shape_key(table, collect.configs_text(configs) + collect.settings_text(settings))
 
 
-def _replay(sources: dict[str, str], settings, run: RunOptions | None, configs: dict[str, str]) -> list[Finding] | None:
-    shape = _shape(sources, settings, run, configs) if run is not None and run.reuse_results else None
+def _replay(sources: dict[str, str], settings, run: RunOptions | None, configs: dict[str, str], table) -> list[Finding] | None:
+    shape = _shape(sources, settings, run, configs, table) if run is not None and run.reuse_results else None
     if shape is None:
         return None
     table, key = shape
@@ -178,21 +178,22 @@ def _replay(sources: dict[str, str], settings, run: RunOptions | None, configs: 
 
 
 def _record(collected: collect.Collected, texts: verdicts.Reading, settings, run: RunOptions, configs: dict[str, str]) -> None:
-    shape = _shape(texts.sources, settings, run, configs) if run.reuse_results else None
+    shape = _shape(texts.sources, settings, run, configs, collected.table) if run.reuse_results else None
     if shape is not None:
         table, key = shape
         clean = {path for path, facts in collected.facts.items() if facts.syntax_error is None}
-        value = verdicts.record(collected.unfiltered, texts.sources, table, collected.digests, texts.read, clean)
+        value = verdicts.record(collected.unfiltered, texts.sources, table, collected.digests, texts.read, clean,
+                                collected.asked_names, collected.scans, collected.plan)
         verdicts.save(run.cache, key, value)
 
 
 def _check_anew(sources: dict[str, str], settings: Settings | None, run: RunOptions | None, key: str | None,
-                configs: dict[str, str]) -> list[Finding]:
+                configs: dict[str, str], table: prefilter.ModuleTable | None = None) -> list[Finding]:
     run = run or RunOptions()
     texts = verdicts.Reading(sources)  # which files' text the findings and fixes read
     # One pool of processes for every step, forked before this process holds any facts.
     with workers.Runner(run.jobs, expected=sum(map(len, sources.values()))) as runner:
-        collected = collect.collect(sources, run, runner, configs)  # only the files that matter are parsed
+        collected = collect.collect(sources, run, runner, configs, table)  # only the files that matter are parsed
         findings = _judge_all(collected, texts, settings, run, runner)
         findings = _with_fixes(collected, findings, texts, settings, run, runner)
     collect.remember_clean(collected, key, run)
@@ -226,7 +227,7 @@ def _with_fixes(collected: collect.Collected, findings: list[Finding], sources, 
         if seeds and collect.load(collected, collect.users(collected, seeds), run, runner):
             findings = _judge_all(collected, sources, settings, run, runner)
             continue
-        view = fixes.attach(findings, collected.analysis, sources, rules)  # finding.fix, for what remains
+        view = fixes.attach(findings, collected.analysis, sources, rules, run.jobs)  # finding.fix, for what remains
         if not seeds:
             return findings
         wanted = collected.analysis.project.missing | collect.calling(collected, view.names_asked)

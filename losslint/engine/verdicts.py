@@ -9,8 +9,9 @@ of each file, and a run reads a file in one of three ways (its *aspect*):
     "facts"   only its facts (analysis.file_facts, or a "syntax" task's result): the
               analysis links facts, never text
     "plan"    neither: the prefilter read its text and left it unparsed. What it read is
-              the file's part in the plan (loss and log words, the files its imports can
-              reach, the names it calls) and whether it parses
+              the file's part in the plan (loss and log words, the register/configure/
+              instantiate flags, the files its imports can reach), whether it parses,
+              and which of the names the run looked for it calls (plan_digest)
 
 A run's Record keeps the findings and, for every file, the digest of its text and of the
 aspect read. It is stored under the key of the run's *shape*: losslint's code, the
@@ -44,7 +45,7 @@ from losslint.core.findings import Finding
 from losslint.engine import prefilter, workers
 from losslint.engine.factcache import FactsCache, entry_key
 
-_RECORD = "verdicts-v2"
+_RECORD = "verdicts-v3"
 
 
 class Reading(Mapping):
@@ -74,6 +75,9 @@ class Record:
     findings: list[Finding]  # before noqa; no origin
     # path -> (text digest, aspect, aspect digest, length of the text, parsed cleanly)
     files: dict[str, tuple[bytes, str, bytes, int, bool]]
+    # Every callee name the run looked for in unparsed files' texts (collect.Collected.
+    # asked_names): of an unparsed file's call names, only these were read.
+    asked: frozenset[str] = frozenset()
 
 
 # Lines that are blank or only a comment, to the end of the text (see _appended_comments).
@@ -94,18 +98,33 @@ def shape_key(table: prefilter.ModuleTable, settings_text: str) -> str:
     return entry_key(_RECORD, "", (), f"{shape}\0{settings_text}")
 
 
-def plan_digest(path: str, source: str, table: prefilter.ModuleTable) -> bytes:
-    """What the prefilter reads of a file it may leave unparsed (see prefilter.plan)."""
-    found = prefilter.scan(source)
-    targets = sorted(sorted(table.targets(item, path, source)) for item in found.imports)
-    text = repr((found.loss, found.log, targets, sorted(prefilter.call_names(source))))
+def plan_digest(path: str, source: str, table: prefilter.ModuleTable, asked: frozenset[str],
+                known: prefilter.Scan | None = None, imported: set[str] | None = None) -> bytes:
+    """What a run reads of a file it left unparsed: the prefilter's scan (loss and log
+    words, whether it registers, configures or instantiates by name: prefilter.plan makes
+    such files roots; the files its imports reach, as the import graph has them) and, of
+    the names it may call, those the run looked for (`asked`: collect._calling only asks
+    whether a file calls one of them). A new call of a name nobody looked for is no reason
+    to run again. `known`, `imported`: the run's own scan and graph edges of the file
+    (collect.Collected.scans, ParsePlan.imported), not computed again."""
+    found = known if known is not None else prefilter.scan(source)
+    if imported is None:
+        imported = {target for item in found.imports for target in table.targets(item, path, source)}
+    called = sorted(prefilter.call_names(source) & asked) if asked else []
+    text = repr((found.loss, found.log, found.registers, found.configures, found.instantiates,
+                 sorted(imported - {path}), called))
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
-def record(findings: list[Finding], sources: dict[str, str], table, digests: dict, text_read: set[str], clean: set[str]) -> Record:
+def record(findings: list[Finding], sources: dict[str, str], table, digests: dict, text_read: set[str], clean: set[str],
+           asked: set[str] = frozenset(), scans: dict | None = None, plan: prefilter.ParsePlan | None = None) -> Record:
     """The Record of a full run: `digests` holds each parsed file's (task kind, facts
     digest) (collect.Collected.digests); `text_read` the files whose text was read;
-    `clean` the parsed files without a syntax error."""
+    `clean` the parsed files without a syntax error; `asked` the callee names looked for
+    in unparsed files (collect.Collected.asked_names); `scans` and `plan` the prefilter's,
+    when the run had them."""
+    asked = frozenset(asked)
+    scans = scans or {}
     bare = [dataclasses.replace(f, origin=None) for f in findings]
     text_read = set(text_read)
     for finding in bare:
@@ -121,8 +140,10 @@ def record(findings: list[Finding], sources: dict[str, str], table, digests: dic
             kind, digest = digests[path]
             files[path] = (text_digest(source), kind, digest, len(source), path in clean)
         else:
-            files[path] = (text_digest(source), "plan", plan_digest(path, source, table), len(source), True)
-    return Record(bare, files)
+            imported = plan.imported.get(path, set()) if plan is not None and path in scans else None
+            digest = plan_digest(path, source, table, asked, scans.get(path), imported)
+            files[path] = (text_digest(source), "plan", digest, len(source), True)
+    return Record(bare, files, asked)
 
 
 def save(cache: FactsCache, key: str, value: Record) -> None:
@@ -154,7 +175,7 @@ def replay(found: Record, sources: dict[str, str], table, cache: FactsCache) -> 
         if aspect == "text":
             return None
         if not (aspect == "facts" and _appended_comments(source, digest, length, clean)):
-            if _aspect(aspect, path, source, table, cache) != read:
+            if _aspect(aspect, path, source, table, cache, found.asked) != read:
                 return None
         changed[path] = (current, aspect, read, len(source), clean)
     found.files.update(changed)
@@ -172,11 +193,11 @@ def _appended_comments(source: str, digest: bytes, length: int, clean: bool) -> 
     return _COMMENT_LINES.fullmatch(source, length) is not None and text_digest(source[:length]) == digest
 
 
-def _aspect(aspect: str, path: str, source: str, table, cache: FactsCache) -> bytes | None:
+def _aspect(aspect: str, path: str, source: str, table, cache: FactsCache, asked: frozenset[str]) -> bytes | None:
     if aspect == "plan":
         if workers.run_task(workers.Task("syntax", path, source)) is not None:
             return None  # it no longer parses: run anew
-        return plan_digest(path, source, table)
+        return plan_digest(path, source, table, asked)
     key = entry_key(aspect, path, table.info[path], source)
     data = cache.get(key)
     if data is None:

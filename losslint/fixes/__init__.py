@@ -12,6 +12,8 @@
     changes.py    node changes to one file, rendered by one libcst transform
     imports.py    the names a fix writes and the imports they need
     source.py     parsing, positions, text edits
+    chunked.py    a very large file a top-level statement at a time (SourceFile's answers)
+    forked.py     thousands of fixes built by several processes
     apply.py      apply fixes to sources in rounds until stable
     files.py      atomic writes that keep mode, line endings and BOM
 """
@@ -21,8 +23,9 @@ from __future__ import annotations
 import os
 
 from losslint.core.findings import Finding
-from losslint.fixes import build
+from losslint.fixes import build, forked
 from losslint.fixes.chain import StackedUnfixable
+from losslint.fixes.chunked import NeedsWholeFile
 from losslint.fixes.errors import InvalidFix, Unfixable
 from losslint.fixes.view import ProjectView
 from losslint.rules.catalog import Catalog
@@ -31,28 +34,39 @@ from losslint.rules.catalog import Catalog
 STRICT_ENV = "LOSSLINT_STRICT_FIXES"
 
 
-def attach(findings: list[Finding], analysis, sources: dict[str, str], catalog: Catalog) -> ProjectView:
+def attach(findings: list[Finding], analysis, sources: dict[str, str], catalog: Catalog, jobs: int = 1) -> ProjectView:
     """Set `finding.fix` on each finding that has one. -> the view the fixes asked (its
-    `names_asked`: the callee names they looked up)."""
+    `names_asked`: the callee names they looked up). `jobs`: processes that may build
+    them (forked.py; only for thousands of fixes)."""
     view = ProjectView(analysis, sources)
-    built: dict[tuple, object] = {}
+    todo: dict[tuple, tuple] = {}  # one build per identity, in the findings' order
     for finding in findings:
         if finding.code is None or finding.origin is None:
             continue
         rule = catalog.by_code_or_name(finding.code)
-        if rule is None:
+        if rule is not None:
+            todo.setdefault((finding.code, *_identity(finding.origin)), (rule, finding.origin))
+    built = forked.build_all(todo, view, _outcome, jobs)
+    for finding in findings:
+        if finding.code is None or finding.origin is None or catalog.by_code_or_name(finding.code) is None:
             continue
-        key = (finding.code, *_identity(finding.origin))
-        if key not in built:
-            built[key] = _build(rule, finding.origin, view)
-        result = built[key]
-        if isinstance(result, InvalidFix):
-            finding.message += " (no fix: it would produce code that does not compile)"
-        elif isinstance(result, StackedUnfixable):
-            finding.message += f" ({result})"
+        result = built[(finding.code, *_identity(finding.origin))]
+        if isinstance(result, str):
+            finding.message += result
         elif result is not None:
             finding.fix = result
     return view
+
+
+def _outcome(rule, origin, view: ProjectView):
+    """The Fix; a note for the message (no fix, and why the user should know); or None."""
+    result = _build(rule, origin, view)
+    view.release()
+    if isinstance(result, InvalidFix):
+        return " (no fix: it would produce code that does not compile)"
+    if isinstance(result, StackedUnfixable):
+        return f" ({result})"
+    return result
 
 
 def project_files(findings: list[Finding], analysis, catalog: Catalog) -> set[str]:
@@ -77,7 +91,7 @@ def _identity(origin) -> tuple:
 
 def _build(rule, origin, view: ProjectView):
     try:
-        return build.build(rule, origin, view)
+        return _build_chunked(rule, origin, view)
     except StackedUnfixable as exc:  # said in the message: a partial fix would look like a fix
         return exc
     except Unfixable:
@@ -88,3 +102,13 @@ def _build(rule, origin, view: ProjectView):
         if os.environ.get(STRICT_ENV):
             raise
         return None
+
+
+def _build_chunked(rule, origin, view: ProjectView):
+    """build.build; again with the whole tree of a very large file when its chunks alone
+    cannot answer what the fix asks (chunked.NeedsWholeFile): the same fix either way."""
+    while True:
+        try:
+            return build.build(rule, origin, view)
+        except NeedsWholeFile as exc:
+            view.whole(exc.path)

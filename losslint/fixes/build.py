@@ -52,6 +52,8 @@ def build(rule: Rule, origin, view: ProjectView) -> Fix:
         return _stable(tensor, view)
     if not isinstance(origin, Pair):
         raise Unfixable("no pair")
+    if origin.derived is not None:
+        raise Unfixable(f"the loss input is {origin.derived}")
     if rule.fix_to is None:
         raise Unfixable(f"{rule.code} has no fix")
     activation, new_loss = rule.fix_to.activation, rule.fix_to.loss
@@ -98,9 +100,8 @@ def _change_activation(pair: Pair, activation: str, new_loss: str, view: Project
     # Every loss this activation reaches must end in a fine pair: switch those that need it.
     readers_of_loss: list[Pair] = []
     uses = {}
-    for other in view.analysis.pairs:
-        if other.tensor.site in sites:
-            uses.setdefault((other.use.ctor_site, other.use.call_site), other)
+    for other in view.pairs_of_tensors(sites):
+        uses.setdefault((other.use.ctor_site, other.use.call_site), other)
     own_key = (pair.use.ctor_site, pair.use.call_site)
     uses.setdefault(own_key, pair)
     if catalog.load().verdict(activation, new_loss) not in loss.GOOD:
@@ -156,6 +157,6 @@ def _spelled(use, new_loss: str) -> str:
 
 
 def _spelled_site(view: ProjectView, site: Site, new_loss: str) -> str:
-    is_ctor = any(p.use.ctor_site == site for p in view.analysis.pairs)
+    is_ctor = site in view.ctor_sites
     return new_loss if is_ctor else f"F.{loss.FUNCTIONAL[new_loss]}"
 

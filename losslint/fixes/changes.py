@@ -49,12 +49,13 @@ class FileChanges:
         position known): then render() the whole file."""
         if self.imports or not self.rewrites:
             return None
-        module, parents, source = self.source.module, self.source.parents, self.source
+        parents, source = self.source.parents, self.source
         on_path = self._on_path()
         tops: dict[int, tuple[cst.CSTNode, int | None]] = {}
         for node in self.nodes.values():
             row = None
-            while parents.get(node) is not module:
+            # Up to the module (a chunk's module in a very large file: fixes/chunked.py).
+            while not isinstance(parents.get(node), cst.Module):
                 row = row or source.fast_start_row(node)
                 node = parents.get(node)
                 if node is None:
@@ -69,14 +70,14 @@ class FileChanges:
         for statement, row in tops.values():
             if row is None:
                 return None
-            old = module.code_for_node(statement)
+            old = source.code(statement)
             offset = _line_start_of(source.text, source.line_starts, old, row)
             if offset is None:
                 return None
             new = statement.visit(_Apply(self.rewrites, on_path))
             if not isinstance(new, cst.CSTNode):
                 return None
-            found.append((offset, old, module.code_for_node(new)))
+            found.append((offset, old, source.code(new, within=statement)))
         return sorted(found)
 
     def _on_path(self) -> set[int]:

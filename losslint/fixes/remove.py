@@ -6,6 +6,7 @@
     layers["out"] = nn.Softmax(dim=1)              the statement goes
     self.act = nn.Sigmoid() ... self.act(x)        the call becomes `x`; the attribute goes
                                                    when nothing else uses it
+    ACTS["soft"](x), self.heads["out"](x)          the call becomes `x`; the table stays
     return F.softmax(x, dim=1) / x.sigmoid()       the call becomes `x`
     torch.log(torch.sigmoid(x))                    both calls go
 """
@@ -63,6 +64,11 @@ def remove_layer(plan: Plan, tensor: TensorV, source: SourceFile, ctor: cst.Call
         if binding is not None:  # self.act = nn.Sigmoid() ... self.act(x)
             calls.unwrap_to_input(plan.changes(tensor.applied.path), applied)
             drop_binding_if_unused(plan, source, binding)
+            return
+        if isinstance(applied.func, cst.Subscript):  # ACTS["soft"](x), self.heads["out"](x)
+            # Picked out of its table by key and called: the call goes, the entry stays
+            # (other keys, other uses; dropping it would make the lookup a KeyError).
+            calls.unwrap_to_input(plan.changes(tensor.applied.path), applied)
             return
         # Otherwise the layer sits in a list that a loop applies (`for block in self.blocks:
         # x = block(x)`): it leaves the list, the loop stays.

@@ -25,6 +25,7 @@ from losslint.analysis.evaluate import (
     Value,
 )
 from losslint.core.findings import Position, Site
+from losslint.fixes.chunked import ChunkedSourceFile
 from losslint.fixes.source import SourceFile, parsed
 
 
@@ -32,7 +33,8 @@ class ProjectView:
     def __init__(self, analysis: Analysis, sources: dict[str, str]) -> None:
         self.analysis = analysis
         self.sources = sources
-        self._files: dict[str, SourceFile | None] = {}
+        self._files: dict[str, SourceFile | ChunkedSourceFile | None] = {}
+        self._whole: set[str] = set()  # very large files a fix needed whole (chunked.NeedsWholeFile)
         # Callee names whose calls the fixes looked up (calls_of): a file not parsed yet
         # that calls one of them is parsed, and the fixes are built again (linter.py).
         self.names_asked: set[str] = set()
@@ -45,14 +47,48 @@ class ProjectView:
     def project(self):
         return self.analysis.project
 
-    def file(self, path: str) -> SourceFile | None:
+    def file(self, path: str) -> SourceFile | ChunkedSourceFile | None:
         if path not in self._files:
             text = self.sources.get(path)
+            facts = self.project.files.get(path)
+            if text is not None and facts is not None and facts.cuts and path not in self._whole:
+                self._files[path] = ChunkedSourceFile(path, text, facts.cuts)  # a very large file
+                return self._files[path]
             try:
                 self._files[path] = parsed(path, text) if text is not None else None
             except Exception:  # noqa: BLE001 - a file libcst cannot parse gets no fix
                 self._files[path] = None
         return self._files[path]
+
+    def whole(self, path: str) -> None:
+        """From now on, the whole tree of this very large file (chunked.NeedsWholeFile)."""
+        self._whole.add(path)
+        self._files.pop(path, None)
+
+    def release(self) -> None:
+        """One fix is built: the chunks it parsed may be freed (chunked.py)."""
+        for source in self._files.values():
+            if isinstance(source, ChunkedSourceFile):
+                source.release()
+
+    # --- the pairs, indexed: a fix asks about a few of them, a 5 MB file has 50,000 -----------
+
+    @cached_property
+    def _pairs_by_tensor(self) -> dict[Site, list[int]]:
+        found: dict[Site, list[int]] = defaultdict(list)
+        for index, pair in enumerate(self.analysis.pairs):
+            found[pair.tensor.site].append(index)
+        return found
+
+    def pairs_of_tensors(self, sites: set[Site]) -> list:
+        """The pairs whose tensor is made at one of `sites`, in the analysis's order."""
+        pairs = self.analysis.pairs
+        return [pairs[i] for i in sorted(i for site in sites for i in self._pairs_by_tensor.get(site, ()))]
+
+    @cached_property
+    def ctor_sites(self) -> set[Site]:
+        """Where the criteria of the pairs are constructed."""
+        return {pair.use.ctor_site for pair in self.analysis.pairs}
 
     # --- how often a name is mentioned (outside comments) ------------------------------------
 

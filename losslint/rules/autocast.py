@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from losslint.analysis import arguments, ir
 from losslint.analysis.evaluate import Frame, TensorV
 from losslint.analysis.facts import CallFact
@@ -18,15 +20,26 @@ def check(checker: Checker, loss_calls: list[LossCall]) -> None:
     calls = calls_of(loss_calls, "BCELoss")
     if not calls:
         return
+    # The losses each call may compute in each context: more than one is a criterion
+    # chosen at run time (`LOSSES[cfg.loss](...)`, an if/elif on a name).
+    losses: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for loss_call in loss_calls:
+        losses[(id(loss_call.fact), id(loss_call.use.frame))].add(loss_call.use.loss)
     call_facts = _CallFacts(checker)
     for loss_call in calls:
-        _autocast(checker, loss_call, call_facts)
+        chosen = len(losses[(id(loss_call.fact), id(loss_call.use.frame))]) > 1
+        _autocast(checker, loss_call, call_facts, chosen)
 
 
-def _autocast(checker: Checker, loss_call: LossCall, call_facts: "_CallFacts") -> None:
+def _autocast(checker: Checker, loss_call: LossCall, call_facts: "_CallFacts", chosen: bool) -> None:
     use = loss_call.use
-    region = _region(checker, loss_call.fact, use.frame, call_facts)
-    if region is None:
+    found = _region(checker, loss_call.fact, use.frame, call_facts)
+    if found is None:
+        return
+    region, state = found
+    if state == "maybe" and chosen:
+        # Two run-time choices (which criterion, whether autocast is on) that only a
+        # configuration joins: BCELoss under autocast might happen, it is not shown to.
         return
     first = use.call.arg(0, "input")
     values = checker.evaluator.values(first, use.frame) if first is not None else ()
@@ -37,14 +50,15 @@ def _autocast(checker: Checker, loss_call: LossCall, call_facts: "_CallFacts") -
     checker.add("LL601", use.call_site, related, tensor, use.loss, {}, {"autocast": "cuda"})
 
 
-def _region(checker: Checker, fact: CallFact, frame: Frame | None, call_facts: "_CallFacts", depth: int = 0) -> Site | None:
+def _region(checker: Checker, fact: CallFact, frame: Frame | None, call_facts: "_CallFacts",
+            depth: int = 0) -> tuple[Site, str] | None:
     """The with-item of the innermost autocast around this call, following the calls
-    into its function when the call itself is not inside one; None when autocast is
-    off there, or unknown."""
+    into its function when the call itself is not inside one, and whether it is "on" or
+    "maybe" (enabled by a run-time value); None when autocast is off there, or unknown."""
     for context in reversed(fact.contexts):
         state = arguments.autocast_state(checker.evaluator, context, frame) if frame is not None else None
-        if state == "on":
-            return context.site
+        if state in ("on", "maybe"):
+            return context.site, state
         if state == "off":
             return None
     if frame is None or depth > MAX_DEPTH or not isinstance(frame.args, ir.Call):

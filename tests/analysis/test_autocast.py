@@ -64,3 +64,32 @@ SILENT = {
 @pytest.mark.parametrize("case", sorted(SILENT))
 def test_silent(tmp_path, case):
     assert check(tmp_path, SILENT[case]) == []
+
+
+# A criterion chosen by name at run time, one candidate BCELoss (docs/design.md, LL601).
+CHOSEN = """
+LOSSES = {"bce": nn.BCELoss, "ce": nn.CrossEntropyLoss, "mse": nn.MSELoss}
+
+
+def step(x, y, cfg):
+    crit = LOSSES[cfg.loss_name](reduction="mean")
+    with torch.autocast("cuda", %s):
+        return crit(x, y)
+"""
+
+
+def test_chosen_criterion_under_an_autocast_switch_is_silent(tmp_path):
+    """Which loss, and whether autocast is on, are two run-time choices that only a
+    configuration joins: BCELoss under autocast only might happen."""
+    assert check(tmp_path, CHOSEN % "enabled=cfg.amp") == []
+
+
+def test_chosen_criterion_under_autocast_always_on_is_reported(tmp_path):
+    """Selecting BCELoss always raises here: one run-time choice is enough."""
+    assert check(tmp_path, CHOSEN % "dtype=torch.float16") == ["LL601"]
+
+
+def test_only_criterion_under_an_autocast_switch_is_reported(tmp_path):
+    """BCELoss is the criterion: turning the switch on is the one choice left."""
+    body = CHOSEN.replace('LOSSES[cfg.loss_name]', 'LOSSES["bce"]') % "enabled=cfg.amp"
+    assert check(tmp_path, body) == ["LL601"]

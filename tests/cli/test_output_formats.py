@@ -773,7 +773,7 @@ ONE_RECORD = {
     "fix": {
         "applicability": "safe",
         "message": "Remove it",
-        "edits": [{"content": "", "location": {"row": 3, "column": 1}, "end_location": {"row": 4, "column": 1}}],
+        "edits": [{"content": "", "filename": "a.py", "location": {"row": 3, "column": 1}, "end_location": {"row": 4, "column": 1}}],
     },
     "verdict": "wrong",
     "activation": "softmax",

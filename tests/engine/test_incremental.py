@@ -115,6 +115,36 @@ def test_a_file_that_starts_to_matter_runs_again(checker):
     assert checker.full_runs == 3
 
 
+def test_a_new_call_in_an_unparsed_file_replays(checker):
+    checker.agree()
+    checker.files["pkg/util.py"] += "\n\ndef helper(x, scale=2.0):\n    return x.clamp(min=0) * scale\n"  # never parsed
+    checker.agree()
+    assert checker.full_runs == 1
+
+
+def test_a_call_of_a_name_the_run_looked_for_runs_again(tmp_path):
+    # report.py imports the log helper, so it may call it: the analysis of the log looked
+    # for the callers of `scores`, and report.py, left unparsed, calls no `scores` yet.
+    files = dict(FILES)
+    files["pkg/report.py"] = "from pkg.train.logs import scores\n\n\ndef show(x):\n    return x\n"
+    checker = Checker(tmp_path, files)
+    checker.agree()
+    checker.files["pkg/report.py"] += "\n\ndef other(x):\n    return x.clamp(min=0)\n"  # not looked for
+    checker.agree()
+    assert checker.full_runs == 1
+    checker.files["pkg/report.py"] += "\n\ndef shown(model, x):\n    return scores(model(x))\n"
+    checker.agree()
+    assert checker.full_runs == 2
+
+
+def test_a_file_that_starts_to_register_by_name_runs_again(checker):
+    # A register decorator makes a file a root (prefilter.plan), whatever it calls.
+    checker.agree()
+    checker.files["pkg/util.py"] += "\n\n@register_model\nclass Extra:\n    pass\n"
+    checker.agree()
+    assert checker.full_runs == 2
+
+
 def test_noqa_edits_anywhere_are_honoured(checker):
     checker.agree()
     checker.files["pkg/train/loop.py"] = loop("NLLLoss", noqa="  # noqa: LL102")  # on the related site
@@ -177,12 +207,18 @@ def _edit(files: dict[str, str], kind: str, name: str, choice: int) -> None:
         files["pkg/train/loop.py"] = loop(LOSSES[choice % len(LOSSES)], noqa="  # noqa" if choice % 3 == 0 else "")
     elif kind == "registry":
         files["pkg/registry.py"] = registry(LOSSES[choice % len(LOSSES)])
+    elif kind == "call":  # a new function that calls something, at the end of the file
+        callee = ("scores", "build", "Net", "helper", "torch.log", "x.clamp")[choice % 6]
+        files[name] += f"\n\ndef added_{choice}(x):\n    return {callee}(x)\n"
+    elif kind == "register":
+        files[name] += f"\n\n@register_model\ndef made_{choice}():\n    return {choice}\n"
     elif kind == "logs":
         files["pkg/train/logs.py"] = LOGS.replace("torch.softmax", "torch.sigmoid" if choice % 2 else "torch.softmax")
 
 
 EDITS = st.tuples(
-    st.sampled_from(["comment", "blank", "delete", "rename", "add", "syntax", "noqa", "output", "loss", "registry", "logs"]),
+    st.sampled_from(["comment", "blank", "delete", "rename", "add", "syntax", "noqa", "output", "loss", "registry", "logs",
+                     "call", "register"]),
     st.sampled_from(NAMES),
     st.integers(0, 11),
 )
@@ -307,3 +343,16 @@ def test_an_edited_yaml_config_runs_again(tmp_path):
     checker.files["configs/config.yaml"] = HYDRA_CONFIG.format(loss="torch.nn.MSELoss")
     second = checker.agree()
     assert checker.full_runs == 2 and _records(second) != _records(first)
+
+
+def test_a_check_scans_each_file_and_builds_the_module_table_once(checker, monkeypatch):
+    # The record reuses the prefilter's scans and import graph (engine/verdicts.record).
+    from losslint.engine import prefilter
+
+    scanned, tables = [], []
+    real_scan, real_init = prefilter.scan, prefilter.ModuleTable.__init__
+    monkeypatch.setattr(prefilter, "scan", lambda source: scanned.append(source) or real_scan(source))
+    monkeypatch.setattr(prefilter.ModuleTable, "__init__", lambda self, paths: tables.append(1) or real_init(self, paths))
+    checker.agree()
+    assert len(scanned) == 2 * len(checker.files)  # the incremental check's, and the cold one's
+    assert len(tables) == 2

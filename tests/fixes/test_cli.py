@@ -159,7 +159,8 @@ def test_json_shows_the_fix(tmp_path, capsys):
     assert safe["applicability"] == "safe"
     assert safe["edits"] == [
         # `, nn.Softmax(dim=1)` goes: from the comma after nn.Linear(4, 3) to the `)`
-        {"content": "", "location": {"row": 3, "column": 38}, "end_location": {"row": 3, "column": 57}}
+        {"content": "", "filename": records["LL103"]["filename"],
+         "location": {"row": 3, "column": 38}, "end_location": {"row": 3, "column": 57}}
     ]
     unsafe = records["LL202"]["fix"]
     assert unsafe["applicability"] == "unsafe"

@@ -163,6 +163,74 @@ CASES = {
             return nn.Sequential(layers)
         """,
     ),
+    "dict_of_layers_picked_by_key": (
+        # The layer is called by its key: the call goes and the table stays (dropping the
+        # "soft" entry would make `ACTS["soft"]` a KeyError).
+        """
+        import torch.nn as nn
+
+        ACTS = {"soft": nn.Softmax(1), "relu": nn.ReLU()}
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 3)
+
+            def forward(self, x):
+                return ACTS["soft"](self.fc(x))
+
+        def build():
+            return Net()
+        """,
+        """
+        import torch.nn as nn
+
+        ACTS = {"soft": nn.Softmax(1), "relu": nn.ReLU()}
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 3)
+
+            def forward(self, x):
+                return self.fc(x)
+
+        def build():
+            return Net()
+        """,
+    ),
+    "module_dict_head_picked_by_key": (
+        """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 3)
+                self.heads = nn.ModuleDict({"out": nn.Softmax(dim=1)})
+
+            def forward(self, x):
+                return self.heads["out"](self.fc(x))
+
+        def build():
+            return Net()
+        """,
+        """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 3)
+                self.heads = nn.ModuleDict({"out": nn.Softmax(dim=1)})
+
+            def forward(self, x):
+                return self.fc(x)
+
+        def build():
+            return Net()
+        """,
+    ),
     "list_append_quiz": (
         """
         import torch

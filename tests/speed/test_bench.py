@@ -17,7 +17,7 @@ def test_benchmark_smoke(tmp_path):
     assert completed.returncode == 0, completed.stderr
     text = completed.stdout
     for step in ("libcst parse, 1 process", "libcst parse, 2 processes", "losslint cold", "losslint warm",
-                 "losslint touched", "losslint edited", "1x copies", "2x copies", "4x copies", "400-line file"):
+                 "losslint touched", "losslint edited", "losslint function added", "1x copies", "2x copies", "4x copies", "400-line file"):
         assert step in text, step
     assert "cold / libcst parse 2 processes" in text and "peak RSS" in text
     import json
